@@ -1,0 +1,73 @@
+/* registry: the check table and shared MX judgements. */
+#include "registry.h"
+#include "config.h"
+#include "dname.h"
+
+#include <string.h>
+
+const struct check_desc check_registry[] = {
+	{ "domain", check_domain },
+	{ "mxhost", check_mxhost },
+	{ "typo", check_typo },
+	{ NULL, NULL },
+};
+
+void checks_run_all(const struct evidence *ev, const struct check_env *env,
+		    struct findings *out)
+{
+	for (const struct check_desc *d = check_registry; d->name; d++)
+		d->run(ev, env, out);
+}
+
+bool dns_lookup_failed(const struct dns_lookup *l)
+{
+	return l->status == DNS_ST_SERVFAIL || l->status == DNS_ST_TIMEOUT ||
+	       l->status == DNS_ST_ERROR || l->status == DNS_ST_BOGUS;
+}
+
+bool mx_is_bare_label_null(const struct evidence *ev, size_t i)
+{
+	const char *t = ev->mx[i].target;
+
+	return !ev->implicit_mx && ev->nmx == 1 && i == 0 && strcmp(t, ".") != 0 &&
+	       !strchr(t, '.') && strcmp(t, "localhost") != 0;
+}
+
+enum addr_class mx_addr_class(const struct netaddr *a, const struct config *cfg,
+			      const char **why)
+{
+	if (cfg && cidr_list_match(&cfg->mx_allowed_networks, a)) {
+		if (why)
+			*why = "mx_allowed_networks";
+		return ADDR_GLOBAL;
+	}
+	return netaddr_classify(a, why);
+}
+
+bool mx_usable(const struct evidence *ev, size_t i, const struct config *cfg)
+{
+	const struct ev_mx *m = &ev->mx[i];
+
+	if (strcmp(m->target, ".") == 0 || mx_is_bare_label_null(ev, i) ||
+	    dname_is_ip_literal(m->target) || !dname_is_hostname(m->target, NULL) ||
+	    strcmp(m->target, "localhost") == 0)
+		return false;
+	if (!m->looked_up)
+		return true;
+	/* a lookup that failed for now proves nothing: give it the benefit
+	 * of the doubt, so a passing fault never turns into a reject */
+	if (m->naddrs == 0 && (dns_lookup_failed(&m->a) || dns_lookup_failed(&m->aaaa)))
+		return true;
+	for (size_t k = 0; k < m->naddrs; k++)
+		if (mx_addr_class(&m->addrs[k].addr, cfg, NULL) == ADDR_GLOBAL)
+			return true;
+	return false;
+}
+
+bool any_mx_usable(const struct evidence *ev, const struct config *cfg)
+{
+	for (size_t i = 0; i < ev->nmx; i++)
+		if (mx_usable(ev, i, cfg))
+			return true;
+	return false;
+}

@@ -1,0 +1,23 @@
+/* cli: the mxvet subcommands and the exit codes of SPEC section 5. */
+#ifndef MXVET_CLI_H
+#define MXVET_CLI_H
+
+#define EX_USAGE_ 64	/* usage error */
+#define EX_UNAVAIL_ 69	/* the resolver could not start */
+#define EX_CONFIG_ 78	/* bad configuration */
+
+struct config;
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+};
+
+int cmd_check(int argc, char **argv);
+
+/* Load the config named by path (or the default file if it exists, when
+ * path is NULL). NULL with a message on stderr if it is bad. */
+struct config *cli_load_config(const char *path);
+
+#endif

@@ -1,0 +1,32 @@
+/* mxvet: the command line. Dispatches to the subcommands. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct cli_command commands[] = {
+	{ "check", cmd_check, "check DOMAIN... now and explain the findings" },
+	{ NULL, NULL, NULL },
+};
+
+static int usage(FILE *out)
+{
+	fprintf(out, "usage: mxvet COMMAND [OPTIONS] ...\n\ncommands:\n");
+	for (const struct cli_command *c = commands; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->help);
+	fprintf(out, "\nmxvet COMMAND --help tells more.\n");
+	return out == stdout ? 0 : EX_USAGE_;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage(stderr);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+		return usage(stdout);
+	for (const struct cli_command *c = commands; c->name; c++)
+		if (!strcmp(argv[1], c->name))
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr, "mxvet: unknown command \"%s\"\n", argv[1]);
+	return usage(stderr);
+}

@@ -1,0 +1,1 @@
+# mxvetd: see issue 5

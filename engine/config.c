@@ -1,0 +1,451 @@
+/* config: the parameter table and the main.cf-style loader. */
+#include "config.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/mxvet"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+
+enum ptype { P_STR, P_INT, P_DUR, P_BOOL, P_LIST, P_CIDRS };
+
+struct param {
+	const char *name;
+	enum ptype type;
+	size_t off;
+	const char *def;
+	long min, max;		/* for P_INT and P_DUR */
+	const char *help;
+};
+
+#define O(f) offsetof(struct config, f)
+#define DAY (24L * 3600)
+
+static const struct param params[] = {
+	{ "unbound_config", P_STR, O(unbound_config), "", 0, 0,
+	  "unbound.conf for libunbound; empty: resolve from the root with DNSSEC" },
+	{ "trust_anchor_file", P_STR, O(trust_anchor_file), "/usr/share/dns/root.key", 0, 0,
+	  "root trust anchor used when unbound_config is empty (empty: no DNSSEC)" },
+	{ "dns_timeout", P_DUR, O(dns_timeout), "5s", 1, 120,
+	  "time limit of one recursive lookup; past it: DNS_TIMEOUT" },
+	{ "mx_max_hosts", P_INT, O(mx_max_hosts), "16", 1, 256,
+	  "MX hosts resolved and probed per domain, in preference order" },
+	{ "checks", P_LIST, O(checks), "dns, authority, smtp", 0, 0,
+	  "check families to run: dns, authority, smtp" },
+	{ "mx_allowed_networks", P_CIDRS, O(mx_allowed_networks), "", 0, 0,
+	  "networks that count as ordinary routable space for MX hosts (and may be probed)" },
+	{ "mx_providers_file", P_STR, O(mx_providers_file), PKGDATADIR "/mx-providers.txt", 0, 0,
+	  "registered domains of well-known mail providers' MX hosts (for MX_TYPO)" },
+	{ "authority_timeout", P_DUR, O(authority_timeout), "4s", 1, 60,
+	  "time limit of the direct queries to a domain's authoritative servers" },
+	{ "authority_repeat", P_INT, O(authority_repeat), "3", 1, 10,
+	  "how often the MX query is repeated to each authoritative address" },
+	{ "authority_max_servers", P_INT, O(authority_max_servers), "16", 1, 64,
+	  "authoritative addresses queried per domain at most" },
+	{ "smtp_port", P_INT, O(smtp_port), "25", 1, 65535,
+	  "TCP port of the SMTP probe" },
+	{ "smtp_connect_timeout", P_DUR, O(smtp_connect_timeout), "10s", 1, 300,
+	  "time limit for the SMTP probe's TCP connect; past it: SMTP_TIMEOUT" },
+	{ "smtp_banner_timeout", P_DUR, O(smtp_banner_timeout), "30s", 1, 600,
+	  "time an MX host may take to greet; past it: SMTP_SILENT" },
+	{ "smtp_probe_ttl", P_DUR, O(smtp_probe_ttl), "1h", 0, 7 * DAY,
+	  "how long an SMTP probe result is reused for the same address" },
+	{ "smtp_max_concurrent", P_INT, O(smtp_max_concurrent), "64", 1, 4096,
+	  "SMTP probes in flight at most" },
+	{ "state_dir", P_STR, O(state_dir), LOCALSTATEDIR "/lib/mxvet", 0, 0,
+	  "directory of the persistent domain history (LMDB)" },
+	{ "dead_after", P_DUR, O(dead_after), "5d", 1, 365 * DAY,
+	  "failing without a break this long makes a domain DOMAIN_DEAD" },
+	{ "risk_log", P_STR, O(risk_log), "", 0, 0,
+	  "file of JSON lines, one per change of a domain's verdict (empty: none)" },
+	{ "policy_listen", P_LIST, O(policy_listen), "inet:127.0.0.1:10045", 0, 0,
+	  "policy service endpoints: inet:HOST:PORT or unix:PATH" },
+	{ "milter_listen", P_STR, O(milter_listen), "", 0, 0,
+	  "milter endpoint (inet:PORT@HOST or unix:PATH); empty: no milter" },
+	{ "admin_listen", P_STR, O(admin_listen), "", 0, 0,
+	  "loopback HTTP admin endpoint (inet:127.0.0.1:PORT); empty: none" },
+	{ "policy_allow", P_CIDRS, O(policy_allow), "127.0.0.0/8, ::1", 0, 0,
+	  "client networks allowed to use the policy service over TCP" },
+	{ "user", P_STR, O(user), "mxvet", 0, 0,
+	  "unprivileged user mxvetd runs as after binding (when started as root)" },
+	{ "pid_file", P_STR, O(pid_file), "/run/mxvetd.pid", 0, 0,
+	  "pid file written when mxvetd detaches" },
+	{ "decision_timeout", P_DUR, O(decision_timeout), "8s", 1, 300,
+	  "longest a policy or milter request waits for a verdict" },
+	{ "timeout_action", P_STR, O(timeout_action), "DUNNO", 0, 0,
+	  "policy answer when decision_timeout runs out" },
+	{ "error_action", P_STR, O(error_action), "DUNNO", 0, 0,
+	  "policy answer when mxvet itself fails (fail open)" },
+	{ "skip_domains", P_LIST, O(skip_domains), "", 0, 0,
+	  "recipient domains never checked (DUNNO)" },
+	{ "log_accepts", P_BOOL, O(log_accepts), "no", 0, 0,
+	  "also log accepted recipients" },
+	{ "header_name", P_STR, O(header_name), "X-Mxvet", 0, 0,
+	  "name of the annotation header" },
+	{ "detail_header_name", P_STR, O(detail_header_name), "X-Mxvet-Detail", 0, 0,
+	  "name of the per-finding detail header" },
+	{ "cache_min_ttl", P_DUR, O(cache_min_ttl), "5m", 0, 30 * DAY,
+	  "shortest time a verdict is cached" },
+	{ "cache_max_ttl", P_DUR, O(cache_max_ttl), "1d", 0, 30 * DAY,
+	  "longest time a verdict is cached" },
+	{ "cache_temp_ttl", P_DUR, O(cache_temp_ttl), "2m", 0, DAY,
+	  "time a temporary (defer) verdict is cached" },
+	{ "cache_max_entries", P_INT, O(cache_max_entries), "1000000", 16, 100000000,
+	  "verdicts cached at most (least recently used go first)" },
+	{ "policy_idle_timeout", P_DUR, O(policy_idle_timeout), "300s", 1, DAY,
+	  "idle policy connections are closed after this" },
+	{ "redis_url", P_STR, O(redis_url), "", 0, 0,
+	  "shared Redis backend for a fleet (empty: local cache only)" },
+};
+
+#define NPARAMS (sizeof params / sizeof params[0])
+
+int config_parse_duration(const char *s, long *out)
+{
+	char *end;
+	long mult = 1;
+
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (end == s || errno || v < 0)
+		return -1;
+	if (*end) {
+		switch (tolower((unsigned char)*end)) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = DAY; break;
+		case 'w': mult = 7 * DAY; break;
+		default: return -1;
+		}
+		if (end[1])
+			return -1;
+	}
+	if (v > LONG_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1"))
+		*out = true;
+	else if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_param(struct config *cfg, const struct param *p, const char *v,
+		     char *err, size_t errlen)
+{
+	void *field = (char *)cfg + p->off;
+	long n;
+	char *end;
+
+	switch (p->type) {
+	case P_STR: {
+		char *dup = strdup(v);
+		if (!dup)
+			goto oom;
+		free(*(char **)field);
+		*(char **)field = dup;
+		return 0;
+	}
+	case P_INT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (end == v || *end || errno) {
+			snprintf(err, errlen, "%s: \"%s\" is not a number", p->name, v);
+			return -1;
+		}
+		goto bounds;
+	case P_DUR:
+		if (config_parse_duration(v, &n) != 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not a duration (e.g. 30s, 5m, 2h, 5d)",
+				 p->name, v);
+			return -1;
+		}
+		goto bounds;
+	case P_BOOL:
+		if (parse_bool(v, (bool *)field) != 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not yes or no", p->name, v);
+			return -1;
+		}
+		return 0;
+	case P_LIST: {
+		struct strlist l;
+		if (strlist_split(v, &l) != 0)
+			goto oom;
+		strlist_clear(field);
+		*(struct strlist *)field = l;
+		return 0;
+	}
+	case P_CIDRS: {
+		struct cidr_list l;
+		char why[128];
+		if (cidr_list_parse(v, &l, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s: %s", p->name, why);
+			return -1;
+		}
+		cidr_list_clear(field);
+		*(struct cidr_list *)field = l;
+		return 0;
+	}
+	}
+	return -1;
+bounds:
+	if (n < p->min || n > p->max) {
+		snprintf(err, errlen, "%s: %s is out of range (%ld..%ld%s)", p->name, v,
+			 p->min, p->max, p->type == P_DUR ? " seconds" : "");
+		return -1;
+	}
+	*(long *)field = n;
+	return 0;
+oom:
+	snprintf(err, errlen, "%s: out of memory", p->name);
+	return -1;
+}
+
+static const char *const known_checks[] = { "dns", "authority", "smtp" };
+
+static int validate(struct config *cfg, const char *key, char *err, size_t errlen)
+{
+	if (!strcmp(key, "checks")) {
+		for (size_t i = 0; i < cfg->checks.n; i++) {
+			bool ok = false;
+			for (size_t k = 0; k < 3; k++)
+				ok |= !strcasecmp(cfg->checks.v[i], known_checks[k]);
+			if (!ok) {
+				snprintf(err, errlen, "checks: unknown check \"%s\" (dns, authority, smtp)",
+					 cfg->checks.v[i]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int config_set(struct config *cfg, const char *key, const char *value,
+	       char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NPARAMS; i++)
+		if (!strcmp(params[i].name, key)) {
+			if (set_param(cfg, &params[i], value, err, errlen) != 0)
+				return -1;
+			return validate(cfg, key, err, errlen);
+		}
+	if (!strncmp(key, "on_", 3)) {
+		int code = finding_code_by_name(key + 3);
+		if (code < 0) {
+			snprintf(err, errlen, "%s: no such finding code \"%s\"", key, key + 3);
+			return -1;
+		}
+		int a = action_by_name(value);
+		if (a < 0) {
+			snprintf(err, errlen, "%s: \"%s\" is not reject, defer, annotate or ignore",
+				 key, value);
+			return -1;
+		}
+		cfg->action_override[code] = a;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown parameter \"%s\"", key);
+	return -1;
+}
+
+struct config *config_new(void)
+{
+	struct config *cfg = calloc(1, sizeof *cfg);
+	char err[256];
+
+	if (!cfg)
+		return NULL;
+	for (int i = 0; i < F__COUNT; i++)
+		cfg->action_override[i] = -1;
+	for (size_t i = 0; i < NPARAMS; i++)
+		if (set_param(cfg, &params[i], params[i].def, err, sizeof err) != 0) {
+			/* a bad default is our bug */
+			log_err("config default: %s", err);
+			config_free(cfg);
+			return NULL;
+		}
+	return cfg;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < NPARAMS; i++) {
+		void *field = (char *)cfg + params[i].off;
+		switch (params[i].type) {
+		case P_STR: free(*(char **)field); break;
+		case P_LIST: strlist_clear(field); break;
+		case P_CIDRS: cidr_list_clear(field); break;
+		default: break;
+		}
+	}
+	free(cfg);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* One logical line: a key line plus its continuation lines. */
+static int apply_logical(struct config *cfg, const char *path, int lineno, char *line,
+			 char *err, size_t errlen)
+{
+	char msg[384];
+	char *eq = strchr(line, '=');
+
+	if (!eq) {
+		snprintf(err, errlen, "%s:%d: expected \"key = value\"", path, lineno);
+		return -1;
+	}
+	*eq = '\0';
+	char *key = trim(line), *val = trim(eq + 1);
+	if (!*key) {
+		snprintf(err, errlen, "%s:%d: missing parameter name", path, lineno);
+		return -1;
+	}
+	if (config_set(cfg, key, val, msg, sizeof msg) != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
+		return -1;
+	}
+	return 0;
+}
+
+#define CONFIG_MAX_LINE 65536
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *logical = NULL;
+	size_t cap = 0, llen = 0;
+	ssize_t n;
+	int lineno = 0, start = 0, rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (n > CONFIG_MAX_LINE || memchr(line, '\0', (size_t)n)) {
+			snprintf(err, errlen, "%s:%d: line too long or binary", path, lineno);
+			rc = -1;
+			break;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		char *t = trim(line);
+		if (*t == '#' || *t == '\0')
+			continue;
+		if (isspace((unsigned char)line[0])) {
+			/* continuation of the previous parameter, as in main.cf */
+			if (!logical) {
+				snprintf(err, errlen, "%s:%d: continuation line without a parameter",
+					 path, lineno);
+				rc = -1;
+				break;
+			}
+			size_t tl = strlen(t);
+			char *nl = realloc(logical, llen + tl + 2);
+			if (!nl) {
+				rc = -1;
+				snprintf(err, errlen, "%s:%d: out of memory", path, lineno);
+				break;
+			}
+			logical = nl;
+			logical[llen++] = ' ';
+			memcpy(logical + llen, t, tl + 1);
+			llen += tl;
+			continue;
+		}
+		if (logical)
+			rc = apply_logical(cfg, path, start, logical, err, errlen);
+		free(logical);
+		logical = strdup(t);
+		llen = logical ? strlen(logical) : 0;
+		start = lineno;
+	}
+	if (rc == 0 && logical)
+		rc = apply_logical(cfg, path, start, logical, err, errlen);
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		rc = -1;
+	}
+	free(logical);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+bool config_check_enabled(const struct config *cfg, const char *name)
+{
+	return strlist_contains(&cfg->checks, name);
+}
+
+void config_dump(const struct config *cfg, FILE *out, bool with_help)
+{
+	for (size_t i = 0; i < NPARAMS; i++) {
+		const struct param *p = &params[i];
+		const void *field = (const char *)cfg + p->off;
+		char buf[64];
+
+		if (with_help)
+			fprintf(out, "# %s (default: %s)\n", p->help, *p->def ? p->def : "empty");
+		fprintf(out, "%s =", p->name);
+		switch (p->type) {
+		case P_STR: fprintf(out, " %s", *(char *const *)field); break;
+		case P_INT: fprintf(out, " %ld", *(const long *)field); break;
+		case P_DUR: fprintf(out, " %lds", *(const long *)field); break;
+		case P_BOOL: fprintf(out, " %s", *(const bool *)field ? "yes" : "no"); break;
+		case P_LIST: {
+			const struct strlist *l = field;
+			for (size_t k = 0; k < l->n; k++)
+				fprintf(out, "%s %s", k ? "," : "", l->v[k]);
+			break;
+		}
+		case P_CIDRS: {
+			const struct cidr_list *l = field;
+			for (size_t k = 0; k < l->n; k++)
+				fprintf(out, "%s %s/%d", k ? "," : "",
+					netaddr_format(&l->v[k].net, buf, sizeof buf), l->v[k].bits);
+			break;
+		}
+		}
+		fputc('\n', out);
+	}
+	for (int c = 0; c < F__COUNT; c++)
+		if (cfg->action_override[c] >= 0) {
+			char key[64];
+			const char *n = finding_info(c)->name;
+			size_t k = 0;
+			for (; n[k] && k < sizeof key - 1; k++)
+				key[k] = (char)tolower((unsigned char)n[k]);
+			key[k] = '\0';
+			fprintf(out, "on_%s = %s\n", key, action_name(cfg->action_override[c]));
+		}
+}

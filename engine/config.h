@@ -1,0 +1,79 @@
+/* config: mxvet.conf, in Postfix main.cf style ("key = value", '#'
+ * comments, continuation lines start with white space).
+ * Every parameter is one row of the table in config.c (name, type, default,
+ * bounds, help); on_<CODE> keys come from the finding table. A config is
+ * built by config_new() with all defaults, then config_load() applies a
+ * file. Errors name the file and line. */
+#ifndef MXVET_CONFIG_H
+#define MXVET_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "findings.h"
+#include "netaddr.h"
+#include "strlist.h"
+
+struct config {
+	/* resolution */
+	char *unbound_config;
+	char *trust_anchor_file;
+	long dns_timeout;		/* seconds, like every duration */
+	long mx_max_hosts;
+	struct strlist checks;		/* dns, authority, smtp */
+	struct cidr_list mx_allowed_networks;
+	char *mx_providers_file;
+	/* authority */
+	long authority_timeout;
+	long authority_repeat;
+	long authority_max_servers;
+	/* smtp */
+	long smtp_port;
+	long smtp_connect_timeout;
+	long smtp_banner_timeout;
+	long smtp_probe_ttl;
+	long smtp_max_concurrent;
+	/* state */
+	char *state_dir;
+	long dead_after;
+	char *risk_log;
+	/* daemon */
+	struct strlist policy_listen;
+	char *milter_listen;
+	char *admin_listen;
+	struct cidr_list policy_allow;
+	char *user;
+	char *pid_file;
+	long decision_timeout;
+	char *timeout_action;
+	char *error_action;
+	struct strlist skip_domains;
+	bool log_accepts;
+	char *header_name;
+	char *detail_header_name;
+	long cache_min_ttl;
+	long cache_max_ttl;
+	long cache_temp_ttl;
+	long cache_max_entries;
+	long policy_idle_timeout;
+	char *redis_url;
+	/* verdict policy: on_<code>, -1 = use the class default */
+	int action_override[F__COUNT];
+};
+
+struct config *config_new(void);		/* defaults; NULL on OOM */
+void config_free(struct config *cfg);
+/* Apply a file. Returns 0, or -1 with a message "FILE:LINE: ..." in err. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Set one parameter by name from its textual value (as in the file). */
+int config_set(struct config *cfg, const char *key, const char *value,
+	       char *err, size_t errlen);
+bool config_check_enabled(const struct config *cfg, const char *name);
+/* Print every parameter with its current value ("mxvet -n" style). */
+void config_dump(const struct config *cfg, FILE *out, bool with_help);
+
+/* Parse a Postfix-style duration ("30s", "5m", "2h", "5d", "1w", "10");
+ * returns 0 and seconds in *out, or -1. */
+int config_parse_duration(const char *s, long *out);
+
+#endif

@@ -1,0 +1,68 @@
+/* engine: creates and frees the shared state of all checks. */
+#include "engine.h"
+#include "authority.h"
+#include "config.h"
+#include "history.h"
+#include "log.h"
+#include "resolver.h"
+#include "smtp_probe.h"
+#include "typo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+struct engine *engine_new(struct event_base *base, const struct config *cfg,
+			  unsigned flags, char *err, size_t errlen, int *exit_code)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	char why[512];
+	int dummy;
+
+	if (!exit_code)
+		exit_code = &dummy;
+	*exit_code = 69;
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->base = base;
+	e->cfg = cfg;
+	if (!(e->res = resolver_new(base, cfg, err, errlen)))
+		goto fail;
+	if (cfg->mx_providers_file && *cfg->mx_providers_file) {
+		e->providers = typo_list_load(cfg->mx_providers_file, why, sizeof why);
+		if (!e->providers)
+			log_warn("MX_TYPO check off: %s", why);
+	}
+	if (config_check_enabled(cfg, "authority") && !(e->auth = auth_prober_new(e))) {
+		snprintf(err, errlen, "cannot start the authority prober");
+		goto fail;
+	}
+	if (config_check_enabled(cfg, "smtp") && !(e->smtp = smtp_prober_new(e))) {
+		snprintf(err, errlen, "cannot start the SMTP prober");
+		goto fail;
+	}
+	if (!(flags & ENGINE_NO_HISTORY) && cfg->state_dir && *cfg->state_dir) {
+		e->hist = history_open(cfg->state_dir, (flags & ENGINE_HISTORY_RO) != 0,
+				       why, sizeof why);
+		if (!e->hist)
+			log_debug("no domain history: %s", why);
+	}
+	*exit_code = 0;
+	return e;
+fail:
+	engine_free(e);
+	return NULL;
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	history_close(e->hist);
+	smtp_prober_free(e->smtp);
+	auth_prober_free(e->auth);
+	typo_list_free(e->providers);
+	resolver_free(e->res);
+	free(e);
+}

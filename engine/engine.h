@@ -1,0 +1,47 @@
+/* engine: the long-lived state every check shares: the event loop, the
+ * configuration, the resolver, the provider list, the SMTP prober and its
+ * probe cache, the domain history. One engine serves every front end
+ * (mxvet check, the policy service, the milter, the admin API). */
+#ifndef MXVET_ENGINE_H
+#define MXVET_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct config;
+struct resolver;
+struct typo_list;
+struct smtp_prober;
+struct auth_prober;
+struct history;
+
+struct engine_stats {
+	uint64_t checks_started, checks_done;
+	uint64_t verdicts[4];		/* by enum action: ignore(=accept) .. reject */
+	uint64_t checks_in_flight;
+};
+
+struct engine {
+	struct event_base *base;
+	const struct config *cfg;	/* not owned */
+	struct resolver *res;
+	struct typo_list *providers;
+	struct auth_prober *auth;	/* NULL when the authority check is off */
+	struct smtp_prober *smtp;	/* NULL when the smtp check is off */
+	struct history *hist;		/* NULL when no state_dir is usable */
+	struct engine_stats stats;
+};
+
+enum engine_flags {
+	ENGINE_NO_HISTORY = 1,		/* mxvet check without state: don't open LMDB */
+	ENGINE_HISTORY_RO = 2,		/* open the history read-only */
+};
+
+/* NULL on failure with a message in err; *exit_code (may be NULL) gets 69
+ * for resolver failures, 78 for config problems. */
+struct engine *engine_new(struct event_base *base, const struct config *cfg,
+			  unsigned flags, char *err, size_t errlen, int *exit_code);
+void engine_free(struct engine *e);
+
+#endif

@@ -1,0 +1,15 @@
+libmxvet_a_SOURCES += \
+	engine/config.c engine/config.h \
+	engine/findings.c engine/findings.h \
+	engine/evidence.c engine/evidence.h \
+	engine/dname.c engine/dname.h \
+	engine/resolver.c engine/resolver.h \
+	engine/engine.c engine/engine.h \
+	engine/pipeline.c engine/pipeline.h \
+	engine/verdict.c engine/verdict.h \
+	engine/report.c engine/report.h
+libmxvet_a_SOURCES += \
+	engine/auth_evidence.h \
+	engine/authority.c engine/authority.h \
+	engine/smtp_probe.c engine/smtp_probe.h \
+	engine/history.c engine/history.h

@@ -1,0 +1,304 @@
+/* pipeline: the per-domain check pipeline (see pipeline.h). All memory of a check is
+ * freed in one place, check_free(), after the done callback. */
+#include "pipeline.h"
+#include "authority.h"
+#include "config.h"
+#include "dname.h"
+#include "engine.h"
+#include "history.h"
+#include "log.h"
+#include "registry.h"
+#include "resolver.h"
+#include "smtp_probe.h"
+#include "verdict.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unbound.h>
+
+#define RR_A 1
+#define RR_MX 15
+#define RR_AAAA 28
+
+enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_DONE };
+
+struct check {
+	struct engine *eng;
+	unsigned flags;
+	enum phase phase;
+	int pending;
+	struct evidence ev;
+	struct findings findings;
+	struct verdict verdict;
+	struct timeval started;
+	check_done_cb cb;
+	void *arg;
+};
+
+/* A lookup in flight for one MX host: which host and which type. */
+struct host_query {
+	struct check *c;
+	size_t mx_index;
+	int rrtype;
+};
+
+static void advance(struct check *c);
+
+struct evidence *check_evidence(struct check *c) { return &c->ev; }
+struct engine *check_engine(struct check *c) { return c->eng; }
+unsigned check_flags(const struct check *c) { return c->flags; }
+void check_hold(struct check *c) { c->pending++; }
+
+void check_release(struct check *c)
+{
+	if (--c->pending == 0)
+		advance(c);
+}
+
+static void check_free(struct check *c)
+{
+	evidence_clear(&c->ev);
+	findings_clear(&c->findings);
+	verdict_clear(&c->verdict);
+	free(c);
+}
+
+static long ms_since(const struct timeval *t0)
+{
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_usec - t0->tv_usec) / 1000;
+}
+
+static void finish(struct check *c)
+{
+	struct engine *e = c->eng;
+	struct check_env env = { e->cfg, e->providers };
+	struct check_result res;
+
+	history_stage_load(c);
+	checks_run_all(&c->ev, &env, &c->findings);
+	verdict_decide(&c->ev, &c->findings, e->cfg, &c->verdict);
+	memset(&res, 0, sizeof res);
+	res.domain = c->ev.domain;
+	res.ev = &c->ev;
+	res.findings = &c->findings;
+	res.verdict = c->verdict.action;
+	res.reply = c->verdict.reply;
+	res.ttl = c->verdict.ttl;
+	res.elapsed_ms = ms_since(&c->started);
+	history_stage_store(c, &res);
+	e->stats.checks_done++;
+	e->stats.checks_in_flight--;
+	e->stats.verdicts[c->verdict.action]++;
+	c->cb(c->arg, &res);
+	check_free(c);
+}
+
+static void on_host_result(void *arg, enum dns_status st, struct ub_result *r)
+{
+	struct host_query *q = arg;
+	struct check *c = q->c;
+	struct ev_mx *m = &c->ev.mx[q->mx_index];
+
+	resolver_fill_lookup(q->rrtype == RR_A ? &m->a : &m->aaaa, st, r);
+	if (st == DNS_ST_OK && r) {
+		size_t want = q->rrtype == RR_A ? 4 : 16;
+		for (int i = 0; r->data[i]; i++) {
+			struct netaddr a;
+			if ((size_t)r->len[i] == want &&
+			    netaddr_from_bytes(r->data[i], want, &a) == 0)
+				ev_mx_add_addr(m, &a);
+		}
+	}
+	free(q);
+	check_release(c);
+}
+
+static void lookup_host(struct check *c, size_t idx, int rrtype)
+{
+	struct host_query *q = malloc(sizeof *q);
+
+	if (!q)
+		return;
+	q->c = c;
+	q->mx_index = idx;
+	q->rrtype = rrtype;
+	check_hold(c);
+	if (resolver_lookup(c->eng->res, c->ev.mx[idx].target, rrtype, on_host_result, q) != 0) {
+		free(q);
+		c->pending--;	/* never started; the caller holds the count above zero */
+	}
+}
+
+/* Hosts worth resolving: real names, not the null MX root, not IP
+ * literals (they would be looked up as names under a TLD of digits). */
+static bool want_lookup(const char *target)
+{
+	return strcmp(target, ".") != 0 && !dname_is_ip_literal(target) &&
+	       !strchr(target, '\\');
+}
+
+static int cmp_mx(const void *a, const void *b)
+{
+	const struct ev_mx *x = a, *y = b;
+	if (x->pref != y->pref)
+		return x->pref < y->pref ? -1 : 1;
+	return strcmp(x->target, y->target);
+}
+
+static void parse_mx(struct check *c, struct ub_result *r)
+{
+	for (int i = 0; r->data[i]; i++) {
+		char name[DNAME_MAXLEN];
+		const uint8_t *p = (const uint8_t *)r->data[i];
+		size_t len = (size_t)r->len[i];
+
+		c->ev.nmx_total++;
+		if (len < 3 || dname_from_wire(p + 2, len - 2, name, sizeof name) < 0) {
+			log_warn("check: domain=%s malformed MX rdata ignored", c->ev.domain);
+			continue;
+		}
+		evidence_add_mx(&c->ev, (uint16_t)(p[0] << 8 | p[1]), name);
+	}
+	qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
+}
+
+static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
+{
+	struct check *c = arg;
+	size_t looked = 0, max = (size_t)c->eng->cfg->mx_max_hosts;
+
+	resolver_fill_lookup(&c->ev.mx_lookup, st, r);
+	/* the hold taken in start_cb keeps the count above zero until the
+	 * release below, while host lookups start */
+	c->phase = PH_HOSTS;
+	if (st == DNS_ST_OK && r) {
+		parse_mx(c, r);
+		for (size_t i = 0; i < c->ev.nmx && looked < max; i++) {
+			if (!want_lookup(c->ev.mx[i].target))
+				continue;
+			/* the same host under two preferences is looked up once */
+			bool dup = false;
+			for (size_t k = 0; k < i; k++)
+				dup |= strcmp(c->ev.mx[k].target, c->ev.mx[i].target) == 0;
+			if (dup)
+				continue;
+			c->ev.mx[i].looked_up = true;
+			looked++;
+			lookup_host(c, i, RR_A);
+			lookup_host(c, i, RR_AAAA);
+		}
+	} else if (st == DNS_ST_NODATA) {
+		/* RFC 5321 5.1: no MX means the domain's own address is the host */
+		if (evidence_add_mx(&c->ev, 0, c->ev.domain)) {
+			c->ev.implicit_mx = true;
+			c->ev.mx[0].looked_up = true;
+			lookup_host(c, 0, RR_A);
+			lookup_host(c, 0, RR_AAAA);
+		}
+	}
+	check_release(c);
+}
+
+/* Copy the addresses of a host that appears twice to its later entries. */
+static void share_duplicate_hosts(struct evidence *ev)
+{
+	for (size_t i = 0; i < ev->nmx; i++) {
+		if (ev->mx[i].looked_up)
+			continue;
+		for (size_t k = 0; k < i; k++) {
+			if (!ev->mx[k].looked_up || strcmp(ev->mx[k].target, ev->mx[i].target))
+				continue;
+			ev->mx[i].a = ev->mx[k].a;
+			ev->mx[i].a.why_bogus = ev->mx[k].a.why_bogus ? strdup(ev->mx[k].a.why_bogus) : NULL;
+			ev->mx[i].a.canonname = ev->mx[k].a.canonname ? strdup(ev->mx[k].a.canonname) : NULL;
+			ev->mx[i].aaaa = ev->mx[k].aaaa;
+			ev->mx[i].aaaa.why_bogus = ev->mx[k].aaaa.why_bogus ? strdup(ev->mx[k].aaaa.why_bogus) : NULL;
+			ev->mx[i].aaaa.canonname = ev->mx[k].aaaa.canonname ? strdup(ev->mx[k].aaaa.canonname) : NULL;
+			for (size_t j = 0; j < ev->mx[k].naddrs; j++)
+				ev_mx_add_addr(&ev->mx[i], &ev->mx[k].addrs[j].addr);
+			ev->mx[i].looked_up = true;
+			break;
+		}
+	}
+}
+
+static void advance(struct check *c)
+{
+	switch (c->phase) {
+	case PH_MX:
+		break;		/* on_mx_result moves on */
+	case PH_HOSTS:
+		share_duplicate_hosts(&c->ev);
+		c->phase = PH_STAGES;
+		check_hold(c);
+		if (c->eng->auth && !(c->flags & CHECK_NO_AUTHORITY) &&
+		    config_check_enabled(c->eng->cfg, "authority") &&
+		    c->ev.mx_lookup.status != DNS_ST_NXDOMAIN) {
+			c->ev.authority_done = true;
+			authority_stage_start(c);
+		}
+		if (c->eng->smtp && !(c->flags & CHECK_NO_SMTP) &&
+		    config_check_enabled(c->eng->cfg, "smtp")) {
+			c->ev.smtp_done = true;
+			smtp_stage_start(c);
+		}
+		check_release(c);
+		break;
+	case PH_STAGES:
+		c->phase = PH_DONE;
+		finish(c);
+		break;
+	case PH_DONE:
+		break;
+	}
+}
+
+static void start_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct check *c = arg;
+
+	(void)fd;
+	(void)what;
+	check_hold(c);
+	if (resolver_lookup(c->eng->res, c->ev.domain, RR_MX, on_mx_result, c) != 0) {
+		/* out of memory: carry on with an error result */
+		resolver_fill_lookup(&c->ev.mx_lookup, DNS_ST_ERROR, NULL);
+		c->phase = PH_HOSTS;
+		check_release(c);
+	}
+}
+
+struct check *check_start(struct engine *e, const char *domain, unsigned flags,
+			  check_done_cb cb, void *arg)
+{
+	struct check *c = calloc(1, sizeof *c);
+	struct timeval zero = { 0, 0 };
+
+	if (!c)
+		return NULL;
+	evidence_init(&c->ev, domain);
+	if (!c->ev.domain) {
+		free(c);
+		return NULL;
+	}
+	c->eng = e;
+	c->flags = flags;
+	c->cb = cb;
+	c->arg = arg;
+	c->phase = PH_MX;
+	gettimeofday(&c->started, NULL);
+	e->stats.checks_started++;
+	e->stats.checks_in_flight++;
+	/* start from the loop so that even a synchronous failure reaches the
+	 * caller after check_start has returned */
+	if (event_base_once(e->base, -1, EV_TIMEOUT, start_cb, c, &zero) != 0) {
+		e->stats.checks_in_flight--;
+		check_free(c);
+		return NULL;
+	}
+	return c;
+}

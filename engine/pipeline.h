@@ -1,0 +1,54 @@
+/* pipeline: the check pipeline that vets one recipient domain.
+ *   MX lookup -> A/AAAA of each MX host (or of the domain: implicit MX)
+ *   -> authority and smtp stages in parallel -> history -> checks
+ *   -> verdict -> done callback.
+ * The done callback runs exactly once, always from the loop (never inside
+ * check_start), with a result that lives until the callback returns.
+ * A check cannot be cancelled: it always runs to completion (every stage
+ * bounds its own time), so a caller that stops waiting simply ignores the
+ * result or lets it fill a cache.
+ *
+ * Stage protocol: a stage that starts async work calls check_hold() once
+ * per outstanding piece and check_release() when it completes; the check
+ * moves on when the count reaches zero. */
+#ifndef MXVET_PIPELINE_H
+#define MXVET_PIPELINE_H
+
+#include <stdint.h>
+
+#include "evidence.h"
+#include "findings.h"
+
+struct engine;
+struct check;
+
+struct check_result {
+	const char *domain;		/* normalized */
+	const struct evidence *ev;
+	const struct findings *findings;
+	enum action verdict;		/* ACT_IGNORE means accept */
+	const char *reply;		/* "550 5.1.10 recipient domain ... [NULL_MX]"; NULL on accept */
+	uint32_t ttl;			/* from DNS; the cache clamps it */
+	long elapsed_ms;
+};
+
+typedef void (*check_done_cb)(void *arg, const struct check_result *res);
+
+enum check_flags {
+	CHECK_NO_SMTP = 1,
+	CHECK_NO_AUTHORITY = 2,
+};
+
+/* domain must be normalized (dname_normalize). Returns NULL only when out
+ * of memory (cb is then not called). */
+struct check *check_start(struct engine *e, const char *domain, unsigned flags,
+			  check_done_cb cb, void *arg);
+
+/* For stages. */
+struct evidence *check_evidence(struct check *c);
+struct engine *check_engine(struct check *c);
+unsigned check_flags(const struct check *c);
+void check_hold(struct check *c);
+void check_release(struct check *c);
+
+#endif

@@ -1,0 +1,117 @@
+/* report: JSON and text renderings of a check result. */
+#include "report.h"
+#include "auth_evidence.h"
+#include "verdict.h"
+
+#include <string.h>
+
+static json_t *smtp_json(const struct ev_addr *a)
+{
+	char addr[NETADDR_STRLEN];
+
+	if (a->smtp.status == SMTP_ST_NONE)
+		return json_null();
+	return json_pack("{s:s, s:s, s:i, s:s?, s:I}",
+			 "address", netaddr_format(&a->addr, addr, sizeof addr),
+			 "status", smtp_status_name(a->smtp.status),
+			 "code", a->smtp.code,
+			 "banner", a->smtp.banner,
+			 "elapsed_ms", (json_int_t)a->smtp.elapsed_ms);
+}
+
+static json_t *mx_json(const struct evidence *ev)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < ev->nmx; i++) {
+		const struct ev_mx *m = &ev->mx[i];
+		json_t *addrs = json_array(), *smtp = json_array();
+		char buf[NETADDR_STRLEN];
+		int probed = 0;
+
+		for (size_t k = 0; k < m->naddrs; k++) {
+			json_array_append_new(addrs, json_string(
+				netaddr_format(&m->addrs[k].addr, buf, sizeof buf)));
+			if (m->addrs[k].smtp.status != SMTP_ST_NONE)
+				probed = 1;
+			json_array_append_new(smtp, smtp_json(&m->addrs[k]));
+		}
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:o, s:o, s:b}",
+			"preference", m->pref, "host", m->target, "addresses", addrs,
+			"smtp", probed ? smtp : (json_decref(smtp), json_null()),
+			"implicit", ev->implicit_mx));
+	}
+	return arr;
+}
+
+static json_t *findings_json(const struct findings *fs)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct finding *f = &fs->v[i];
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?}",
+			"code", finding_info(f->code)->name,
+			"class", finding_class_name(f->cls),
+			"action", action_name(f->action),
+			"host", f->host, "server", f->server,
+			"detail", f->detail ? f->detail : "",
+			"reproduce", f->reproduce));
+	}
+	return arr;
+}
+
+json_t *report_json(const struct check_result *res, const char *input)
+{
+	const struct evidence *ev = res->ev;
+	json_t *ns = ev->auth ? auth_evidence_json(ev->auth) : NULL;
+
+	return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:s, s:o, s:o, s:o}",
+			 "domain", res->domain,
+			 "input", input ? input : res->domain,
+			 "verdict", verdict_name(res->verdict),
+			 "reply", res->reply,
+			 "ttl", (json_int_t)res->ttl,
+			 "elapsed_ms", (json_int_t)res->elapsed_ms,
+			 "mx_status", dns_status_name(ev->mx_lookup.status),
+			 "findings", findings_json(res->findings),
+			 "mx", mx_json(ev),
+			 "nameservers", ns ? ns : json_array());
+}
+
+void report_text(FILE *out, const struct check_result *res, const char *input)
+{
+	const struct evidence *ev = res->ev;
+	const struct findings *fs = res->findings;
+
+	fprintf(out, "%s", res->domain);
+	if (input && strcmp(input, res->domain) != 0)
+		fprintf(out, " (%s)", input);
+	fprintf(out, ": %s", verdict_name(res->verdict));
+	if (res->reply)
+		fprintf(out, " \"%s\"", res->reply);
+	fprintf(out, "  [%ld ms]\n", res->elapsed_ms);
+	for (size_t i = 0; i < ev->nmx; i++) {
+		const struct ev_mx *m = &ev->mx[i];
+		char buf[NETADDR_STRLEN];
+		fprintf(out, "  %s %u %s", ev->implicit_mx ? "host (no MX)" : "MX", m->pref,
+			m->target);
+		for (size_t k = 0; k < m->naddrs; k++) {
+			fprintf(out, " %s", netaddr_format(&m->addrs[k].addr, buf, sizeof buf));
+			if (m->addrs[k].smtp.status != SMTP_ST_NONE)
+				fprintf(out, "(smtp %s)", smtp_status_name(m->addrs[k].smtp.status));
+		}
+		fputc('\n', out);
+	}
+	if (fs->n == 0)
+		fprintf(out, "  no findings\n");
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct finding *f = &fs->v[i];
+		fprintf(out, "  %-20s %-9s %s: %s\n", finding_info(f->code)->name,
+			finding_class_name(f->cls), action_name(f->action), f->detail);
+		if (f->server)
+			fprintf(out, "  %20s server: %s\n", "", f->server);
+		if (f->reproduce)
+			fprintf(out, "  %20s reproduce: %s\n", "", f->reproduce);
+	}
+}

@@ -1,0 +1,43 @@
+/* resolver: asynchronous recursive lookups with libunbound on the libevent
+ * loop (threads mode, ub_fd + ub_process), each with our own deadline
+ * (dns_timeout), since libunbound has no per-query timeout.
+ * The callback always runs from the loop, never inside resolver_lookup().
+ * The ub_result passed to it belongs to the resolver and is freed after the
+ * callback returns; it is NULL for timeouts and library errors. */
+#ifndef MXVET_RESOLVER_H
+#define MXVET_RESOLVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evidence.h"
+
+struct event_base;
+struct config;
+struct ub_result;
+struct resolver;
+
+typedef void (*resolver_cb)(void *arg, enum dns_status st, struct ub_result *r);
+
+struct resolver_stats {
+	uint64_t queries, timeouts, servfails, errors, in_flight;
+};
+
+/* NULL on failure, with a message in err (the caller exits 69). */
+struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
+			      char *err, size_t errlen);
+void resolver_free(struct resolver *r);
+/* Start a lookup; returns 0 and cb will be called exactly once (with
+ * DNS_ST_ERROR if libunbound refused the query), or -1 when out of memory,
+ * and then cb is never called. */
+int resolver_lookup(struct resolver *r, const char *name, int rrtype,
+		    resolver_cb cb, void *arg);
+const struct resolver_stats *resolver_stats(const struct resolver *r);
+
+/* Map a libunbound result to a status. */
+enum dns_status resolver_status(const struct ub_result *r);
+/* Fill a dns_lookup summary from a status and (maybe NULL) result. */
+void resolver_fill_lookup(struct dns_lookup *l, enum dns_status st,
+			  const struct ub_result *r);
+
+#endif

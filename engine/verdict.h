@@ -1,0 +1,39 @@
+/* verdict: policy apart from detection. Turns findings plus config
+ * (on_<code> overrides) into one action and the reply text Postfix gets.
+ * The strongest action wins: reject > defer > annotate > accept. */
+#ifndef MXVET_VERDICT_H
+#define MXVET_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evidence.h"
+#include "findings.h"
+
+struct config;
+
+struct verdict {
+	enum action action;	/* ACT_IGNORE means accept */
+	char *reply;		/* "550 5.1.10 recipient domain d ... [CODE]" for reject/defer */
+	uint32_t ttl;		/* smallest DNS TTL seen, 0 if none */
+	bool temporary;		/* rests on a temporary fault: cache it briefly */
+	int decisive;		/* index of the finding that set the action, or -1 */
+};
+
+/* Sets each finding's action and fills v. */
+void verdict_decide(const struct evidence *ev, struct findings *fs,
+		    const struct config *cfg, struct verdict *v);
+void verdict_clear(struct verdict *v);
+
+/* "accept", "annotate", "defer", "reject". */
+const char *verdict_name(enum action a);
+/* Parse a verdict name back; -1 if unknown. */
+int verdict_by_name(const char *s);
+
+/* Header value "annotate; domain=d; findings=A,B" (codes of findings whose
+ * action is not ignore). Returns the length, truncated to fit. */
+size_t verdict_header_value(enum action a, const char *domain,
+			    const struct findings *fs, char *buf, size_t len);
+
+#endif

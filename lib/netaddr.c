@@ -1,0 +1,218 @@
+/* netaddr: address parsing, CIDR matching and the bogon table.
+ * The ranges follow the IANA special-purpose registries (RFC 6890 and
+ * successors); any range an attacker could use to aim the prober at an
+ * internal network counts as non-routable. */
+#include "netaddr.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+int netaddr_parse(const char *s, struct netaddr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (inet_pton(AF_INET, s, out->b) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out->b) == 1) {
+		out->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+int netaddr_from_bytes(const void *p, size_t len, struct netaddr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (len == 4)
+		out->family = AF_INET;
+	else if (len == 16)
+		out->family = AF_INET6;
+	else
+		return -1;
+	memcpy(out->b, p, len);
+	return 0;
+}
+
+const char *netaddr_format(const struct netaddr *a, char *buf, size_t len)
+{
+	if (!inet_ntop(a->family, a->b, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+bool netaddr_equal(const struct netaddr *a, const struct netaddr *b)
+{
+	return a->family == b->family &&
+	       memcmp(a->b, b->b, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+static bool prefix_match(const uint8_t *a, const uint8_t *net, int bits)
+{
+	int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, net, (size_t)full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (net[full] & mask);
+}
+
+static int cidr_parse_one(const char *tok, struct cidr *c)
+{
+	char buf[64];
+	char *slash, *end;
+	long bits;
+
+	if (strlen(tok) >= sizeof buf)
+		return -1;
+	strcpy(buf, tok);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (netaddr_parse(buf, &c->net) != 0)
+		return -1;
+	int max = c->net.family == AF_INET ? 32 : 128;
+	if (!slash) {
+		c->bits = max;
+		return 0;
+	}
+	bits = strtol(slash, &end, 10);
+	if (*slash == '\0' || *end != '\0' || bits < 0 || bits > max)
+		return -1;
+	c->bits = (int)bits;
+	return 0;
+}
+
+int cidr_list_parse(const char *s, struct cidr_list *out, char *err, size_t errlen)
+{
+	const char *p = s;
+
+	out->v = NULL;
+	out->n = 0;
+	while (*p) {
+		size_t len;
+		char tok[64];
+
+		p += strspn(p, ", \t");
+		len = strcspn(p, ", \t");
+		if (len == 0)
+			break;
+		if (len >= sizeof tok) {
+			snprintf(err, errlen, "network too long: \"%.40s...\"", p);
+			goto fail;
+		}
+		memcpy(tok, p, len);
+		tok[len] = '\0';
+		p += len;
+		struct cidr *nv = realloc(out->v, (out->n + 1) * sizeof *nv);
+		if (!nv) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		out->v = nv;
+		if (cidr_parse_one(tok, &out->v[out->n]) != 0) {
+			snprintf(err, errlen, "bad network \"%s\" (want ADDRESS or ADDRESS/BITS)", tok);
+			goto fail;
+		}
+		out->n++;
+	}
+	return 0;
+fail:
+	cidr_list_clear(out);
+	return -1;
+}
+
+bool cidr_list_match(const struct cidr_list *l, const struct netaddr *a)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (l->v[i].net.family == a->family &&
+		    prefix_match(a->b, l->v[i].net.b, l->v[i].bits))
+			return true;
+	return false;
+}
+
+void cidr_list_clear(struct cidr_list *l)
+{
+	if (!l)
+		return;
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+struct special_range {
+	uint8_t net[16];
+	int bits;
+	enum addr_class cls;
+	const char *why;
+};
+
+static const struct special_range v4_special[] = {
+	{ {0}, 8, ADDR_BOGON, "this network 0/8" },
+	{ {10}, 8, ADDR_BOGON, "private RFC 1918" },
+	{ {100, 64}, 10, ADDR_BOGON, "shared CGN 100.64/10" },
+	{ {127}, 8, ADDR_LOOPBACK, "loopback" },
+	{ {169, 254}, 16, ADDR_BOGON, "link-local" },
+	{ {172, 16}, 12, ADDR_BOGON, "private RFC 1918" },
+	{ {192, 0, 0}, 24, ADDR_BOGON, "IETF protocol assignments" },
+	{ {192, 0, 2}, 24, ADDR_BOGON, "documentation" },
+	{ {192, 88, 99}, 24, ADDR_BOGON, "deprecated 6to4 relay" },
+	{ {192, 168}, 16, ADDR_BOGON, "private RFC 1918" },
+	{ {198, 18}, 15, ADDR_BOGON, "benchmarking" },
+	{ {198, 51, 100}, 24, ADDR_BOGON, "documentation" },
+	{ {203, 0, 113}, 24, ADDR_BOGON, "documentation" },
+	{ {224}, 4, ADDR_BOGON, "multicast" },
+	{ {240}, 4, ADDR_BOGON, "reserved 240/4" },
+};
+
+static const struct special_range v6_special[] = {
+	{ {0}, 128, ADDR_BOGON, "unspecified ::" },
+	{ {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, ADDR_LOOPBACK, "loopback" },
+	{ {0x01, 0x00}, 64, ADDR_BOGON, "discard-only 100::/64" },
+	{ {0x20, 0x01, 0x0d, 0xb8}, 32, ADDR_BOGON, "documentation" },
+	{ {0x3f, 0xff}, 20, ADDR_BOGON, "documentation" },
+	{ {0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, ADDR_BOGON, "benchmarking" },
+	{ {0xfc}, 7, ADDR_BOGON, "unique local" },
+	{ {0xfe, 0x80}, 10, ADDR_BOGON, "link-local" },
+	{ {0xfe, 0xc0}, 10, ADDR_BOGON, "site-local" },
+	{ {0xff}, 8, ADDR_BOGON, "multicast" },
+};
+
+static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4compat[12] = { 0 };
+
+enum addr_class netaddr_classify(const struct netaddr *a, const char **why)
+{
+	const struct special_range *t;
+	size_t n;
+	const uint8_t *b = a->b;
+	const char *dummy;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	if (a->family == AF_INET6 && (memcmp(b, v4mapped, 12) == 0 ||
+	    (memcmp(b, v4compat, 12) == 0 && (b[12] | b[13]) != 0))) {
+		struct netaddr v4;
+		netaddr_from_bytes(b + 12, 4, &v4);
+		return netaddr_classify(&v4, why);
+	}
+	if (a->family == AF_INET) {
+		t = v4_special;
+		n = sizeof v4_special / sizeof v4_special[0];
+	} else {
+		t = v6_special;
+		n = sizeof v6_special / sizeof v6_special[0];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (prefix_match(b, t[i].net, t[i].bits)) {
+			*why = t[i].why;
+			return t[i].cls;
+		}
+	return ADDR_GLOBAL;
+}

@@ -1,0 +1,51 @@
+/* netaddr: IPv4/IPv6 addresses, CIDR lists, and the routability classifier
+ * that keeps the SMTP prober off loopback and private networks.
+ * Pure functions; no allocation except cidr_list (free with cidr_list_clear). */
+#ifndef MXVET_NETADDR_H
+#define MXVET_NETADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct netaddr {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t b[16];		/* network order; IPv4 uses b[0..3] */
+};
+
+#define NETADDR_STRLEN 46
+
+/* Parse a textual address; 0 on success, -1 if it is not one. */
+int netaddr_parse(const char *s, struct netaddr *out);
+/* Build from raw bytes (4 or 16); -1 on any other length. */
+int netaddr_from_bytes(const void *p, size_t len, struct netaddr *out);
+const char *netaddr_format(const struct netaddr *a, char *buf, size_t len);
+bool netaddr_equal(const struct netaddr *a, const struct netaddr *b);
+
+struct cidr {
+	struct netaddr net;
+	int bits;
+};
+
+struct cidr_list {
+	struct cidr *v;
+	size_t n;
+};
+
+/* Parse "10.0.0.0/8, 2001:db8::/32 127.0.0.1" (comma or space separated;
+ * a bare address is a host route). On error fills err and returns -1. */
+int cidr_list_parse(const char *s, struct cidr_list *out, char *err, size_t errlen);
+bool cidr_list_match(const struct cidr_list *l, const struct netaddr *a);
+void cidr_list_clear(struct cidr_list *l);
+
+enum addr_class {
+	ADDR_GLOBAL,		/* ordinary, routable */
+	ADDR_LOOPBACK,		/* 127/8, ::1 */
+	ADDR_BOGON,		/* private, reserved, documentation, multicast ... */
+};
+
+/* Classify an address; *why (may be NULL) gets a short name of the range,
+ * e.g. "RFC 1918". IPv4-mapped IPv6 is classified as its IPv4 address. */
+enum addr_class netaddr_classify(const struct netaddr *a, const char **why);
+
+#endif

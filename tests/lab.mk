@@ -1,0 +1,1 @@
+# integration tests against the loopback lab (tests/lab)

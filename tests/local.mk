@@ -1,0 +1,41 @@
+# Tests: every test speaks TAP (Check units via srunner_set_tap, shell
+# integration tests directly), so the harness counts test cases.
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+AM_LOG_DRIVER_FLAGS = --ignore-exit
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_DRIVER_FLAGS = --ignore-exit
+AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	export top_srcdir top_builddir; \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1; UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1; \
+	CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-3}; \
+	export ASAN_OPTIONS UBSAN_OPTIONS CK_TIMEOUT_MULTIPLIER;
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS)
+UNIT_LDADD = libmxvet.a $(DEP_LIBS) $(CHECK_LIBS)
+EXTRA_DIST += tests/unit/tap.h
+
+check_PROGRAMS += tests/unit/test_netaddr tests/unit/test_config \
+	tests/unit/test_dname tests/unit/test_checks_domain tests/unit/test_checks_mx \
+	tests/unit/test_verdict
+TESTS += tests/unit/test_netaddr tests/unit/test_config \
+	tests/unit/test_dname tests/unit/test_checks_domain tests/unit/test_checks_mx \
+	tests/unit/test_verdict
+
+tests_unit_test_netaddr_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_netaddr_LDADD = $(UNIT_LDADD)
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_dname_LDADD = $(UNIT_LDADD)
+tests_unit_test_checks_domain_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_checks_domain_LDADD = $(UNIT_LDADD)
+tests_unit_test_checks_domain_SOURCES = tests/unit/test_checks_domain.c tests/unit/evfix.c tests/unit/evfix.h
+tests_unit_test_checks_mx_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_checks_mx_LDADD = $(UNIT_LDADD)
+tests_unit_test_checks_mx_SOURCES = tests/unit/test_checks_mx.c tests/unit/evfix.c tests/unit/evfix.h
+tests_unit_test_verdict_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_verdict_LDADD = $(UNIT_LDADD)
+tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c tests/unit/evfix.c tests/unit/evfix.h
+
+include tests/lab.mk

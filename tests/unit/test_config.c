@@ -1,0 +1,149 @@
+/* Unit tests: the parameter table and the main.cf-style loader. */
+#include "config.h"
+#include "tap.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static char path[64];
+
+static const char *write_conf(const char *text)
+{
+	snprintf(path, sizeof path, "/tmp/mxvet-test-conf-%d", (int)getpid());
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+START_TEST(defaults)
+{
+	struct config *c = config_new();
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->dns_timeout, 5);
+	ck_assert_int_eq(c->smtp_banner_timeout, 30);
+	ck_assert_int_eq(c->dead_after, 5 * 86400);
+	ck_assert_int_eq(c->decision_timeout, 8);
+	ck_assert_int_eq(c->smtp_port, 25);
+	ck_assert_int_eq(c->authority_repeat, 3);
+	ck_assert_str_eq(c->timeout_action, "DUNNO");
+	ck_assert(config_check_enabled(c, "dns"));
+	ck_assert(config_check_enabled(c, "authority"));
+	ck_assert(config_check_enabled(c, "smtp"));
+	ck_assert_uint_eq(c->mx_allowed_networks.n, 0);
+	ck_assert_int_eq(c->action_override[F_MX_CNAME], -1);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(durations)
+{
+	long v;
+	ck_assert_int_eq(config_parse_duration("30", &v), 0); ck_assert_int_eq(v, 30);
+	ck_assert_int_eq(config_parse_duration("30s", &v), 0); ck_assert_int_eq(v, 30);
+	ck_assert_int_eq(config_parse_duration("5m", &v), 0); ck_assert_int_eq(v, 300);
+	ck_assert_int_eq(config_parse_duration("2h", &v), 0); ck_assert_int_eq(v, 7200);
+	ck_assert_int_eq(config_parse_duration("5d", &v), 0); ck_assert_int_eq(v, 432000);
+	ck_assert_int_eq(config_parse_duration("1w", &v), 0); ck_assert_int_eq(v, 604800);
+	ck_assert_int_eq(config_parse_duration("", &v), -1);
+	ck_assert_int_eq(config_parse_duration("5x", &v), -1);
+	ck_assert_int_eq(config_parse_duration("5ss", &v), -1);
+	ck_assert_int_eq(config_parse_duration("-5", &v), -1);
+	ck_assert_int_eq(config_parse_duration("99999999999999999999d", &v), -1);
+}
+END_TEST
+
+START_TEST(load_file)
+{
+	struct config *c = config_new();
+	char err[512];
+	const char *p = write_conf(
+		"# comment\n"
+		"dns_timeout = 3s\n"
+		"\n"
+		"mx_allowed_networks = 127.53.0.0/16,\n"
+		"    127.25.0.0/16\n"
+		"checks = dns smtp\n"
+		"on_mx_cname = reject\n"
+		"on_no_mx_implicit = ignore\n"
+		"log_accepts = yes\n");
+	ck_assert_msg(config_load(c, p, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(c->dns_timeout, 3);
+	ck_assert_uint_eq(c->mx_allowed_networks.n, 2);
+	ck_assert(!config_check_enabled(c, "authority"));
+	ck_assert_int_eq(c->action_override[F_MX_CNAME], ACT_REJECT);
+	ck_assert_int_eq(c->action_override[F_NO_MX_IMPLICIT], ACT_IGNORE);
+	ck_assert(c->log_accepts);
+	config_free(c);
+	unlink(p);
+}
+END_TEST
+
+static const struct { const char *text; const char *want; } bad[] = {
+	{ "dns_timeout = 3s\nnosuchkey = 1\n", ":2: unknown parameter \"nosuchkey\"" },
+	{ "dns_timeout = forever\n", ":1: dns_timeout: \"forever\" is not a duration" },
+	{ "dns_timeout = 0\n", ":1: dns_timeout: 0 is out of range" },
+	{ "smtp_port = 70000\n", "smtp_port: 70000 is out of range" },
+	{ "smtp_port = 25x\n", "smtp_port: \"25x\" is not a number" },
+	{ "log_accepts = maybe\n", "is not yes or no" },
+	{ "on_no_such_code = reject\n", "no such finding code" },
+	{ "on_null_mx = explode\n", "is not reject, defer, annotate or ignore" },
+	{ "mx_allowed_networks = 10.0.0.0/99\n", "bad network" },
+	{ "checks = dns, magic\n", "unknown check \"magic\"" },
+	{ "just some words\n", ":1: expected \"key = value\"" },
+	{ "  leading = continuation\n", "continuation line without a parameter" },
+	{ "= 5\n", "missing parameter name" },
+};
+
+START_TEST(load_bad)
+{
+	struct config *c = config_new();
+	char err[512];
+	const char *p = write_conf(bad[_i].text);
+	ck_assert_int_eq(config_load(c, p, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, bad[_i].want) != NULL, "got \"%s\", want \"%s\"", err,
+		      bad[_i].want);
+	config_free(c);
+	unlink(p);
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	struct config *c = config_new();
+	char err[512];
+	ck_assert_int_eq(config_load(c, "/nonexistent/mxvet.conf", err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/mxvet.conf"));
+	config_free(c);
+}
+END_TEST
+
+START_TEST(binary_file)
+{
+	struct config *c = config_new();
+	char err[512];
+	snprintf(path, sizeof path, "/tmp/mxvet-test-bin-%d", (int)getpid());
+	FILE *f = fopen(path, "w");
+	fwrite("dns_timeout = 3\0\1\2\n", 1, 19, f);
+	fclose(f);
+	ck_assert_int_eq(config_load(c, path, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "binary"));
+	config_free(c);
+	unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, durations);
+	tcase_add_test(tc, load_file);
+	tcase_add_loop_test(tc, load_bad, 0, sizeof bad / sizeof bad[0]);
+	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, binary_file);
+	suite_add_tcase(s, tc);
+	return tap_run(s);
+}

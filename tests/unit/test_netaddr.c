@@ -1,0 +1,98 @@
+/* Unit tests: address parsing, CIDR lists and the bogon classifier. */
+#include "netaddr.h"
+#include "tap.h"
+
+#include <string.h>
+
+static const struct { const char *addr; enum addr_class cls; } cases[] = {
+	{ "8.8.8.8", ADDR_GLOBAL },
+	{ "127.0.0.1", ADDR_LOOPBACK },
+	{ "127.53.1.1", ADDR_LOOPBACK },
+	{ "0.1.2.3", ADDR_BOGON },
+	{ "10.1.2.3", ADDR_BOGON },
+	{ "100.64.0.1", ADDR_BOGON },
+	{ "100.128.0.1", ADDR_GLOBAL },
+	{ "169.254.1.1", ADDR_BOGON },
+	{ "172.16.0.1", ADDR_BOGON },
+	{ "172.31.255.255", ADDR_BOGON },
+	{ "172.32.0.1", ADDR_GLOBAL },
+	{ "192.0.2.25", ADDR_BOGON },
+	{ "192.168.1.1", ADDR_BOGON },
+	{ "198.18.0.1", ADDR_BOGON },
+	{ "198.51.100.7", ADDR_BOGON },
+	{ "203.0.113.9", ADDR_BOGON },
+	{ "224.0.0.1", ADDR_BOGON },
+	{ "240.0.0.1", ADDR_BOGON },
+	{ "255.255.255.255", ADDR_BOGON },
+	{ "2a00:1450::1", ADDR_GLOBAL },
+	{ "::", ADDR_BOGON },
+	{ "::1", ADDR_LOOPBACK },
+	{ "::ffff:10.0.0.1", ADDR_BOGON },
+	{ "::ffff:127.0.0.1", ADDR_LOOPBACK },
+	{ "::ffff:8.8.8.8", ADDR_GLOBAL },
+	{ "fd00::1", ADDR_BOGON },
+	{ "fe80::1", ADDR_BOGON },
+	{ "ff02::1", ADDR_BOGON },
+	{ "2001:db8::25", ADDR_BOGON },
+	{ "3fff::1", ADDR_BOGON },
+};
+
+START_TEST(classify)
+{
+	struct netaddr a;
+	ck_assert_int_eq(netaddr_parse(cases[_i].addr, &a), 0);
+	ck_assert_msg(netaddr_classify(&a, NULL) == cases[_i].cls, "%s: class %d, want %d",
+		      cases[_i].addr, netaddr_classify(&a, NULL), cases[_i].cls);
+}
+END_TEST
+
+START_TEST(parse_bad)
+{
+	struct netaddr a;
+	ck_assert_int_eq(netaddr_parse("1.2.3", &a), -1);
+	ck_assert_int_eq(netaddr_parse("", &a), -1);
+	ck_assert_int_eq(netaddr_parse("1.2.3.4.5", &a), -1);
+	ck_assert_int_eq(netaddr_parse("mx.example.com", &a), -1);
+}
+END_TEST
+
+START_TEST(cidr_lists)
+{
+	struct cidr_list l;
+	struct netaddr a;
+	char err[128];
+
+	ck_assert_int_eq(cidr_list_parse("127.53.0.0/16, 127.25.0.0/16 2001:db8::/32", &l,
+					 err, sizeof err), 0);
+	ck_assert_uint_eq(l.n, 3);
+	netaddr_parse("127.53.9.9", &a);
+	ck_assert(cidr_list_match(&l, &a));
+	netaddr_parse("127.0.0.1", &a);
+	ck_assert(!cidr_list_match(&l, &a));
+	netaddr_parse("2001:db8:1::1", &a);
+	ck_assert(cidr_list_match(&l, &a));
+	cidr_list_clear(&l);
+	ck_assert_int_eq(cidr_list_parse("10.0.0.0/33", &l, err, sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "10.0.0.0/33"));
+	ck_assert_int_eq(cidr_list_parse("nonsense", &l, err, sizeof err), -1);
+	ck_assert_int_eq(cidr_list_parse("", &l, err, sizeof err), 0);
+	ck_assert_uint_eq(l.n, 0);
+	ck_assert_int_eq(cidr_list_parse("10.1.0.0/12", &l, err, sizeof err), 0);
+	netaddr_parse("10.15.255.255", &a);
+	ck_assert(cidr_list_match(&l, &a));
+	netaddr_parse("10.16.0.0", &a);
+	ck_assert(!cidr_list_match(&l, &a));
+	cidr_list_clear(&l);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("netaddr");
+	TCase *tc = tcase_create("core");
+	tcase_add_loop_test(tc, classify, 0, sizeof cases / sizeof cases[0]);
+	tcase_add_test(tc, parse_bad);
+	tcase_add_test(tc, cidr_lists);
+	suite_add_tcase(s, tc);
+	return tap_run(s);
+}
