@@ -1,1 +1,12 @@
-# integration tests against the loopback lab (tests/lab)
+# Integration tests against the loopback lab (tests/lab, tests/lab-env.sh).
+TEST_EXTENSIONS += .py
+PY_LOG_COMPILER = python3
+PY_LOG_DRIVER = $(LOG_DRIVER)
+PY_LOG_DRIVER_FLAGS = --ignore-exit
+TESTS += tests/lab-domains.py
+EXTRA_DIST += tests/lab-env.sh tests/lab-domains.py tests/lab
+
+# make demo: the lab, every lab domain through mxvet check, one line each.
+demo: mxvet
+	@$(SHELL) $(top_srcdir)/tests/demo.sh
+.PHONY: demo
