@@ -27,6 +27,8 @@ bool dns_lookup_failed(const struct dns_lookup *l)
 
 bool mx_is_bare_label_null(const struct evidence *ev, size_t i)
 {
+	if (i >= ev->nmx)
+		return false;
 	const char *t = ev->mx[i].target;
 
 	return !ev->implicit_mx && ev->nmx == 1 && i == 0 && strcmp(t, ".") != 0 &&
