@@ -1,0 +1,355 @@
+/* milter: libmilter threads bridged to the libevent loop (see milter.h).
+ * All smfi_* calls happen on libmilter's threads inside its callbacks; the
+ * loop only fills in jobs. Jobs are shared by both sides and counted. */
+#include "milter.h"
+#include "log.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+
+#define MILTER_TEXT_MAX 900	/* libmilter takes ~980 characters of reply */
+#define MILTER_MAX_HEADERS 32	/* annotations kept per message */
+
+struct milter_job {
+	TAILQ_ENTRY(milter_job) link;
+	int refs;
+	bool done, abandoned;
+	enum action action;
+	char rcpt[512];
+	char reply[MILTER_TEXT_MAX];
+	char header[MILTER_TEXT_MAX];
+	char *details;
+	pthread_cond_t cond;
+};
+
+/* Per SMTP connection: annotations of the current message. */
+struct mconn {
+	char *headers[MILTER_MAX_HEADERS];
+	char *details[MILTER_MAX_HEADERS];
+	size_t n;
+};
+
+static struct {
+	struct event_base *base;
+	struct event *wake;
+	milter_decide_fn decide;
+	void *arg;
+	long timeout_s;
+	char header_name[128];
+	char detail_header_name[128];
+	pthread_mutex_t lock;
+	TAILQ_HEAD(, milter_job) queue;
+	pthread_t thread;
+	bool running;
+} M = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Call with M.lock held. */
+static void job_unref(struct milter_job *j)
+{
+	if (--j->refs > 0)
+		return;
+	pthread_cond_destroy(&j->cond);
+	free(j->details);
+	free(j);
+}
+
+static void drain(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&M.lock);
+		struct milter_job *j = TAILQ_FIRST(&M.queue);
+		if (j)
+			TAILQ_REMOVE(&M.queue, j, link);
+		pthread_mutex_unlock(&M.lock);
+		if (!j)
+			return;
+		M.decide(M.arg, j, j->rcpt);
+	}
+}
+
+void milter_job_answer(struct milter_job *j, enum action a, const char *reply,
+		       const char *header, const char *details)
+{
+	pthread_mutex_lock(&M.lock);
+	if (!j->abandoned) {
+		j->action = a;
+		snprintf(j->reply, sizeof j->reply, "%s", reply ? reply : "");
+		snprintf(j->header, sizeof j->header, "%s", header ? header : "");
+		j->details = details ? strdup(details) : NULL;
+		j->done = true;
+		pthread_cond_signal(&j->cond);
+	}
+	job_unref(j);
+	pthread_mutex_unlock(&M.lock);
+}
+
+/* "<User@Example.COM>" -> "User@Example.COM" */
+static void strip_brackets(const char *in, char *out, size_t len)
+{
+	size_t n;
+
+	while (*in == ' ' || *in == '<')
+		in++;
+	n = strcspn(in, ">");
+	if (n >= len)
+		n = len - 1;
+	memcpy(out, in, n);
+	out[n] = '\0';
+}
+
+/* Wait for the loop's answer; false on timeout (the job is abandoned). */
+static bool ask_loop(struct milter_job *j)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += M.timeout_s;
+	pthread_mutex_lock(&M.lock);
+	TAILQ_INSERT_TAIL(&M.queue, j, link);
+	pthread_mutex_unlock(&M.lock);
+	event_active(M.wake, EV_READ, 0);
+	pthread_mutex_lock(&M.lock);
+	while (!j->done) {
+		int rc = pthread_cond_timedwait(&j->cond, &M.lock, &deadline);
+		if (rc == ETIMEDOUT)
+			break;
+	}
+	bool ok = j->done;
+	if (!ok)
+		j->abandoned = true;
+	pthread_mutex_unlock(&M.lock);
+	return ok;
+}
+
+/* smfi_setreply treats '%' specially: double it. */
+static void escape_percent(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 2 < len; in++) {
+		if (*in == '\r' || *in == '\n')
+			continue;
+		out[o++] = *in;
+		if (*in == '%')
+			out[o++] = '%';
+	}
+	out[o] = '\0';
+}
+
+static void set_reply(SMFICTX *ctx, const char *reply)
+{
+	char rcode[4] = "", xcode[16] = "", text[MILTER_TEXT_MAX * 2];
+	const char *p = reply;
+
+	if (sscanf(p, "%3s %15s", rcode, xcode) != 2)
+		return;
+	p += strlen(rcode);
+	p += strspn(p, " ");
+	p += strlen(xcode);
+	p += strspn(p, " ");
+	escape_percent(p, text, sizeof text);
+	if (smfi_setreply(ctx, rcode, xcode, text) != MI_SUCCESS)
+		log_warn("milter: reply not accepted by libmilter: %s", reply);
+}
+
+static void mconn_clear(struct mconn *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->headers[i]);
+		free(c->details[i]);
+	}
+	c->n = 0;
+}
+
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	struct milter_job *j;
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (!argv || !argv[0])
+		return SMFIS_CONTINUE;
+	if (!c) {
+		if (!(c = calloc(1, sizeof *c)))
+			return SMFIS_CONTINUE;
+		smfi_setpriv(ctx, c);
+	}
+	if (!(j = calloc(1, sizeof *j)))
+		return SMFIS_CONTINUE;	/* fail open */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	j->refs = 2;		/* this thread and the loop */
+	strip_brackets(argv[0], j->rcpt, sizeof j->rcpt);
+	if (!ask_loop(j)) {
+		log_warn("milter: rcpt=<%s> no decision in %lds: let through", j->rcpt,
+			 M.timeout_s);
+		goto out;
+	}
+	switch (j->action) {
+	case ACT_REJECT:
+		set_reply(ctx, j->reply);
+		rc = SMFIS_REJECT;
+		break;
+	case ACT_DEFER:
+		set_reply(ctx, j->reply);
+		rc = SMFIS_TEMPFAIL;
+		break;
+	case ACT_ANNOTATE:
+		if (*j->header && c->n < MILTER_MAX_HEADERS) {
+			bool seen = false;
+			for (size_t i = 0; i < c->n; i++)
+				seen |= strcmp(c->headers[i], j->header) == 0;
+			if (!seen) {
+				c->headers[c->n] = strdup(j->header);
+				c->details[c->n] = j->details ? strdup(j->details) : NULL;
+				c->n++;
+			}
+		}
+		break;
+	default:
+		break;
+	}
+out:
+	pthread_mutex_lock(&M.lock);
+	job_unref(j);
+	pthread_mutex_unlock(&M.lock);
+	return rc;
+}
+
+static sfsistat on_eom(SMFICTX *ctx)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+
+	if (!c)
+		return SMFIS_CONTINUE;
+	for (size_t i = 0; i < c->n; i++) {
+		smfi_addheader(ctx, M.header_name, c->headers[i]);
+		for (char *d = c->details[i], *nl; d && *d; d = nl ? nl + 1 : NULL) {
+			nl = strchr(d, '\n');
+			if (nl)
+				*nl = '\0';
+			if (*d)
+				smfi_addheader(ctx, M.detail_header_name, d);
+		}
+	}
+	mconn_clear(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_abort(SMFICTX *ctx)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	if (c)
+		mconn_clear(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_close(SMFICTX *ctx)
+{
+	struct mconn *c = smfi_getpriv(ctx);
+	if (c) {
+		mconn_clear(c);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc desc = {
+	.xxfi_name = "mxvet",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS,
+	.xxfi_envrcpt = on_envrcpt,
+	.xxfi_eom = on_eom,
+	.xxfi_abort = on_abort,
+	.xxfi_close = on_close,
+};
+
+int milter_open(struct event_base *base, const char *listen, long timeout_s,
+		const char *header_name, const char *detail_header_name,
+		milter_decide_fn fn, void *arg, char *err, size_t errlen)
+{
+	char conn[512];
+
+	M.base = base;
+	M.decide = fn;
+	M.arg = arg;
+	M.timeout_s = timeout_s;
+	snprintf(M.header_name, sizeof M.header_name, "%s", header_name);
+	snprintf(M.detail_header_name, sizeof M.detail_header_name, "%s", detail_header_name);
+	TAILQ_INIT(&M.queue);
+	if (!(M.wake = event_new(base, -1, EV_PERSIST, drain, NULL))) {
+		snprintf(err, errlen, "milter: cannot create the wake event");
+		return -1;
+	}
+	snprintf(conn, sizeof conn, "%s", listen);
+	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
+	    smfi_opensocket(true) != MI_SUCCESS) {
+		snprintf(err, errlen, "milter_listen %s: cannot listen", listen);
+		event_free(M.wake);
+		M.wake = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void *milter_thread(void *arg)
+{
+	(void)arg;
+	if (smfi_main() != MI_SUCCESS)
+		log_err("milter: libmilter stopped with an error");
+	return NULL;
+}
+
+int milter_start(char *err, size_t errlen)
+{
+	sigset_t all, old;
+
+	/* libmilter's threads must not take the loop's signals */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(&M.thread, NULL, milter_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "milter: cannot start its thread: %s", strerror(rc));
+		return -1;
+	}
+	M.running = true;
+	return 0;
+}
+
+void milter_close(void)
+{
+	if (M.running) {
+		smfi_stop();
+		pthread_join(M.thread, NULL);
+		M.running = false;
+	}
+	/* jobs still queued were never seen by the loop: drop its reference */
+	pthread_mutex_lock(&M.lock);
+	struct milter_job *j;
+	while ((j = TAILQ_FIRST(&M.queue))) {
+		TAILQ_REMOVE(&M.queue, j, link);
+		job_unref(j);
+	}
+	pthread_mutex_unlock(&M.lock);
+	if (M.wake) {
+		event_free(M.wake);
+		M.wake = NULL;
+	}
+}

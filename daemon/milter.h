@@ -1,0 +1,38 @@
+/* milter: the milter front end. libmilter runs in its own threads; each
+ * RCPT becomes a job handed to the libevent loop (event_active on a wake
+ * event, so evthread_use_pthreads() must precede event_base_new()), where
+ * the decide function answers it, now or later, with milter_job_answer().
+ * The milter thread waits at most timeout seconds, then lets the recipient
+ * through (fail open); an answer that comes later is dropped safely.
+ * libmilter is process-global: there is at most one milter. */
+#ifndef MXVET_MILTER_H
+#define MXVET_MILTER_H
+
+#include <stddef.h>
+
+#include "findings.h"
+
+struct event_base;
+struct milter_job;
+
+/* Called on the loop thread for each recipient ("user@domain", no angle
+ * brackets); must lead to exactly one milter_job_answer(job, ...). */
+typedef void (*milter_decide_fn)(void *arg, struct milter_job *job, const char *rcpt);
+
+/* Bind the socket (before dropping privileges). listen is libmilter's
+ * syntax: "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path". */
+int milter_open(struct event_base *base, const char *listen, long timeout_s,
+		const char *header_name, const char *detail_header_name,
+		milter_decide_fn fn, void *arg, char *err, size_t errlen);
+/* Start libmilter's threads (after dropping privileges). */
+int milter_start(char *err, size_t errlen);
+/* Stop accepting, wait for libmilter to return (up to ~5 s), free. */
+void milter_close(void);
+
+/* Answer a job on the loop thread. reply: "550 5.1.10 text" for reject
+ * and defer, else NULL; header: X-Mxvet value for annotate (and others),
+ * or NULL; details: "CODE text" lines separated by '\n', or NULL. */
+void milter_job_answer(struct milter_job *job, enum action a, const char *reply,
+		       const char *header, const char *details);
+
+#endif
