@@ -39,3 +39,13 @@ tests_unit_test_verdict_LDADD = $(UNIT_LDADD)
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c tests/unit/evfix.c tests/unit/evfix.h
 
 include tests/lab.mk
+
+# make check-valgrind: the unit tests under valgrind (no fork, so valgrind
+# sees every test), failing on any error or leak.
+check-valgrind: $(check_PROGRAMS)
+	@fail=0; for t in $(check_PROGRAMS); do case $$t in tests/unit/*) ;; *) continue;; esac; \
+	  CK_FORK=no CK_TIMEOUT_MULTIPLIER=20 valgrind -q --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect ./$$t > $$t.valgrind.log 2>&1 \
+	    && echo "PASS: $$t (valgrind)" || { echo "FAIL: $$t (valgrind)"; cat $$t.valgrind.log; fail=1; }; \
+	done; exit $$fail
+.PHONY: check-valgrind
