@@ -342,15 +342,23 @@ static int apply_logical(struct config *cfg, const char *path, int lineno, char 
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
-	char *line = NULL, *logical = NULL;
-	size_t cap = 0, llen = 0;
-	ssize_t n;
-	int lineno = 0, start = 0, rc = 0;
 
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	int rc = config_load_stream(cfg, f, path, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int config_load_stream(struct config *cfg, FILE *f, const char *path, char *err,
+		       size_t errlen)
+{
+	char *line = NULL, *logical = NULL;
+	size_t cap = 0, llen = 0;
+	ssize_t n;
+	int lineno = 0, start = 0, rc = 0;
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (n > CONFIG_MAX_LINE || memchr(line, '\0', (size_t)n)) {
@@ -398,7 +406,6 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	free(logical);
 	free(line);
-	fclose(f);
 	return rc;
 }
 

@@ -65,6 +65,9 @@ struct config *config_new(void);		/* defaults; NULL on OOM */
 void config_free(struct config *cfg);
 /* Apply a file. Returns 0, or -1 with a message "FILE:LINE: ..." in err. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* The same from an open stream; path only names it in messages. */
+int config_load_stream(struct config *cfg, FILE *f, const char *path, char *err,
+		       size_t errlen);
 /* Set one parameter by name from its textual value (as in the file). */
 int config_set(struct config *cfg, const char *key, const char *value,
 	       char *err, size_t errlen);

@@ -49,3 +49,4 @@ check-valgrind: $(check_PROGRAMS)
 	    && echo "PASS: $$t (valgrind)" || { echo "FAIL: $$t (valgrind)"; cat $$t.valgrind.log; fail=1; }; \
 	done; exit $$fail
 .PHONY: check-valgrind
+include tests/fuzz.mk
