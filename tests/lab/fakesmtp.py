@@ -20,6 +20,7 @@ Modes:
 """
 import asyncio
 import json
+import os
 import signal
 import socket
 import sys
@@ -29,10 +30,11 @@ IDLE = 30               # seconds an idle session is kept
 SILENT_HOLD = 60        # seconds a silent host keeps a connection
 MAX_COMMANDS = 100
 SLOW_DELAY = 2.0
+MODES = ("ok", "ok-multiline", "slow", "silent", "tempfail", "reject", "timeout")
 
 
 def log(msg):
-    sys.stderr.write("%s fakesmtp: %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.write("%s fakesmtp[%d]: %s\n" % (time.strftime("%H:%M:%S"), os.getpid(), msg))
     sys.stderr.flush()
 
 
@@ -123,6 +125,9 @@ async def main():
     with open(sys.argv[1]) as f:
         conf = json.load(f)
     port = int(conf.get("port", 2525))
+    bad = [h["mode"] for h in conf["hosts"] if h["mode"] not in MODES]
+    if bad:
+        sys.exit("fakesmtp: unknown mode(s) %s" % ", ".join(bad))
     keep = []
     for h in conf["hosts"]:
         if h["mode"] == "timeout":
