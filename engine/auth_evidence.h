@@ -91,7 +91,7 @@ int auth_parse_additional_a(const uint8_t *wire, size_t len, const char *host,
 			    struct netaddr *v, size_t max);
 /* A referral from the parent zone's server: the NS names it gives for
  * zone (authority or answer section) and the glue for them. */
-#define AUTH_REF_MAX 16
+#define AUTH_REF_MAX 64
 struct auth_referral {
 	char *ns[AUTH_REF_MAX];
 	size_t nns;

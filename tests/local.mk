@@ -50,3 +50,4 @@ check-valgrind: $(check_PROGRAMS)
 	done; exit $$fail
 .PHONY: check-valgrind
 include tests/fuzz.mk
+include tests/authority.mk
