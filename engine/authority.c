@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unbound.h>
 
 #define RR_A 1
@@ -27,9 +28,14 @@
 #define MAX_REFERRAL_SERVERS 2
 #define MAX_ZONE_ADDRS (AUTH_MAX_NS_NAMES * AUTH_MAX_ADDRS_PER_NAME * 2)
 
+struct stage;
+
+/* Stages still alive: a released stage waits for its resolver callbacks;
+ * at shutdown the resolver drops them, so the prober frees what is left. */
 struct auth_prober {
 	struct engine *e;
 	struct auth_prober_stats stats;
+	struct stage *live;
 };
 
 struct stage;
@@ -53,7 +59,10 @@ struct zone {
 	char want[DNAME_MAXLEN];	/* parent zone: the child name asked for */
 };
 
+/* Owned by the stage (freed with it), so that a stage freed at shutdown
+ * takes the lookups the resolver will never answer along. */
 struct lookup {
+	struct lookup *next;
 	struct zone *z;
 	int ns;				/* index into z->ns, or -1 for the NS query */
 	int rrtype;
@@ -90,6 +99,9 @@ struct stage {
 	char *hosts[AUTH_MAX_HOSTS];
 	size_t nhosts;
 	struct dnsq_opts opts;
+	struct lookup *lookups;
+	struct stage *prev, *next;	/* in auth_prober.live */
+	struct timeval started;
 };
 
 struct auth_prober *auth_prober_new(struct engine *e)
@@ -101,17 +113,40 @@ struct auth_prober *auth_prober_new(struct engine *e)
 	return p;
 }
 
-void auth_prober_free(struct auth_prober *p) { free(p); }
+static void stage_destroy(struct stage *st);
+
+void auth_prober_free(struct auth_prober *p)
+{
+	if (!p)
+		return;
+	while (p->live)
+		stage_destroy(p->live);
+	free(p);
+}
 
 const struct auth_prober_stats *auth_prober_stats(const struct auth_prober *p)
 {
 	return &p->stats;
 }
 
-static void unref(struct stage *st)
+static void stage_destroy(struct stage *st)
 {
-	if (--st->refs > 0)
-		return;
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		st->p->live = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	for (size_t i = 0; i < st->nqs; i++) {
+		dnsq_cancel(st->qs[i]->q);
+		free(st->qs[i]);
+	}
+	while (st->lookups) {
+		struct lookup *l = st->lookups;
+		st->lookups = l->next;
+		free(l);
+	}
+	auth_evidence_free(st->ae);	/* NULL once handed to the check */
 	for (size_t z = 0; z < st->nzone; z++)
 		for (size_t i = 0; i < st->zone[z].nns; i++)
 			free(st->zone[z].ns[i]);
@@ -122,6 +157,12 @@ static void unref(struct stage *st)
 	if (st->disc_ev)
 		event_free(st->disc_ev);
 	free(st);
+}
+
+static void unref(struct stage *st)
+{
+	if (--st->refs == 0)
+		stage_destroy(st);
 }
 
 static void kick(struct stage *st)
@@ -135,6 +176,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 {
 	struct stage *st = arg;
 	struct evidence *ev;
+	struct timeval now;
 
 	(void)fd;
 	(void)what;
@@ -151,6 +193,12 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	}
 	st->nqs = 0;
 	st->released = true;
+	gettimeofday(&now, NULL);
+	log_debug("authority: domain=%s zone=%s servers=%zu queries=%u bytes=%zu deadline=%s "
+		  "elapsed_ms=%ld%s%s", st->domain, st->ae->zone ? st->ae->zone : "-",
+		  st->ae->nsrv, st->ae->queries, st->ae->bytes, st->ae->deadline_hit ? "yes" : "no",
+		  (now.tv_sec - st->started.tv_sec) * 1000L + (now.tv_usec - st->started.tv_usec) / 1000,
+		  st->ae->note ? " note=" : "", st->ae->note ? st->ae->note : "");
 	ev = check_evidence(st->c);
 	ev->auth = st->ae;
 	st->ae = NULL;
@@ -183,6 +231,8 @@ static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 		free(l);
 		return;
 	}
+	l->next = st->lookups;
+	st->lookups = l;
 	st->refs++;
 	st->pending++;
 	z->pending++;
@@ -343,7 +393,6 @@ static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r)
 		st->pending--;
 		kick(st);
 	}
-	free(l);
 	unref(st);
 }
 
@@ -618,6 +667,11 @@ void authority_stage_start(struct check *c)
 	st->p = e->auth;
 	st->p->stats.stages++;
 	st->refs = 1;
+	gettimeofday(&st->started, NULL);
+	st->next = st->p->live;
+	if (st->next)
+		st->next->prev = st;
+	st->p->live = st;
 	snprintf(st->domain, sizeof st->domain, "%s", ev->domain);
 	/* discovery gets 45% of the budget (on_discovery_end), then two
 	 * tries of a quarter each */
