@@ -6,9 +6,14 @@
 #include "evfix.h"
 #include "tap.h"
 
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static uint8_t *load(const char *name, size_t *len)
 {
@@ -154,6 +159,113 @@ START_TEST(query_build)
 	ck_assert_int_eq(a.edns, 0);
 	auth_answer_clear(&a);
 	free(w);
+}
+END_TEST
+
+/* ---- the transport, on loopback ---- */
+
+struct got {
+	int calls;
+	enum auth_qstatus st;
+	size_t len;
+	uint8_t head[16];
+};
+
+static void on_reply(void *arg, const struct dnsq_reply *r)
+{
+	struct got *g = arg;
+	g->calls++;
+	g->st = r->st;
+	g->len = r->len;
+	if (r->wire && r->len >= 16)
+		memcpy(g->head, r->wire, 16);
+}
+
+/* A UDP "server" on 127.0.0.1 with an ephemeral port. */
+static int server(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof sa;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct timeval tv = { 2, 0 };
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	getsockname(fd, (struct sockaddr *)&sa, &sl);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+START_TEST(transport_rejects_strays)
+{
+	struct event_base *base = event_base_new();
+	struct netaddr lo;
+	struct got g = { 0 };
+	int port, fd = server(&port);
+	struct dnsq_opts o = { .port = port, .edns = true, .tries = 2, .try_ms = 1000, .max_tcp = 65535 };
+	uint8_t q[512], r[512];
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof peer;
+	size_t len;
+	const uint8_t *w = load("mx-good", &len);
+
+	netaddr_parse("127.0.0.1", &lo);
+	ck_assert_ptr_nonnull(dnsq_send(base, &lo, "example.test", 15, &o, on_reply, &g));
+	ck_assert_int_eq(g.calls, 0);			/* never from inside dnsq_send */
+	ssize_t n = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&peer, &pl);
+	ck_assert_int_gt(n, 12);
+	memcpy(r, w, len);
+	r[0] = q[0];
+	r[1] = q[1] ^ 0xff;				/* 1: another ID */
+	sendto(fd, r, len, 0, (struct sockaddr *)&peer, pl);
+	r[1] = q[1];
+	r[2] &= 0x7f;					/* 2: QR=0 */
+	sendto(fd, r, len, 0, (struct sockaddr *)&peer, pl);
+	r[2] |= 0x80;
+	r[14] = 'z';					/* 3: another question */
+	sendto(fd, r, len, 0, (struct sockaddr *)&peer, pl);
+	r[14] = w[14];
+	sendto(fd, r, len, 0, (struct sockaddr *)&peer, pl);	/* 4: the reply */
+	event_base_dispatch(base);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.st, AQ_OK);
+	ck_assert_int_eq(g.len, len);
+	ck_assert(memcmp(g.head, r, 16) == 0);		/* the right one, not a stray */
+	close(fd);
+	event_base_free(base);
+}
+END_TEST
+
+START_TEST(transport_timeout_refused_cancel)
+{
+	struct event_base *base = event_base_new();
+	struct netaddr lo;
+	struct got g = { 0 }, h = { 0 }, c = { 0 };
+	int port, fd = server(&port), closed_port, fd2 = server(&closed_port);
+	struct dnsq_opts o = { .port = port, .edns = false, .tries = 2, .try_ms = 100, .max_tcp = 65535 };
+	uint8_t q[512];
+	struct dnsq *x;
+
+	close(fd2);					/* nothing listens there now */
+	netaddr_parse("127.0.0.1", &lo);
+	ck_assert_ptr_nonnull(dnsq_send(base, &lo, "example.test", 15, &o, on_reply, &g));
+	o.port = closed_port;
+	ck_assert_ptr_nonnull(dnsq_send(base, &lo, "example.test", 15, &o, on_reply, &h));
+	x = dnsq_send(base, &lo, "example.test", 15, &o, on_reply, &c);
+	ck_assert_ptr_nonnull(x);
+	dnsq_cancel(x);
+	event_base_dispatch(base);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.st, AQ_TIMEOUT);
+	ck_assert_int_eq(h.calls, 1);
+	ck_assert_int_eq(h.st, AQ_NETERR);		/* ICMP port unreachable */
+	ck_assert_int_eq(c.calls, 0);			/* cancelled: never called */
+	/* the silent server saw both tries */
+	ck_assert_int_gt(recv(fd, q, sizeof q, 0), 12);
+	ck_assert_int_gt(recv(fd, q, sizeof q, 0), 12);
+	close(fd);
+	event_base_free(base);
 }
 END_TEST
 
@@ -331,6 +443,8 @@ int main(void)
 	tcase_add_test(tc, parse_referral_and_additional);
 	tcase_add_test(tc, reply_matching);
 	tcase_add_test(tc, query_build);
+	tcase_add_test(tc, transport_rejects_strays);
+	tcase_add_test(tc, transport_timeout_refused_cancel);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("check");
 	tcase_add_loop_test(tc, check_table, 0, sizeof crow / sizeof crow[0]);
