@@ -70,6 +70,18 @@ static bool replied(const struct auth_answer *a)
 	return a->st == AQ_OK;
 }
 
+/* Was anything sent to s? (Queries left unsent by our own limits say
+ * nothing about the server.) */
+static bool sent(const struct auth_server *s)
+{
+	if (s->plain.st != AQ_NONE)
+		return true;
+	for (size_t k = 0; k < s->nans; k++)
+		if (s->ans[k].st != AQ_NONE)
+			return true;
+	return false;
+}
+
 static bool edns_intolerant(const struct auth_server *s)
 {
 	size_t sent = 0;
@@ -127,11 +139,14 @@ static void answer_text(const struct auth_answer *a, char *buf, size_t len)
 static void unreachable(const struct evidence *ev, const struct auth_evidence *ae,
 			struct findings *out)
 {
-	size_t dead = 0;
+	size_t dead = 0, asked = 0;
 
 	for (size_t i = 0; i < ae->nsrv; i++) {
 		const struct auth_server *s = &ae->srv[i];
 		bool any = replied(&s->plain);
+		if (!sent(s))
+			continue;
+		asked++;
 		for (size_t k = 0; k < s->nans; k++)
 			any |= replied(&s->ans[k]);
 		dead += !any;
@@ -144,18 +159,18 @@ static void unreachable(const struct evidence *ev, const struct auth_evidence *a
 			any |= replied(&s->ans[k]);
 			garbage |= s->ans[k].st == AQ_MALFORMED;
 		}
-		if (any)
+		if (any || !sent(s))
 			continue;
 		server_str(s, srv, sizeof srv);
 		repro(s, ev->domain, false, rp, sizeof rp);
 		findings_add(out, F_NS_UNREACHABLE,
-			     dead == ae->nsrv ? CLASS_TEMPORARY : CLASS_RISK, NULL, srv, rp,
+			     dead == asked ? CLASS_TEMPORARY : CLASS_RISK, NULL, srv, rp,
 			     "authoritative server %s of %s %s (%zu of %zu server addresses answered)",
 			     srv, ae->zone ? ae->zone : ev->domain,
 			     garbage ? "sent only replies that do not parse"
 				     : s->plain.st == AQ_NETERR ? "refuses DNS (port unreachable)"
 				     : "does not answer",
-			     ae->nsrv - dead, ae->nsrv);
+			     asked - dead, asked);
 	}
 }
 

@@ -244,9 +244,12 @@ static void on_udp(evutil_socket_t fd, short what, void *arg)
 
 static void on_failed(evutil_socket_t fd, short what, void *arg)
 {
+	struct dnsq *q = arg;
+
 	(void)fd;
 	(void)what;
-	finish(arg, AQ_NETERR, NULL, 0);
+	/* no socket is our problem (EMFILE under load), not the server's */
+	finish(q, q->tcp ? AQ_NONE : AQ_NETERR, NULL, 0);
 }
 
 struct dnsq *dnsq_send(struct event_base *base, const struct netaddr *to,
@@ -284,6 +287,8 @@ struct dnsq *dnsq_send(struct event_base *base, const struct netaddr *to,
 		q->salen = sizeof *s;
 	}
 	q->fd = socket(q->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (q->fd < 0)
+		q->tcp = true;	/* marks "never sent" for on_failed; no TCP happens */
 	if (q->fd < 0 || connect(q->fd, (struct sockaddr *)&q->sa, q->salen) != 0 ||
 	    send(q->fd, q->wire, q->wlen, 0) < 0) {
 		/* report from the loop, never from inside dnsq_send */

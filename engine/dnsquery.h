@@ -33,7 +33,8 @@ struct dnsq_opts {
 };
 
 struct dnsq_reply {
-	enum auth_qstatus st;	/* AQ_OK (bytes matched), AQ_TIMEOUT, AQ_NETERR */
+	enum auth_qstatus st;	/* AQ_OK (bytes matched), AQ_TIMEOUT, AQ_NETERR,
+				 * AQ_NONE: not sent (no socket here) */
 	const uint8_t *wire;	/* the reply when AQ_OK */
 	size_t len;
 	bool tcp;		/* it came over TCP */

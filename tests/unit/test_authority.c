@@ -331,6 +331,7 @@ static const struct {
 	{ "cname-below-apex", "-", -1, NULL, NULL },
 	{ "garbage", "NS_UNREACHABLE", CLASS_RISK, "ns2.example.test 192.0.2.2", "do not parse" },
 	{ "stage-off", "-", -1, NULL, NULL },
+	{ "unsent", "-", -1, NULL, NULL },	/* our own limits: says nothing about the server */
 };
 
 static void build(size_t i, struct evidence *ev)
@@ -379,6 +380,9 @@ static void build(size_t i, struct evidence *ev)
 	} else if (!strcmp(n, "edns-silent"))
 		srv(ae, "ns2.example.test", "192.0.2.2", nok(AQ_TIMEOUT), nok(AQ_TIMEOUT),
 		    nok(AQ_TIMEOUT), GOOD_PLAIN);
+	else if (!strcmp(n, "unsent"))
+		srv(ae, "ns2.example.test", "192.0.2.2", nok(AQ_NONE), nok(AQ_NONE), nok(AQ_NONE),
+		    nok(AQ_NONE));
 	else if (!strcmp(n, "garbage"))
 		srv(ae, "ns2.example.test", "192.0.2.2", nok(AQ_MALFORMED), nok(AQ_MALFORMED),
 		    nok(AQ_MALFORMED), nok(AQ_MALFORMED));
