@@ -396,9 +396,11 @@ json_t *auth_evidence_json(const struct auth_evidence *a)
 				snprintf(nsids + strlen(nsids), sizeof nsids - strlen(nsids), "%s%s",
 					 nsids[0] ? ", " : "", x->nsid);
 		}
-		json_t *plain = answer_json(&s->plain);
-		json_object_set_new(plain, "noedns", json_true());
-		json_array_append_new(answers, plain);
+		if (s->plain.st != AQ_NONE) {	/* sent only when EDNS failed or was late */
+			json_t *plain = answer_json(&s->plain);
+			json_object_set_new(plain, "noedns", json_true());
+			json_array_append_new(answers, plain);
+		}
 		if (s->plain.st == AQ_OK) {
 			if (!any)
 				aa = s->plain.aa;

@@ -16,8 +16,11 @@
 
 #include <event2/event.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unbound.h>
 
 #define RR_A 1
@@ -26,16 +29,29 @@
 #define RR_AAAA 28
 #define MAX_ZONES (3 + AUTH_MAX_HOSTS)	/* the domain's, its parent (twice), MX hosts' */
 #define MAX_REFERRAL_SERVERS 2
+#define AUTH_MAX_SERVERS_HARD 64	/* authority_max_servers' upper bound */
+#define PLAIN_DELAY_MS 200
+#define LDNS_RCODE_FORMERR_ 1
+#define LDNS_RCODE_NOTIMPL_ 4
+#define AUTH_MAX_CHANNELS 64		/* server addresses with a socket per stage */
 #define MAX_ZONE_ADDRS (AUTH_MAX_NS_NAMES * AUTH_MAX_ADDRS_PER_NAME * 2)
 
 struct stage;
 
 /* Stages still alive: a released stage waits for its resolver callbacks;
  * at shutdown the resolver drops them, so the prober frees what is left. */
+#define AUTH_CACHE_SLOTS 1024
+#define AUTH_CACHE_MAX_TTL 300		/* seconds an NS or address answer is reused */
+#define RRS_MAX 64			/* records read from one answer */
+
+struct cache_ent;
+static void cache_ent_free(struct cache_ent *c);
+
 struct auth_prober {
 	struct engine *e;
 	struct auth_prober_stats stats;
 	struct stage *live;
+	struct cache_ent *cache[AUTH_CACHE_SLOTS];
 };
 
 struct stage;
@@ -63,6 +79,7 @@ struct zone {
  * takes the lookups the resolver will never answer along. */
 struct lookup {
 	struct lookup *next;
+	char name[DNAME_MAXLEN];
 	struct zone *z;
 	int ns;				/* index into z->ns, or -1 for the NS query */
 	int rrtype;
@@ -92,6 +109,8 @@ struct stage {
 	bool released;
 	struct event *done_ev;		/* deadline, or activated when pending hits 0 */
 	struct event *disc_ev;		/* end of discovery: query the servers known */
+	struct event *plain_ev;		/* queries without EDNS where EDNS is late */
+	bool plain_sent[AUTH_MAX_SERVERS_HARD];
 	struct zone zone[MAX_ZONES];
 	size_t nzone;
 	struct query *qs[AUTH_MAX_QUERIES];
@@ -101,6 +120,8 @@ struct stage {
 	struct dnsq_opts opts;
 	struct lookup *lookups;
 	struct stage *prev, *next;	/* in auth_prober.live */
+	struct { struct netaddr a; struct dnsq_chan *ch; } chan[AUTH_MAX_CHANNELS];
+	size_t nchan;
 	struct timeval started;
 };
 
@@ -121,6 +142,8 @@ void auth_prober_free(struct auth_prober *p)
 		return;
 	while (p->live)
 		stage_destroy(p->live);
+	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++)
+		cache_ent_free(p->cache[i]);
 	free(p);
 }
 
@@ -141,6 +164,9 @@ static void stage_destroy(struct stage *st)
 		dnsq_cancel(st->qs[i]->q);
 		free(st->qs[i]);
 	}
+	for (size_t i = 0; i < st->nchan; i++)
+		dnsq_chan_free(st->chan[i].ch);
+	st->nchan = 0;
 	while (st->lookups) {
 		struct lookup *l = st->lookups;
 		st->lookups = l->next;
@@ -156,6 +182,8 @@ static void stage_destroy(struct stage *st)
 		event_free(st->done_ev);
 	if (st->disc_ev)
 		event_free(st->disc_ev);
+	if (st->plain_ev)
+		event_free(st->plain_ev);
 	free(st);
 }
 
@@ -192,6 +220,9 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		free(st->qs[i]);
 	}
 	st->nqs = 0;
+	for (size_t i = 0; i < st->nchan; i++)
+		dnsq_chan_free(st->chan[i].ch);
+	st->nchan = 0;
 	st->released = true;
 	gettimeofday(&now, NULL);
 	log_debug("authority: domain=%s zone=%s servers=%zu queries=%u bytes=%zu deadline=%s "
@@ -203,6 +234,10 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	ev->auth = st->ae;
 	st->ae = NULL;
 	event_del(st->done_ev);
+	if (st->disc_ev)
+		event_del(st->disc_ev);
+	if (st->plain_ev)
+		event_del(st->plain_ev);
 	check_release(st->c);
 	unref(st);
 }
@@ -217,16 +252,146 @@ static void zone_servers_ready(struct zone *z);
 static void parent_done(struct zone *pz);
 static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r);
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void zone_piece_done(struct zone *z);
+
+/* A lookup answer in the form the stage uses and the prober caches. */
+struct rrs {
+	enum dns_status st;
+	bool alias;			/* the name is a CNAME */
+	uint32_t ttl;
+	size_t n;
+	char *names[RRS_MAX];		/* NS: sorted, owned */
+	struct netaddr addrs[RRS_MAX];	/* A/AAAA */
+};
+
+static void rrs_clear(struct rrs *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->names[i]);
+	x->n = 0;
+}
+
+static void rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r,
+			struct rrs *x)
+{
+	size_t want = rrtype == RR_A ? 4 : 16;
+
+	memset(x, 0, sizeof *x);
+	x->st = dst;
+	x->alias = r && r->canonname;
+	x->ttl = r && r->ttl > 0 ? (uint32_t)r->ttl : 0;
+	if (dst != DNS_ST_OK || !r)
+		return;
+	for (int i = 0; r->data[i] && x->n < RRS_MAX; i++) {
+		if (rrtype == RR_NS) {
+			char name[DNAME_MAXLEN];
+			if (dname_from_wire((const uint8_t *)r->data[i], (size_t)r->len[i],
+					    name, sizeof name) >= 0 && (x->names[x->n] = strdup(name)))
+				x->n++;
+		} else if ((size_t)r->len[i] == want &&
+			   netaddr_from_bytes(r->data[i], want, &x->addrs[x->n]) == 0) {
+			x->n++;
+		}
+	}
+	if (rrtype == RR_NS)
+		qsort(x->names, x->n, sizeof *x->names, cmp_str);
+}
+
+/* The prober's cache of NS and address answers: the servers of a parent
+ * zone, or name servers shared by many zones, are asked once a TTL rather
+ * than once a check. Open hashing with overwrite; positive answers only. */
+struct cache_ent {
+	char *name;
+	int rrtype;
+	time_t expires;
+	struct rrs data;
+};
+
+static unsigned cache_slot(const char *name, int rrtype)
+{
+	unsigned h = 2166136261u ^ (unsigned)rrtype;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*p)) * 16777619u;
+	return h % AUTH_CACHE_SLOTS;
+}
+
+static void cache_ent_free(struct cache_ent *c)
+{
+	if (!c)
+		return;
+	rrs_clear(&c->data);
+	free(c->name);
+	free(c);
+}
+
+static const struct rrs *cache_get(struct auth_prober *p, const char *name, int rrtype)
+{
+	struct cache_ent *c = p->cache[cache_slot(name, rrtype)];
+
+	if (!c || c->rrtype != rrtype || strcasecmp(c->name, name) != 0 ||
+	    c->expires <= time(NULL))
+		return NULL;
+	p->stats.cache_hits++;
+	return &c->data;
+}
+
+static void cache_put(struct auth_prober *p, const char *name, int rrtype, const struct rrs *x)
+{
+	unsigned slot = cache_slot(name, rrtype);
+	struct cache_ent *c;
+
+	if (x->st != DNS_ST_OK || x->alias || x->ttl == 0)
+		return;
+	c = calloc(1, sizeof *c);
+	if (!c || !(c->name = strdup(name))) {
+		free(c);
+		return;
+	}
+	c->rrtype = rrtype;
+	c->expires = time(NULL) + (x->ttl < AUTH_CACHE_MAX_TTL ? x->ttl : AUTH_CACHE_MAX_TTL);
+	c->data = *x;
+	for (size_t i = 0; i < x->n; i++)
+		c->data.names[i] = NULL;
+	for (size_t i = 0; i < x->n && rrtype == RR_NS; i++)
+		if (!(c->data.names[i] = strdup(x->names[i]))) {
+			c->data.n = i;
+			break;
+		}
+	cache_ent_free(p->cache[slot]);
+	p->cache[slot] = c;
+}
+
+static void got_ns(struct zone *z, const struct rrs *x);
+static void got_addr(struct zone *z, int ns, const struct rrs *x);
+
 static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 {
 	struct stage *st = z->st;
-	struct lookup *l = malloc(sizeof *l);
+	const struct rrs *hit = cache_get(st->p, name, rrtype);
+	struct lookup *l;
 
+	if (hit) {
+		/* as if a lookup had come back: the zone's count goes up and down */
+		z->pending++;
+		if (ns < 0)
+			got_ns(z, hit);
+		else
+			got_addr(z, ns, hit);
+		zone_piece_done(z);
+		return;
+	}
+	l = malloc(sizeof *l);
 	if (!l)
 		return;
 	l->z = z;
 	l->ns = ns;
 	l->rrtype = rrtype;
+	snprintf(l->name, sizeof l->name, "%s", name);
 	if (resolver_lookup(st->e->res, name, rrtype, on_lookup, l) != 0) {
 		free(l);
 		return;
@@ -237,7 +402,6 @@ static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 	st->pending++;
 	z->pending++;
 }
-
 static struct zone *zone_start(struct stage *st, const char *name, const char *host,
 			       struct zone *child)
 {
@@ -293,37 +457,20 @@ static void parent_start(struct zone *z)
 		snprintf(st->zone[st->nzone - 1].want, DNAME_MAXLEN, "%s", z->cur);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* The answer to "cur NS": the apex and its server names, or walk up. */
-static void got_ns(struct zone *z, enum dns_status dst, struct ub_result *r)
+static void got_ns(struct zone *z, const struct rrs *x)
 {
 	struct stage *st = z->st;
+	enum dns_status dst = x->st;
 
-	if (dst == DNS_ST_OK && r && !r->canonname) {
-		char *names[64];
-		size_t n = 0;
-		for (int i = 0; r->data[i] && n < 64; i++) {
-			char name[DNAME_MAXLEN];
-			if (dname_from_wire((const uint8_t *)r->data[i], (size_t)r->len[i],
-					    name, sizeof name) < 0)
-				continue;
-			names[n] = strdup(name);
-			if (names[n])
-				n++;
-		}
-		/* a stable choice when a hostile zone lists more than the cap */
-		qsort(names, n, sizeof *names, cmp_str);
-		for (size_t i = 0; i < n; i++) {
-			if (z->nns < AUTH_MAX_NS_NAMES && (i == 0 || strcmp(names[i], names[i - 1])))
-				z->ns[z->nns++] = names[i];
-			else
-				free(names[i]);
-		}
-		if (n > AUTH_MAX_NS_NAMES)
+	if (dst == DNS_ST_OK && !x->alias) {
+		/* sorted: a stable choice when a hostile zone lists more than the cap */
+		for (size_t i = 0; i < x->n && z->nns < AUTH_MAX_NS_NAMES; i++)
+			if ((i == 0 || strcmp(x->names[i], x->names[i - 1])) &&
+			    (z->ns[z->nns] = strdup(x->names[i])))
+				z->nns++;
+		if (x->n > AUTH_MAX_NS_NAMES)
 			note(st, "more NS names than the cap; the first ones (sorted) were asked");
 		z->found = true;
 		if (z->idx == 0 && !st->ae->zone)
@@ -337,13 +484,13 @@ static void got_ns(struct zone *z, enum dns_status dst, struct ub_result *r)
 		return;
 	}
 	if (z->idx == 0 && z->steps == 0 &&
-	    ((r && r->canonname) || (dst != DNS_ST_NODATA && dst != DNS_ST_NXDOMAIN))) {
+	    (x->alias || (dst != DNS_ST_NODATA && dst != DNS_ST_NXDOMAIN))) {
 		/* the domain's own NS RRset is unavailable (all servers lame or
 		 * dead, or an apex CNAME): ask its parent for the delegation */
 		z->found = true;	/* the parent's referral, asked at the start, tells */
 		return;
 	}
-	if ((dst == DNS_ST_NODATA || dst == DNS_ST_NXDOMAIN || (r && r->canonname)) &&
+	if ((dst == DNS_ST_NODATA || dst == DNS_ST_NXDOMAIN || x->alias) &&
 	    z->steps < AUTH_MAX_WALK && strchr(z->cur, '.')) {
 		/* not a zone apex (or an alias): try the enclosing name */
 		memmove(z->cur, strchr(z->cur, '.') + 1, strlen(strchr(z->cur, '.') + 1) + 1);
@@ -357,46 +504,53 @@ static void got_ns(struct zone *z, enum dns_status dst, struct ub_result *r)
 		note(st, dst == DNS_ST_OK || dst == DNS_ST_NODATA || dst == DNS_ST_NXDOMAIN
 			 ? "no zone apex found" : "the NS lookup failed");
 }
-
-static void got_addr(struct zone *z, int ns, int rrtype, enum dns_status dst,
-		     struct ub_result *r)
+static void got_addr(struct zone *z, int ns, const struct rrs *x)
 {
-	size_t want = rrtype == RR_A ? 4 : 16, n = 0;
-
-	if (dst != DNS_ST_OK || !r)
+	if (x->st != DNS_ST_OK)
 		return;
-	for (int i = 0; r->data[i] && n < AUTH_MAX_ADDRS_PER_NAME; i++) {
-		struct netaddr a;
-		if ((size_t)r->len[i] != want || netaddr_from_bytes(r->data[i], want, &a) != 0)
-			continue;
-		if (z->naddr >= MAX_ZONE_ADDRS)
-			break;
+	for (size_t i = 0; i < x->n && i < AUTH_MAX_ADDRS_PER_NAME && z->naddr < MAX_ZONE_ADDRS; i++) {
 		z->addr[z->naddr].ns = ns;
-		z->addr[z->naddr].a = a;
+		z->addr[z->naddr].a = x->addrs[i];
 		z->naddr++;
-		n++;
 	}
 }
-
 static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r)
 {
 	struct lookup *l = arg;
 	struct zone *z = l->z;
 	struct stage *st = z->st;
+	struct rrs x;
 
+	rrs_from_ub(l->ns < 0 ? RR_NS : l->rrtype, dst, r, &x);
+	cache_put(st->p, l->name, l->ns < 0 ? RR_NS : l->rrtype, &x);
 	if (!st->released) {
 		if (l->ns < 0)
-			got_ns(z, dst, r);
+			got_ns(z, &x);
 		else
-			got_addr(z, l->ns, l->rrtype, dst, r);
+			got_addr(z, l->ns, &x);
 		zone_piece_done(z);
 		st->pending--;
 		kick(st);
 	}
+	rrs_clear(&x);
 	unref(st);
 }
-
 static void on_query(void *arg, const struct dnsq_reply *r);
+
+/* One channel (socket) per server address and stage. */
+static struct dnsq_chan *chan_for(struct stage *st, const struct netaddr *a)
+{
+	for (size_t i = 0; i < st->nchan; i++)
+		if (netaddr_equal(&st->chan[i].a, a))
+			return st->chan[i].ch;
+	if (st->nchan == AUTH_MAX_CHANNELS)
+		return NULL;
+	st->chan[st->nchan].ch = dnsq_chan_new(st->e->base, a, st->opts.port);
+	if (!st->chan[st->nchan].ch)
+		return NULL;
+	st->chan[st->nchan].a = *a;
+	return st->chan[st->nchan++].ch;
+}
 
 static struct query *send_query(struct stage *st, const struct netaddr *to, const char *qname,
 				int qtype, bool edns, enum qkind kind)
@@ -407,13 +561,16 @@ static struct query *send_query(struct stage *st, const struct netaddr *to, cons
 		note(st, "the query cap was reached");
 		return NULL;
 	}
+	struct dnsq_chan *ch = chan_for(st, to);
+	if (!ch)
+		return NULL;
 	q = calloc(1, sizeof *q);
 	if (!q)
 		return NULL;
 	st->opts.edns = edns;
 	q->st = st;
 	q->kind = kind;
-	q->q = dnsq_send(st->e->base, to, qname, qtype, &st->opts, on_query, q);
+	q->q = dnsq_send_on(ch, qname, qtype, &st->opts, on_query, q);
 	if (!q->q) {
 		free(q);
 		return NULL;
@@ -507,11 +664,12 @@ static void zone_servers_ready(struct zone *z)
 				ae->srv[si].ans[i].st = AQ_TIMEOUT;
 			}
 		}
-		struct query *q = send_query(st, &s->addr, st->domain, RR_MX, false, Q_MX_PLAIN);
-		if (q) {
-			q->srv = si;
-			ae->srv[si].plain.st = AQ_TIMEOUT;
-		}
+	}
+	/* the query without EDNS only for servers whose EDNS answers are
+	 * late or bad (on_query sends it at once for a bad one) */
+	if (ae->nsrv && st->plain_ev) {
+		struct timeval tv = { 0, PLAIN_DELAY_MS * 1000 };
+		evtimer_add(st->plain_ev, &tv);
 	}
 	/* MX hosts inside this zone are asked here; the others get a zone
 	 * of their own */
@@ -578,6 +736,47 @@ static void merge_referral(struct zone *z, const char *want, const struct dnsq_r
 		free(ref.ns[i]);
 }
 
+/* An EDNS answer that shows EDNS works (whatever the rcode says about
+ * the zone). */
+static bool edns_works(const struct auth_answer *a)
+{
+	return a->st == AQ_OK && a->rcode != LDNS_RCODE_FORMERR_ && a->rcode != LDNS_RCODE_NOTIMPL_ &&
+	       a->rcode != 16 /* BADVERS */ && !(a->rcode == 2 && !a->edns);
+}
+
+static void send_plain(struct stage *st, size_t si)
+{
+	struct auth_server *s = &st->ae->srv[si];
+	struct query *q;
+
+	if (si >= AUTH_MAX_SERVERS_HARD || st->plain_sent[si])
+		return;
+	st->plain_sent[si] = true;
+	q = send_query(st, &s->addr, st->domain, RR_MX, false, Q_MX_PLAIN);
+	if (q) {
+		q->srv = si;
+		s->plain.st = AQ_TIMEOUT;
+	}
+}
+
+static void on_plain_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct stage *st = arg;
+
+	(void)fd;
+	(void)what;
+	if (st->released)
+		return;
+	for (size_t si = 0; si < st->ae->nsrv; si++) {
+		const struct auth_server *s = &st->ae->srv[si];
+		bool ok = false;
+		for (size_t k = 0; k < s->nans; k++)
+			ok |= edns_works(&s->ans[k]);
+		if (!ok)
+			send_plain(st, si);
+	}
+}
+
 static void on_query(void *arg, const struct dnsq_reply *r)
 {
 	struct query *q = arg;
@@ -617,6 +816,8 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 			auth_answer_clear(a);
 			a->st = r->st;
 		}
+		if (q->kind == Q_MX_EDNS && !edns_works(a))
+			send_plain(st, q->srv);
 	}
 	if (ae->bytes > AUTH_MAX_BYTES) {
 		note(st, "the byte cap was reached");
@@ -693,6 +894,7 @@ void authority_stage_start(struct check *c)
 	tv.tv_sec = ms * 45 / 100 / 1000;
 	tv.tv_usec = ms * 45 / 100 % 1000 * 1000;
 	st->disc_ev = evtimer_new(e->base, on_discovery_end, st);
+	st->plain_ev = evtimer_new(e->base, on_plain_timer, st);
 	if (st->disc_ev)
 		evtimer_add(st->disc_ev, &tv);
 	check_hold(c);

@@ -31,7 +31,7 @@ struct auth_prober;
 #define AUTH_PORT 53
 
 struct auth_prober_stats {
-	uint64_t stages, queries, timeouts, bytes, deadline_hits;
+	uint64_t stages, queries, timeouts, bytes, deadline_hits, cache_hits;
 };
 
 struct auth_prober *auth_prober_new(struct engine *e);

@@ -7,7 +7,12 @@
  * by ID alone); anything else is dropped and the wait goes on. The
  * callback runs exactly once, always from the loop, never inside
  * dnsq_send(); the reply bytes it gets live until it returns. After
- * dnsq_cancel() it never runs. */
+ * dnsq_cancel() it never runs.
+ *
+ * Queries to one server can share a channel (one connected UDP socket,
+ * replies told apart by ID and question), which saves the socket, connect
+ * and close of each query. ICMP port unreachable on a channel fails every
+ * query waiting on it. */
 #ifndef MXVET_DNSQUERY_H
 #define MXVET_DNSQUERY_H
 
@@ -20,6 +25,7 @@
 
 struct event_base;
 struct dnsq;
+struct dnsq_chan;
 
 #define DNSQ_UDP_MAX 4096	/* bytes read per datagram */
 #define DNSQ_EDNS_SIZE 1232	/* advertised EDNS buffer (DNS flag day 2020) */
@@ -43,7 +49,16 @@ struct dnsq_reply {
 
 typedef void (*dnsq_cb)(void *arg, const struct dnsq_reply *r);
 
-/* NULL if the name cannot be encoded or memory runs out (cb never runs). */
+/* A channel to to:port. NULL only when out of memory; a channel without a
+ * socket (EMFILE) or that cannot connect fails its queries from the loop,
+ * with AQ_NONE (our fault) or AQ_NETERR. Freeing it cancels its queries. */
+struct dnsq_chan *dnsq_chan_new(struct event_base *base, const struct netaddr *to, int port);
+void dnsq_chan_free(struct dnsq_chan *ch);
+/* Send on a channel (o->port is the channel's). NULL if the name cannot be
+ * encoded or memory runs out (cb never runs). */
+struct dnsq *dnsq_send_on(struct dnsq_chan *ch, const char *qname, int qtype,
+			  const struct dnsq_opts *o, dnsq_cb cb, void *arg);
+/* The same on a channel of its own. */
 struct dnsq *dnsq_send(struct event_base *base, const struct netaddr *to,
 		       const char *qname, int qtype, const struct dnsq_opts *o,
 		       dnsq_cb cb, void *arg);

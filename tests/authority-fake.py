@@ -27,7 +27,8 @@ MXA = NET + ".9."   # MX host addresses (nothing connects: tests use --no-smtp)
 
 # zone -> (records, [(ns name, address, behaviour)])
 # behaviours: ok, farm (every other answer is an apex CNAME), cname (always),
-# refused, silent, formerr-edns, wildcard-add, garbage, tc (UDP always truncated)
+# refused, silent, formerr-edns, drop-edns (silent only to EDNS), wildcard-add,
+# garbage, tc (UDP always truncated)
 ZONES = {}
 
 
@@ -66,6 +67,7 @@ zone("nsdead", [ns("nsdead", 1, NET + ".5.1"), ns("nsdead", 2, NET + ".5.2", "si
 zone("wildcard", [ns("wildcard", 1, NET + ".6.1", "wildcard-add"), ns("wildcard", 2, NET + ".6.2")],
      mx=[(10, "mx.wildcard." + TLD, MXA + "6")])
 zone("ednsfail", [ns("ednsfail", 1, NET + ".7.1", "formerr-edns"), ns("ednsfail", 2, NET + ".7.2")])
+zone("ednsdrop", [ns("ednsdrop", 1, NET + ".7.11", "drop-edns"), ns("ednsdrop", 2, NET + ".7.12")])
 zone("garbage", [ns("garbage", 1, NET + ".8.1", "garbage"), ns("garbage", 2, NET + ".8.2")])
 zone("tc", [ns("tc", 1, NET + ".10.1", "tc")])
 zone("many", [ns("many", 0, NET + ".11.100")] +
@@ -181,6 +183,8 @@ def handle(wire, addr, beh, d, ident, tcp):
     except Exception:
         return None
     if not q.question:
+        return None
+    if beh == "drop-edns" and q.edns >= 0:
         return None
     if beh == "formerr-edns" and q.edns >= 0:
         r = dns.message.make_response(q)

@@ -35,7 +35,7 @@ dns_timeout = 3s
 authority_timeout = 3s
 mx_providers_file = $top_srcdir/data/mx-providers.txt
 EOC
-domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail garbage tc many"
+domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many"
 args=""
 for d in $domains; do args="$args $d.authlab"; done
 "$top_builddir/mxvet" check -v --json --no-smtp --config "$work/mxvet.conf" $args > "$work/out.json" 2>"$work/err"
@@ -70,6 +70,8 @@ T = [
       "dig @127.153.6.1 mx.wildcard.authlab AAAA")),
     ("ednsfail", "annotate", {"EDNS_INTOLERANT"},
      ("EDNS_INTOLERANT", "risk", "ns1.ednsfail.authlab 127.153.7.1", "FORMERR", "+noedns")),
+    ("ednsdrop", "annotate", {"EDNS_INTOLERANT"},
+     ("EDNS_INTOLERANT", "risk", "ns1.ednsdrop.authlab 127.153.7.11", "does not answer", "+noedns")),
     ("garbage", "annotate", {"NS_UNREACHABLE"},
      ("NS_UNREACHABLE", "risk", "ns1.garbage.authlab 127.153.8.1", "do not parse", "dig @127.153.8.1")),
     ("tc", "accept", set(), None),
@@ -97,7 +99,7 @@ for d, verdict, codes, f in T:
     ok(good, "%s.authlab: %s %s" % (d, verdict, ",".join(sorted(codes)) or "-"),
        json.dumps(j["findings"], indent=1))
 h = res["healthy"]["nameservers"]
-ok(len(h) == 2 and all(s["aa"] and s["edns"] == "ok" and s["nsid"] and len(s["answers"]) == 4
+ok(len(h) == 2 and all(s["aa"] and s["edns"] == "ok" and s["nsid"] and len(s["answers"]) == 3
                        and set(s) >= {"name", "address", "aa", "edns", "nsid", "answers"} for s in h),
    "healthy: nameservers array with name, address, aa, edns, nsid, answers", json.dumps(h))
 t = res["tc"]["nameservers"]
