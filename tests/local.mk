@@ -50,4 +50,5 @@ check-valgrind: $(check_PROGRAMS)
 	done; exit $$fail
 .PHONY: check-valgrind
 include tests/fuzz.mk
+include tests/milter.mk
 include tests/authority.mk
