@@ -5,6 +5,7 @@
  * stage and does nothing. Direct queries are ours and are cancelled at
  * the deadline. */
 #include "authority.h"
+#include "auth_cache.h"
 #include "auth_evidence.h"
 #include "config.h"
 #include "dname.h"
@@ -40,18 +41,12 @@ struct stage;
 
 /* Stages still alive: a released stage waits for its resolver callbacks;
  * at shutdown the resolver drops them, so the prober frees what is left. */
-#define AUTH_CACHE_SLOTS 1024
-#define AUTH_CACHE_MAX_TTL 300		/* seconds an NS or address answer is reused */
-#define RRS_MAX 64			/* records read from one answer */
-
-struct cache_ent;
-static void cache_ent_free(struct cache_ent *c);
 
 struct auth_prober {
 	struct engine *e;
 	struct auth_prober_stats stats;
 	struct stage *live;
-	struct cache_ent *cache[AUTH_CACHE_SLOTS];
+	struct auth_cache *cache;
 };
 
 struct stage;
@@ -129,8 +124,13 @@ struct auth_prober *auth_prober_new(struct engine *e)
 {
 	struct auth_prober *p = calloc(1, sizeof *p);
 
-	if (p)
-		p->e = e;
+	if (!p)
+		return NULL;
+	p->e = e;
+	if (!(p->cache = auth_cache_new())) {
+		free(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -142,8 +142,7 @@ void auth_prober_free(struct auth_prober *p)
 		return;
 	while (p->live)
 		stage_destroy(p->live);
-	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++)
-		cache_ent_free(p->cache[i]);
+	auth_cache_free(p->cache);
 	free(p);
 }
 
@@ -252,119 +251,7 @@ static void zone_servers_ready(struct zone *z);
 static void parent_done(struct zone *pz);
 static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r);
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void zone_piece_done(struct zone *z);
-
-/* A lookup answer in the form the stage uses and the prober caches. */
-struct rrs {
-	enum dns_status st;
-	bool alias;			/* the name is a CNAME */
-	uint32_t ttl;
-	size_t n;
-	char *names[RRS_MAX];		/* NS: sorted, owned */
-	struct netaddr addrs[RRS_MAX];	/* A/AAAA */
-};
-
-static void rrs_clear(struct rrs *x)
-{
-	for (size_t i = 0; i < x->n; i++)
-		free(x->names[i]);
-	x->n = 0;
-}
-
-static void rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r,
-			struct rrs *x)
-{
-	size_t want = rrtype == RR_A ? 4 : 16;
-
-	memset(x, 0, sizeof *x);
-	x->st = dst;
-	x->alias = r && r->canonname;
-	x->ttl = r && r->ttl > 0 ? (uint32_t)r->ttl : 0;
-	if (dst != DNS_ST_OK || !r)
-		return;
-	for (int i = 0; r->data[i] && x->n < RRS_MAX; i++) {
-		if (rrtype == RR_NS) {
-			char name[DNAME_MAXLEN];
-			if (dname_from_wire((const uint8_t *)r->data[i], (size_t)r->len[i],
-					    name, sizeof name) >= 0 && (x->names[x->n] = strdup(name)))
-				x->n++;
-		} else if ((size_t)r->len[i] == want &&
-			   netaddr_from_bytes(r->data[i], want, &x->addrs[x->n]) == 0) {
-			x->n++;
-		}
-	}
-	if (rrtype == RR_NS)
-		qsort(x->names, x->n, sizeof *x->names, cmp_str);
-}
-
-/* The prober's cache of NS and address answers: the servers of a parent
- * zone, or name servers shared by many zones, are asked once a TTL rather
- * than once a check. Open hashing with overwrite; positive answers only. */
-struct cache_ent {
-	char *name;
-	int rrtype;
-	time_t expires;
-	struct rrs data;
-};
-
-static unsigned cache_slot(const char *name, int rrtype)
-{
-	unsigned h = 2166136261u ^ (unsigned)rrtype;
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)tolower((unsigned char)*p)) * 16777619u;
-	return h % AUTH_CACHE_SLOTS;
-}
-
-static void cache_ent_free(struct cache_ent *c)
-{
-	if (!c)
-		return;
-	rrs_clear(&c->data);
-	free(c->name);
-	free(c);
-}
-
-static const struct rrs *cache_get(struct auth_prober *p, const char *name, int rrtype)
-{
-	struct cache_ent *c = p->cache[cache_slot(name, rrtype)];
-
-	if (!c || c->rrtype != rrtype || strcasecmp(c->name, name) != 0 ||
-	    c->expires <= time(NULL))
-		return NULL;
-	p->stats.cache_hits++;
-	return &c->data;
-}
-
-static void cache_put(struct auth_prober *p, const char *name, int rrtype, const struct rrs *x)
-{
-	unsigned slot = cache_slot(name, rrtype);
-	struct cache_ent *c;
-
-	if (x->st != DNS_ST_OK || x->alias || x->ttl == 0)
-		return;
-	c = calloc(1, sizeof *c);
-	if (!c || !(c->name = strdup(name))) {
-		free(c);
-		return;
-	}
-	c->rrtype = rrtype;
-	c->expires = time(NULL) + (x->ttl < AUTH_CACHE_MAX_TTL ? x->ttl : AUTH_CACHE_MAX_TTL);
-	c->data = *x;
-	for (size_t i = 0; i < x->n; i++)
-		c->data.names[i] = NULL;
-	for (size_t i = 0; i < x->n && rrtype == RR_NS; i++)
-		if (!(c->data.names[i] = strdup(x->names[i]))) {
-			c->data.n = i;
-			break;
-		}
-	cache_ent_free(p->cache[slot]);
-	p->cache[slot] = c;
-}
 
 static void got_ns(struct zone *z, const struct rrs *x);
 static void got_addr(struct zone *z, int ns, const struct rrs *x);
@@ -372,10 +259,11 @@ static void got_addr(struct zone *z, int ns, const struct rrs *x);
 static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 {
 	struct stage *st = z->st;
-	const struct rrs *hit = cache_get(st->p, name, rrtype);
+	const struct rrs *hit = auth_cache_get(st->p->cache, name, rrtype, time(NULL));
 	struct lookup *l;
 
 	if (hit) {
+		st->p->stats.cache_hits++;
 		/* as if a lookup had come back: the zone's count goes up and down */
 		z->pending++;
 		if (ns < 0)
@@ -522,7 +410,7 @@ static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r)
 	struct rrs x;
 
 	rrs_from_ub(l->ns < 0 ? RR_NS : l->rrtype, dst, r, &x);
-	cache_put(st->p, l->name, l->ns < 0 ? RR_NS : l->rrtype, &x);
+	auth_cache_put(st->p->cache, l->name, l->ns < 0 ? RR_NS : l->rrtype, &x, time(NULL));
 	if (!st->released) {
 		if (l->ns < 0)
 			got_ns(z, &x);
