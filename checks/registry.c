@@ -9,6 +9,7 @@ const struct check_desc check_registry[] = {
 	{ "domain", check_domain },
 	{ "mxhost", check_mxhost },
 	{ "typo", check_typo },
+	{ "authority", check_authority },
 	{ NULL, NULL },
 };
 

@@ -36,6 +36,7 @@ void checks_run_all(const struct evidence *ev, const struct check_env *env,
 /* The modules (one per file in checks/). */
 void check_domain(const struct evidence *ev, const struct check_env *env, struct findings *out);
 void check_mxhost(const struct evidence *ev, const struct check_env *env, struct findings *out);
+void check_authority(const struct evidence *ev, const struct check_env *env, struct findings *out);
 void check_typo(const struct evidence *ev, const struct check_env *env, struct findings *out);
 
 /* Shared judgement: */

@@ -1,14 +1,42 @@
 /* authority: the stage that queries a domain's authoritative servers
- * directly (SPEC section 1, third table). */
+ * directly (SPEC section 1, third table).
+ *
+ * authority_stage_start() runs after the MX and MX-host lookups. It finds
+ * the zone of the domain (NS of the domain, or of its closest enclosing
+ * zone) and each name server's addresses with libunbound, then sends to
+ * every address the domain's MX query authority_repeat times with EDNS0 +
+ * DO + NSID and once without EDNS, and to the servers of each MX host's
+ * zone an AAAA query for the host (wildcard additional records). Results
+ * go into ev->auth (auth_evidence.h); the pure check module
+ * checks/authority.c judges them. The stage holds the check once and
+ * releases it when every piece is done or authority_timeout runs out,
+ * whichever comes first; resolver answers that arrive later are dropped. */
 #ifndef MXVET_AUTHORITY_H
 #define MXVET_AUTHORITY_H
+
+#include <stdint.h>
 
 struct engine;
 struct check;
 struct auth_prober;
 
+/* Caps against hostile zones (SPEC: bounds). */
+#define AUTH_MAX_NS_NAMES 10	/* NS names used per zone (of any number published) */
+#define AUTH_MAX_ADDRS_PER_NAME 4	/* addresses per NS name and family */
+#define AUTH_MAX_QUERIES 200	/* direct queries per check */
+#define AUTH_MAX_BYTES (512 * 1024)	/* reply bytes read per check */
+#define AUTH_MAX_WALK 8		/* labels stripped looking for the zone apex */
+#define AUTH_MAX_HOSTS 4	/* MX hosts probed for wildcard additional records */
+#define AUTH_MAX_HOST_SERVERS 4	/* addresses asked per MX host */
+#define AUTH_PORT 53
+
+struct auth_prober_stats {
+	uint64_t stages, queries, timeouts, bytes, deadline_hits, cache_hits;
+};
+
 struct auth_prober *auth_prober_new(struct engine *e);
 void auth_prober_free(struct auth_prober *p);
+const struct auth_prober_stats *auth_prober_stats(const struct auth_prober *p);
 void authority_stage_start(struct check *c);
 
 #endif

@@ -9,7 +9,9 @@ libmxvet_a_SOURCES += \
 	engine/verdict.c engine/verdict.h \
 	engine/report.c engine/report.h
 libmxvet_a_SOURCES += \
-	engine/auth_evidence.h \
+	engine/auth_evidence.h engine/auth_evidence.c \
+	engine/dnsquery.c engine/dnsquery.h \
+	engine/auth_cache.c engine/auth_cache.h \
 	engine/authority.c engine/authority.h \
 	engine/smtp_probe.c engine/smtp_probe.h \
 	engine/history.c engine/history.h

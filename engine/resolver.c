@@ -16,9 +16,11 @@ struct resolver {
 	struct event *ub_ev;
 	struct timeval timeout;
 	struct resolver_stats stats;
+	struct lookup *live;	/* in flight; freed (without callback) by resolver_free */
 };
 
 struct lookup {
+	struct lookup *prev, *next;
 	struct resolver *res;
 	int ub_id;
 	bool started;
@@ -102,6 +104,8 @@ fail:
 	return NULL;
 }
 
+static void lookup_free(struct lookup *q);
+
 void resolver_free(struct resolver *r)
 {
 	if (!r)
@@ -110,6 +114,8 @@ void resolver_free(struct resolver *r)
 		event_free(r->ub_ev);
 	if (r->ctx)
 		ub_ctx_delete(r->ctx);
+	while (r->live)
+		lookup_free(r->live);
 	free(r);
 }
 
@@ -150,6 +156,12 @@ void resolver_fill_lookup(struct dns_lookup *l, enum dns_status st, const struct
 
 static void lookup_free(struct lookup *q)
 {
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		q->res->live = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
 	if (q->timer)
 		event_free(q->timer);
 	q->res->stats.in_flight--;
@@ -206,6 +218,10 @@ int resolver_lookup(struct resolver *r, const char *name, int rrtype,
 	if (!q)
 		return -1;
 	q->res = r;
+	q->next = r->live;
+	if (q->next)
+		q->next->prev = q;
+	r->live = q;
 	q->cb = cb;
 	q->arg = arg;
 	r->stats.queries++;

@@ -1,0 +1,127 @@
+#!/bin/bash
+# Integration test of the authority checks (TAP): fake authoritative servers
+# on 127.153.0.0/16 port 53 (tests/authority-fake.py), one zone per finding,
+# each domain through `mxvet check --json --no-smtp`; asserts the verdict,
+# the exact set of authority codes, the server named, and the time bound.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+PY=/usr/bin/python3
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root to bind port 53 on 127.153.x.y"; exit 0; fi
+if ! $PY -c 'import dns.message' 2>/dev/null; then echo "1..0 # SKIP python3-dnspython missing"; exit 0; fi
+work=$(mktemp -d /tmp/mxvet-auth.XXXXXX)
+exec 9>/tmp/mxvet-authfake.lock
+flock -w 60 9 || { echo "Bail out! cannot lock /tmp/mxvet-authfake.lock"; exit 1; }
+setsid $PY "$top_srcdir/tests/authority-fake.py" "$work/fake.pid" 9>&- >"$work/fake.log" 2>&1 &
+trap 'kill "$(cat "$work/fake.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 50); do
+	[ -s "$work/fake.pid" ] && dig +time=1 +tries=1 @127.153.0.1 authlab SOA >/dev/null 2>&1 && break
+	sleep 0.1
+done
+[ -s "$work/fake.pid" ] || { echo "Bail out! fake servers did not start: $(tail -3 "$work/fake.log")"; exit 1; }
+cat > "$work/unbound.conf" <<EOC
+server:
+  do-not-query-localhost: no
+  do-ip6: no
+  domain-insecure: "authlab"
+  infra-cache-max-rtt: 1000
+stub-zone:
+  name: "authlab."
+  stub-addr: 127.153.0.1
+EOC
+cat > "$work/mxvet.conf" <<EOC
+unbound_config = $work/unbound.conf
+mx_allowed_networks = 127.153.0.0/16
+dns_timeout = 3s
+authority_timeout = 3s
+mx_providers_file = $top_srcdir/data/mx-providers.txt
+EOC
+domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many"
+args=""
+for d in $domains; do args="$args $d.authlab"; done
+"$top_builddir/mxvet" check -v --json --no-smtp --config "$work/mxvet.conf" $args > "$work/out.json" 2>"$work/err"
+rc=$?
+"$top_builddir/mxvet" check --json --no-smtp --no-authority --config "$work/mxvet.conf" nsdiff.authlab \
+	> "$work/noauth.json" 2>>"$work/err"
+$PY - "$work/out.json" "$work/noauth.json" "$rc" "$work/err" <<'EOPY'
+import json, sys
+AUTH = {"APEX_CNAME", "NS_INCONSISTENT", "NS_NOT_AUTHORITATIVE", "NS_UNREACHABLE",
+        "WILDCARD_ADDITIONAL", "EDNS_INTOLERANT"}
+res = {}
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    res[j["domain"].split(".")[0]] = j
+# domain, verdict, authority codes, (code, class, server, piece of detail, piece of reproduce)
+T = [
+    ("healthy", "accept", set(), None),
+    ("apexcname", "annotate", {"APEX_CNAME"},
+     ("APEX_CNAME", "risk", "ns1.apexcname.authlab 127.153.2.1", "NSID ns1.apexcname-cname",
+      "dig @127.153.2.1 apexcname.authlab MX +norecurse +dnssec +nsid")),
+    ("apexcname-all", "defer", {"APEX_CNAME"},
+     ("APEX_CNAME", "temporary", "ns1.apexcname-all.authlab 127.153.2.11", "3 of 3", "dig @127.153.2.11")),
+    ("nsdiff", "annotate", {"NS_INCONSISTENT"},
+     ("NS_INCONSISTENT", "risk", "ns2.nsdiff.authlab 127.153.3.2", "MX {10 mx2.nsdiff.authlab}",
+      "dig @127.153.3.2 nsdiff.authlab MX +norecurse")),
+    ("lame", "annotate", {"NS_NOT_AUTHORITATIVE"},
+     ("NS_NOT_AUTHORITATIVE", "risk", "ns2.lame.authlab 127.153.4.2", "REFUSED", "dig @127.153.4.2")),
+    ("nsdead", "annotate", {"NS_UNREACHABLE"},
+     ("NS_UNREACHABLE", "risk", "ns2.nsdead.authlab 127.153.5.2", "1 of 2", "dig @127.153.5.2")),
+    ("wildcard", "annotate", {"WILDCARD_ADDITIONAL"},
+     ("WILDCARD_ADDITIONAL", "risk", "ns1.wildcard.authlab 127.153.6.1", "127.153.9.66",
+      "dig @127.153.6.1 mx.wildcard.authlab AAAA")),
+    ("ednsfail", "annotate", {"EDNS_INTOLERANT"},
+     ("EDNS_INTOLERANT", "risk", "ns1.ednsfail.authlab 127.153.7.1", "FORMERR", "+noedns")),
+    ("ednsdrop", "annotate", {"EDNS_INTOLERANT"},
+     ("EDNS_INTOLERANT", "risk", "ns1.ednsdrop.authlab 127.153.7.11", "does not answer", "+noedns")),
+    ("garbage", "annotate", {"NS_UNREACHABLE"},
+     ("NS_UNREACHABLE", "risk", "ns1.garbage.authlab 127.153.8.1", "do not parse", "dig @127.153.8.1")),
+    ("tc", "accept", set(), None),
+]
+print("1..%d" % (len(T) + 6))
+n = 0
+def ok(cond, msg, extra=""):
+    global n
+    n += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", n, msg))
+    if not cond and extra:
+        for l in str(extra).splitlines():
+            print("# " + l)
+for d, verdict, codes, f in T:
+    j = res.get(d)
+    if j is None:
+        ok(False, "%s: no result" % d)
+        continue
+    got = set(x["code"] for x in j["findings"]) & AUTH
+    good = j["verdict"] == verdict and got == codes
+    if good and f:
+        hit = [x for x in j["findings"] if x["code"] == f[0] and x["server"] == f[2]]
+        good = bool(hit) and hit[0]["class"] == f[1] and f[3] in hit[0]["detail"] and \
+            f[4] in (hit[0]["reproduce"] or "")
+    ok(good, "%s.authlab: %s %s" % (d, verdict, ",".join(sorted(codes)) or "-"),
+       json.dumps(j["findings"], indent=1))
+h = res["healthy"]["nameservers"]
+ok(len(h) == 2 and all(s["aa"] and s["edns"] == "ok" and s["nsid"] and len(s["answers"]) == 3
+                       and set(s) >= {"name", "address", "aa", "edns", "nsid", "answers"} for s in h),
+   "healthy: nameservers array with name, address, aa, edns, nsid, answers", json.dumps(h))
+t = res["tc"]["nameservers"]
+ok(len(t) == 1 and all(a.get("tcp") for a in t[0]["answers"] if a["status"] == "answered"),
+   "tc: truncated UDP answers retried over TCP", json.dumps(t))
+e = [s for s in res["ednsfail"]["nameservers"] if s["address"] == "127.153.7.1"]
+ok(len(e) == 1 and e[0]["edns"] == "intolerant", "ednsfail: nameservers says intolerant", json.dumps(e))
+m = res["many"]
+dead = [x for x in m["findings"] if x["code"] == "NS_UNREACHABLE"]
+# the stage's own time, from its debug line (the MX and host lookups
+# before it may each run into dns_timeout)
+import re
+st = re.search(r"authority: domain=many.authlab .*queries=(\d+) .*elapsed_ms=(\d+)",
+               open(sys.argv[4]).read())
+ms = int(st.group(2)) if st else 99999
+ok(st and ms <= 3300 and int(st.group(1)) <= 200 and len(m["nameservers"]) == 10 and len(dead) >= 9,
+   "many.authlab (41 NS, 40 silent): 10 names asked, stage done in %d ms (authority_timeout 3 s)" % ms,
+   json.dumps([st and st.group(0), len(m["nameservers"]), [x["server"] for x in dead]]))
+err = open(sys.argv[4]).read()
+ok(sys.argv[3] == "2" and "Sanitizer" not in err and "runtime error" not in err,
+   "exit status 2 (defer is the worst verdict), no sanitizer report", err[-2000:])
+na = [json.loads(l) for l in open(sys.argv[2])]
+ok(len(na) == 1 and na[0]["nameservers"] == [] and
+   not (set(x["code"] for x in na[0]["findings"]) & AUTH), "--no-authority: no direct queries")
+EOPY
