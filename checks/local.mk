@@ -4,3 +4,4 @@ libmxvet_a_SOURCES += \
 	checks/mxhost.c \
 	checks/typo.c checks/typo.h
 dist_pkgdata_DATA += data/mx-providers.txt
+libmxvet_a_SOURCES += checks/smtp.c checks/dead.c

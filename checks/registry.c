@@ -9,6 +9,8 @@ const struct check_desc check_registry[] = {
 	{ "domain", check_domain },
 	{ "mxhost", check_mxhost },
 	{ "typo", check_typo },
+	{ "smtp", check_smtp },		/* after authority (merge): dead reads both */
+	{ "dead", check_dead },
 	{ NULL, NULL },
 };
 
