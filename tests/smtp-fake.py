@@ -2,7 +2,7 @@
 """Fake SMTP hosts for the SMTP probe tests: one listener per ADDR, each
 with a behaviour, all on one PORT (loopback only).
 
-usage: smtp-fake.py PORT LOGFILE ADDR=BEHAVIOUR...
+usage: smtp-fake.py PORT LOGFILE ADDR=BEHAVIOUR...   (PORT 0: pick a free one)
   ok        multi-line 220- greeting, answers QUIT with 221
   silent    accepts, never says anything
   tempfail  421 greeting
@@ -11,7 +11,7 @@ usage: smtp-fake.py PORT LOGFILE ADDR=BEHAVIOUR...
   close     accepts and closes at once
   flood     sends 1 MB without a line end
 Every accepted connection is logged as "ADDR" to LOGFILE. Prints "ready"
-when every listener is bound; exits on SIGTERM or after 300 s."""
+PORT" when every listener is bound; exits on SIGTERM or after 300 s."""
 import asyncio
 import ipaddress
 import signal
@@ -60,7 +60,8 @@ async def main():
     for spec in sys.argv[3:]:
         addr, behaviour = spec.split("=", 1)
         servers.append(await serve(addr, behaviour, port, log))
-    print("ready", flush=True)
+        port = servers[-1].sockets[0].getsockname()[1]
+    print("ready %d" % port, flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
