@@ -316,7 +316,10 @@ void history_stage_store(struct check *c, const struct check_result *res)
 	found = history_get(h, res->domain, &r);
 	if (found < 0)
 		return;
-	history_update(&r, found == 0, ev->now, history_outcome(ev, res->findings),
-		       (int)res->verdict, res->findings);
+	enum history_outcome o = history_outcome(ev, res->findings);
+	/* most checks find a healthy domain: no record until it is at risk */
+	if (found == 1 && res->verdict == ACT_IGNORE && o != HIST_FAIL)
+		return;
+	history_update(&r, found == 0, ev->now, o, (int)res->verdict, res->findings);
 	history_put(h, res->domain, &r);
 }

@@ -14,7 +14,9 @@
  * ALL_MX_UNREACHABLE, DOMAIN_DEAD, or APEX_CNAME of class temporary (every
  * answer hides the MX). A "success" is a check in which an MX host
  * greeted 2xx. Other checks (DNS trouble, SMTP not probed) leave the
- * failing streak as it was. */
+ * failing streak as it was. A domain gets a record with its first check
+ * that is not accept (or fails); healthy domains never at risk are not
+ * written at all, which keeps the write load to the risky few. */
 #ifndef MXVET_HISTORY_H
 #define MXVET_HISTORY_H
 

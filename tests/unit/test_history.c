@@ -147,36 +147,69 @@ static int count_cb(void *arg, const char *domain, const struct history_rec *r)
 	return 0;
 }
 
+/* The writer runs in a child (LMDB: one env per process), like mxvetd;
+ * the parent reads like mxvet report. Steps are paced through pipes. */
+static void writer_child(int go, int said)
+{
+	char err[256], b;
+	struct history_rec in = sample(1000);
+	struct history *w = history_open(dir, false, err, sizeof err);
+
+	if (!w || history_put(w, "dead.example", &in) != 0 ||
+	    history_put(w, "other.example", &in) != 0)
+		_exit(1);
+	if (write(said, "1", 1) != 1 || read(go, &b, 1) != 1)
+		_exit(2);
+	in.checks = 8;
+	if (history_put(w, "dead.example", &in) != 0)
+		_exit(3);
+	if (write(said, "2", 1) != 1 || read(go, &b, 1) != 1)
+		_exit(4);
+	history_close(w);
+	_exit(0);
+}
+
 START_TEST(test_roundtrip_and_readonly)
 {
-	char err[256];
+	char err[256], b;
 	struct history_rec in = sample(1000), out;
+	int to_child[2], from_child[2], status;
 
 	/* read-only before anything exists: no store */
 	ck_assert_ptr_null(history_open(dir, true, err, sizeof err));
-	struct history *w = history_open(dir, false, err, sizeof err);
-	ck_assert_msg(w != NULL, "%s", err);
-	ck_assert_int_eq(history_get(w, "dead.example", &out), 1);
-	ck_assert_int_eq(history_put(w, "dead.example", &in), 0);
-	ck_assert_int_eq(history_put(w, "other.example", &in), 0);
-	ck_assert_int_eq(history_get(w, "dead.example", &out), 0);
-	assert_same(&in, &out);
-	/* a reader while the writer holds the store open (mxvet report) */
+	ck_assert_int_eq(pipe(to_child), 0);
+	ck_assert_int_eq(pipe(from_child), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		writer_child(to_child[0], from_child[1]);
+	ck_assert_int_eq(read(from_child[0], &b, 1), 1);
+	/* a reader while the writer holds the store open */
 	struct history *ro = history_open(dir, true, err, sizeof err);
 	ck_assert_msg(ro != NULL, "%s", err);
 	ck_assert_int_eq(history_get(ro, "dead.example", &out), 0);
 	assert_same(&in, &out);
+	ck_assert_int_eq(history_get(ro, "nothing.example", &out), 1);
 	ck_assert_int_ne(history_put(ro, "x.example", &in), 0);
 	/* the writer goes on; the reader sees the new commit */
-	in.checks = 8;
-	ck_assert_int_eq(history_put(w, "dead.example", &in), 0);
+	ck_assert_int_eq(write(to_child[1], "g", 1), 1);
+	ck_assert_int_eq(read(from_child[0], &b, 1), 1);
 	ck_assert_int_eq(history_get(ro, "dead.example", &out), 0);
 	ck_assert_uint_eq(out.checks, 8);
 	int n = 0;
 	ck_assert_int_eq(history_foreach(ro, count_cb, &n), 0);
 	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(write(to_child[1], "g", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer status %d", status);
 	history_close(ro);
+	/* reopened for writing after the writer is gone: all there */
+	struct history *w = history_open(dir, false, err, sizeof err);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(history_get(w, "other.example", &out), 0);
+	assert_same(&in, &out);
 	history_close(w);
+	close(to_child[0]); close(to_child[1]); close(from_child[0]); close(from_child[1]);
 }
 END_TEST
 
@@ -191,21 +224,29 @@ END_TEST
 
 START_TEST(test_kill9)
 {
-	char err[256];
+	char err[256], b;
 	struct history_rec in = sample(2000), out;
-	pid_t pid = fork();
+	int said[2];
 
+	ck_assert_int_eq(pipe(said), 0);
+	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct history *w = history_open(dir, false, err, sizeof err);
 		if (!w || history_put(w, "dead.example", &in) != 0)
 			_exit(1);
-		raise(SIGKILL);		/* no close, no sync */
-		_exit(2);
+		if (write(said[1], "1", 1) != 1)
+			_exit(2);
+		pause();	/* killed here: no close, no sync */
+		_exit(3);
 	}
+	ck_assert_int_eq(read(said[0], &b, 1), 1);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
 	int status;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
+	close(said[0]);
+	close(said[1]);
 	struct history *h = history_open(dir, false, err, sizeof err);
 	ck_assert_msg(h != NULL, "%s", err);
 	ck_assert_int_eq(history_get(h, "dead.example", &out), 0);
