@@ -26,16 +26,12 @@
 
 #include "evidence.h"
 #include "netaddr.h"
+#include "smtp_greeting.h"
 
 struct engine;
 struct check;
 struct smtp_prober;
 
-/* Bounds on what a greeting may cost us (an attacker's host may send
- * megabytes without a line end, or thousands of 220- lines). */
-#define SMTP_GREETING_MAX_BYTES 4096
-#define SMTP_GREETING_MAX_LINES 32
-#define SMTP_BANNER_MAX 256		/* first line kept for the report */
 #define SMTP_QUIT_TIMEOUT_MS 2000	/* wait for 221 after QUIT, then close */
 #define SMTP_CACHE_MAX 100000		/* entries before expired ones are swept */
 #define SMTP_CHECK_MAX_ADDRS 64		/* addresses probed per check */
@@ -72,25 +68,5 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 /* The pipeline stage: probe every MX address of the check (in preference
  * order) and fill ev->mx[i].addrs[k].smtp. */
 void smtp_stage_start(struct check *c);
-
-/* The greeting parser: pure, fed one line at a time (without its line
- * end). Exposed for unit tests and fuzzing. */
-struct smtp_greeting {
-	int code;		/* reply code of the first line, 0 until one is seen */
-	unsigned lines;
-	size_t bytes;
-	bool done;		/* the last line ("220 ...") was seen */
-	bool garbled;		/* a line that is not "DDD[ -]..." */
-	char banner[SMTP_BANNER_MAX];	/* first line, sanitized */
-};
-
-void smtp_greeting_init(struct smtp_greeting *g);
-/* Returns true when the greeting is complete (done, garbled or over the
- * caps): classify it then with smtp_greeting_status(). */
-bool smtp_greeting_line(struct smtp_greeting *g, const char *line, size_t len);
-/* A line that never ends (more than the cap without a line end): judge
- * it by its start. Always completes the greeting. */
-void smtp_greeting_cut(struct smtp_greeting *g, const char *start, size_t len);
-enum smtp_status smtp_greeting_status(const struct smtp_greeting *g);
 
 #endif

@@ -16,3 +16,14 @@ tests_unit_test_smtp_probe_LDADD = $(UNIT_LDADD)
 tests_unit_test_history_SOURCES = tests/unit/test_history.c tests/unit/evfix.c tests/unit/evfix.h
 tests_unit_test_history_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_history_LDADD = $(UNIT_LDADD)
+
+# libFuzzer target for the greeting parser (run by tests/fuzz.sh).
+FUZZ_SMTP_SRC = tests/fuzz/fuzz_smtp.c engine/smtp_greeting.c
+EXTRA_DIST += $(FUZZ_SMTP_SRC) tests/fuzz/corpus/smtp
+CLEANFILES += tests/fuzz/fuzz_smtp
+if HAVE_CLANG
+check_SCRIPTS += tests/fuzz/fuzz_smtp
+tests/fuzz/fuzz_smtp: $(FUZZ_SMTP_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
+endif
