@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT };
 
@@ -52,7 +53,8 @@ struct entry {
 	struct waiter *waiters, **wtail;
 	struct bufferevent *bev;
 	struct event *timer;
-	enum smtp_status sync_fail;	/* connect failed at once: finish from the timer */
+	bool sync_failed;		/* connect failed at once: finish from the timer */
+	enum smtp_status sync_status;
 	struct smtp_greeting g;
 };
 
@@ -314,7 +316,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	switch (e->state) {
 	case P_CONNECT:
-		finish(e, e->sync_fail ? e->sync_fail : SMTP_ST_TIMEOUT, 0);
+		finish(e, e->sync_failed ? e->sync_status : SMTP_ST_TIMEOUT, 0);
 		break;
 	case P_GREETING:
 		/* a greeting started but not finished in time still says
@@ -437,12 +439,38 @@ static socklen_t make_sockaddr(const struct netaddr *a, int port, struct sockadd
 	return sizeof *s6;
 }
 
+/* A connect that failed before any packet left: finish from the timer,
+ * never inside the caller. */
+static void fail_soon(struct entry *e, enum smtp_status st)
+{
+	struct timeval zero = { 0, 0 };
+
+	e->sync_failed = true;
+	e->sync_status = st;
+	evtimer_add(e->timer, &zero);
+}
+
+/* connect() errors that describe this machine, not the host: no route
+ * (no IPv6 here), a local firewall, no ports or descriptors left. They
+ * say nothing about the domain, so the address counts as not probed. */
+static bool local_error(int err)
+{
+	switch (err) {
+	case ENETUNREACH: case EAFNOSUPPORT: case EADDRNOTAVAIL: case EACCES:
+	case EPERM: case ENOBUFS: case ENOMEM: case EMFILE: case ENFILE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void start_probe(struct entry *e)
 {
 	struct smtp_prober *p = e->p;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct timeval tv;
+	int fd;
 
 	if (p->st.in_flight >= (uint64_t)p->cfg->smtp_max_concurrent) {
 		e->state = P_QUEUED;
@@ -454,30 +482,48 @@ static void start_probe(struct entry *e)
 	}
 	smtp_greeting_init(&e->g);
 	e->state = P_CONNECT;
-	e->sync_fail = SMTP_ST_NONE;
+	e->sync_failed = false;
 	e->started_ms = now_ms();
 	p->st.in_flight++;
-	tv = ms_tv(p->cfg->smtp_connect_timeout * 1000L);
-	e->bev = bufferevent_socket_new(p->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	/* our own non-blocking connect: libevent's would run the error
+	 * callback synchronously when connect() fails at once */
+	fd = socket(e->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		p->st.local_errors++;
+		fail_soon(e, SMTP_ST_NONE);
+		return;
+	}
+	sl = make_sockaddr(&e->addr, (int)p->cfg->smtp_port, &ss);
+	p->st.connects++;
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
+		int err = errno;
+		close(fd);
+		if (local_error(err))
+			p->st.local_errors++;
+		fail_soon(e, err == ECONNREFUSED ? SMTP_ST_REFUSED :
+			     local_error(err) ? SMTP_ST_NONE : connect_error(err));
+		return;
+	}
+	e->bev = bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!e->bev) {
-		e->sync_fail = SMTP_ST_ERROR;
-		tv = ms_tv(0);
-		evtimer_add(e->timer, &tv);
+		close(fd);
+		p->st.local_errors++;
+		fail_soon(e, SMTP_ST_NONE);
 		return;
 	}
 	bufferevent_setcb(e->bev, on_read, NULL, on_event, e);
 	bufferevent_setwatermark(e->bev, EV_READ, 0, SMTP_GREETING_MAX_BYTES + 1024);
-	evtimer_add(e->timer, &tv);
-	sl = make_sockaddr(&e->addr, (int)p->cfg->smtp_port, &ss);
-	p->st.connects++;
-	if (bufferevent_socket_connect(e->bev, (struct sockaddr *)&ss, (int)sl) < 0) {
-		/* finish from the timer: never answer inside the caller */
-		e->sync_fail = connect_error(errno);
+	/* NULL address: the fd is already connecting; CONNECTED or ERROR
+	 * arrive from the loop */
+	if (bufferevent_socket_connect(e->bev, NULL, 0) != 0) {
 		bufferevent_free(e->bev);
 		e->bev = NULL;
-		tv = ms_tv(0);
-		evtimer_add(e->timer, &tv);
+		p->st.local_errors++;
+		fail_soon(e, SMTP_ST_NONE);
+		return;
 	}
+	tv = ms_tv(p->cfg->smtp_connect_timeout * 1000L);
+	evtimer_add(e->timer, &tv);
 }
 
 int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
@@ -543,14 +589,15 @@ void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "requests=%lu cache_hits=%lu coalesced=%lu queued=%lu "
 		 "skipped=%lu connects=%lu ok=%lu refused=%lu timeout=%lu silent=%lu "
-		 "tempfail=%lu reject=%lu error=%lu in_flight=%lu entries=%lu",
+		 "tempfail=%lu reject=%lu error=%lu local_errors=%lu in_flight=%lu entries=%lu",
 		 (unsigned long)s->requests, (unsigned long)s->cache_hits,
 		 (unsigned long)s->coalesced, (unsigned long)s->queued,
 		 (unsigned long)s->skipped, (unsigned long)s->connects,
 		 (unsigned long)s->results[SMTP_ST_OK], (unsigned long)s->results[SMTP_ST_REFUSED],
 		 (unsigned long)s->results[SMTP_ST_TIMEOUT], (unsigned long)s->results[SMTP_ST_SILENT],
 		 (unsigned long)s->results[SMTP_ST_TEMPFAIL], (unsigned long)s->results[SMTP_ST_REJECT],
-		 (unsigned long)s->results[SMTP_ST_ERROR], (unsigned long)s->in_flight,
+		 (unsigned long)s->results[SMTP_ST_ERROR], (unsigned long)s->local_errors,
+		 (unsigned long)s->in_flight,
 		 (unsigned long)s->entries);
 }
 

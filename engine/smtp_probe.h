@@ -15,6 +15,10 @@
  * never opens a socket. stats.connects counts every socket opened, so a
  * test can prove that a hostile MX drew no connection.
  *
+ * A connect that fails for a reason of this machine (no route to an IPv6
+ * address on a host without IPv6, no descriptors left) is SMTP_ST_NONE,
+ * "not probed": it must not count against the domain.
+ *
  * Callbacks always come from the event loop, never from inside
  * smtp_probe(), also for cached and skipped answers. */
 #ifndef MXVET_SMTP_PROBE_H
@@ -43,6 +47,7 @@ struct smtp_stats {
 	uint64_t queued;	/* waited for the concurrency cap */
 	uint64_t skipped;	/* refused by the address policy: no socket */
 	uint64_t connects;	/* sockets opened (connections attempted) */
+	uint64_t local_errors;	/* connect failed here (no route, no fds): not probed */
 	uint64_t results[SMTP_ST_ERROR + 1];	/* finished probes by status */
 	uint64_t in_flight;	/* probes with an open connection now */
 	uint64_t queue_len;	/* probes waiting for the cap now */

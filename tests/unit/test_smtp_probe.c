@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -427,6 +428,33 @@ START_TEST(test_cap)
 }
 END_TEST
 
+/* No descriptor left for the socket: a condition of this machine, so the
+ * address is "not probed" (SMTP_ST_NONE), answered from the loop. */
+START_TEST(test_local_error)
+{
+	struct got g = { 0 };
+	struct rlimit rl = { 64, 64 };
+	int *fds = calloc(65536, sizeof *fds), n = 0, fd;
+
+	/* valgrind refuses setrlimit; its own limit is low enough then */
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	ck_assert_uint_le(rl.rlim_cur, 65536);
+	while (n < 65536 && (fd = dup(0)) >= 0)
+		fds[n++] = fd;
+	ask("127.77.1.1", &g);
+	ck_assert_int_eq(g.n, 0);
+	run();
+	while (n > 0)
+		close(fds[--n]);
+	free(fds);
+	ck_assert_int_eq(g.r.status, SMTP_ST_NONE);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->local_errors, 1);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->connects, 0);
+	ck_assert_uint_eq(srv[FK_OK].accepts, 0);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
 int main(void)
@@ -442,6 +470,7 @@ int main(void)
 	tcase_add_test(tc, test_gate_no_connect);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_coalesce);
+	tcase_add_test(tc, test_local_error);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(cap, setup_cap1, teardown);
 	tcase_set_timeout(cap, 15);
