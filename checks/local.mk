@@ -5,3 +5,4 @@ libmxvet_a_SOURCES += \
 	checks/typo.c checks/typo.h \
 	checks/authority.c
 dist_pkgdata_DATA += data/mx-providers.txt
+libmxvet_a_SOURCES += checks/smtp.c checks/dead.c

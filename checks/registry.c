@@ -10,6 +10,9 @@ const struct check_desc check_registry[] = {
 	{ "mxhost", check_mxhost },
 	{ "typo", check_typo },
 	{ "authority", check_authority },
+	{ "smtp", check_smtp },
+	/* dead must come after authority and smtp: it reads their findings */
+	{ "dead", check_dead },
 	{ NULL, NULL },
 };
 

@@ -38,6 +38,8 @@ void check_domain(const struct evidence *ev, const struct check_env *env, struct
 void check_mxhost(const struct evidence *ev, const struct check_env *env, struct findings *out);
 void check_authority(const struct evidence *ev, const struct check_env *env, struct findings *out);
 void check_typo(const struct evidence *ev, const struct check_env *env, struct findings *out);
+void check_smtp(const struct evidence *ev, const struct check_env *env, struct findings *out);
+void check_dead(const struct evidence *ev, const struct check_env *env, struct findings *out);
 
 /* Shared judgement: */
 /* SERVFAIL, timeout, bogus or library error: nothing known about the name. */
@@ -49,6 +51,8 @@ bool mx_is_bare_label_null(const struct evidence *ev, size_t i);
  * at least one routable or allowed address, or not looked up at all). */
 bool mx_usable(const struct evidence *ev, size_t i, const struct config *cfg);
 bool any_mx_usable(const struct evidence *ev, const struct config *cfg);
+/* SMTP was probed and no MX host with a probed address greets 2xx. */
+bool smtp_none_greets(const struct evidence *ev);
 /* Address class with mx_allowed_networks applied. */
 enum addr_class mx_addr_class(const struct netaddr *a, const struct config *cfg,
 			      const char **why);

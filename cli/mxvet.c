@@ -6,6 +6,7 @@
 
 static const struct cli_command commands[] = {
 	{ "check", cmd_check, "check DOMAIN... now and explain the findings" },
+	{ "report", cmd_report, "list the risk domains from the domain history" },
 	{ NULL, NULL, NULL },
 };
 

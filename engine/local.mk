@@ -15,3 +15,4 @@ libmxvet_a_SOURCES += \
 	engine/authority.c engine/authority.h \
 	engine/smtp_probe.c engine/smtp_probe.h \
 	engine/history.c engine/history.h
+libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h

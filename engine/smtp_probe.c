@@ -1,15 +1,677 @@
-/* smtp_probe: placeholder until the SMTP prober lands (issue 4). */
+/* smtp_probe: the shared SMTP prober and the check stage (see smtp_probe.h).
+ *
+ * An entry per address (hash table) holds the last result, the requests
+ * waiting for it and, while a probe runs, its connection. Life of a probe:
+ * CONNECT (timer: smtp_connect_timeout) -> GREETING (timer:
+ * smtp_banner_timeout from the connect) -> the result is delivered at once
+ * -> QUIT (we send QUIT and wait up to SMTP_QUIT_TIMEOUT_MS for the 221 or
+ * the close) -> idle. The address counts as busy until the connection is
+ * closed, so it never has two of our connections at a time; a request
+ * that arrives during QUIT with a stale result waits for a new probe.
+ * Every callback to a requester runs from the loop: direct from the
+ * connection's callbacks, or through the prober's zero-delay "ready"
+ * event for answers known at request time. */
 #include "smtp_probe.h"
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "pipeline.h"
+#include "registry.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
-struct smtp_prober { int unused; };
+enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT };
 
-struct smtp_prober *smtp_prober_new(struct engine *e)
+struct waiter {
+	struct waiter *next;
+	smtp_probe_cb cb;
+	void *arg;
+	struct smtp_result res;	/* for answers delivered via the ready list */
+};
+
+struct entry {
+	struct entry *hnext;	/* hash chain */
+	struct entry *qnext;	/* FIFO of entries waiting for the cap */
+	struct smtp_prober *p;
+	struct netaddr addr;
+	enum pstate state;
+	bool have_result;
+	struct smtp_result res;	/* owns banner */
+	long expires_ms;	/* monotonic */
+	long started_ms;
+	struct waiter *waiters, **wtail;
+	struct bufferevent *bev;
+	struct event *timer;
+	bool sync_failed;		/* connect failed at once: finish from the timer */
+	enum smtp_status sync_status;
+	struct smtp_greeting g;
+};
+
+struct smtp_prober {
+	struct engine *eng;
+	struct event_base *base;
+	const struct config *cfg;
+	struct entry **tab;
+	size_t nbuckets;
+	struct entry *qhead, **qtail;
+	struct waiter *ready, **rtail;	/* answers to deliver from the loop */
+	struct event *ready_ev;
+	struct smtp_stats st;
+};
+
+static long now_ms(void)
 {
-	(void)e;
-	return calloc(1, sizeof(struct smtp_prober));
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-void smtp_prober_free(struct smtp_prober *p) { free(p); }
-void smtp_stage_start(struct check *c) { (void)c; }
+static struct timeval ms_tv(long ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	return tv;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg);
+
+/* ---- the address table ---- */
+
+static size_t hash_addr(const struct netaddr *a)
+{
+	size_t h = 2166136261u;
+	size_t n = a->family == AF_INET ? 4 : 16;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ a->b[i]) * 16777619u;
+	return h ^ (size_t)a->family;
+}
+
+static struct entry *lookup(struct smtp_prober *p, const struct netaddr *a)
+{
+	for (struct entry *e = p->tab[hash_addr(a) & (p->nbuckets - 1)]; e; e = e->hnext)
+		if (netaddr_equal(&e->addr, a))
+			return e;
+	return NULL;
+}
+
+static void grow(struct smtp_prober *p)
+{
+	size_t nb = p->nbuckets * 2;
+	struct entry **nt = calloc(nb, sizeof *nt);
+
+	if (!nt)
+		return;		/* longer chains, still correct */
+	for (size_t i = 0; i < p->nbuckets; i++)
+		for (struct entry *e = p->tab[i], *nx; e; e = nx) {
+			nx = e->hnext;
+			size_t b = hash_addr(&e->addr) & (nb - 1);
+			e->hnext = nt[b];
+			nt[b] = e;
+		}
+	free(p->tab);
+	p->tab = nt;
+	p->nbuckets = nb;
+}
+
+static void entry_free(struct entry *e)
+{
+	for (struct waiter *w = e->waiters, *nx; w; w = nx) {
+		nx = w->next;
+		free(w);
+	}
+	if (e->bev)
+		bufferevent_free(e->bev);
+	if (e->timer)
+		event_free(e->timer);
+	free(e->res.banner);
+	free(e);
+}
+
+/* Drop idle entries whose result has expired: the cache stays bounded by
+ * the number of addresses seen within one TTL. */
+static void sweep(struct smtp_prober *p)
+{
+	long now = now_ms();
+
+	for (size_t i = 0; i < p->nbuckets; i++)
+		for (struct entry **pe = &p->tab[i]; *pe;) {
+			struct entry *e = *pe;
+			if (e->state == P_IDLE && !e->waiters && e->expires_ms <= now) {
+				*pe = e->hnext;
+				entry_free(e);
+				p->st.entries--;
+			} else {
+				pe = &e->hnext;
+			}
+		}
+}
+
+static struct entry *insert(struct smtp_prober *p, const struct netaddr *a)
+{
+	struct entry *e;
+
+	if (p->st.entries >= SMTP_CACHE_MAX)
+		sweep(p);
+	if (p->st.entries >= 2 * p->nbuckets)
+		grow(p);
+	if (!(e = calloc(1, sizeof *e)))
+		return NULL;
+	e->p = p;
+	e->addr = *a;
+	e->wtail = &e->waiters;
+	if (!(e->timer = evtimer_new(p->base, on_timer, e))) {
+		free(e);
+		return NULL;
+	}
+	size_t b = hash_addr(a) & (p->nbuckets - 1);
+	e->hnext = p->tab[b];
+	p->tab[b] = e;
+	p->st.entries++;
+	return e;
+}
+
+/* ---- delivering results ---- */
+
+static void copy_result(struct smtp_result *dst, const struct smtp_result *src)
+{
+	*dst = *src;
+	dst->banner = src->banner ? strdup(src->banner) : NULL;
+}
+
+static void on_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtp_prober *p = arg;
+	struct waiter *w = p->ready;
+
+	(void)fd;
+	(void)what;
+	p->ready = NULL;
+	p->rtail = &p->ready;
+	while (w) {
+		struct waiter *nx = w->next;
+		w->cb(w->arg, &w->res);
+		free(w->res.banner);
+		free(w);
+		w = nx;
+	}
+}
+
+/* Answer a request from the loop, not from inside smtp_probe(). */
+static int answer_later(struct smtp_prober *p, const struct smtp_result *r,
+			smtp_probe_cb cb, void *arg)
+{
+	struct waiter *w = calloc(1, sizeof *w);
+	struct timeval zero = { 0, 0 };
+
+	if (!w)
+		return -1;
+	w->cb = cb;
+	w->arg = arg;
+	copy_result(&w->res, r);
+	*p->rtail = w;
+	p->rtail = &w->next;
+	if (!event_pending(p->ready_ev, EV_TIMEOUT, NULL))
+		event_add(p->ready_ev, &zero);
+	return 0;
+}
+
+static void deliver(struct entry *e)
+{
+	struct waiter *w = e->waiters;
+
+	e->waiters = NULL;
+	e->wtail = &e->waiters;
+	/* a callback may ask again (for this address too): the list is
+	 * detached and the entry consistent before any callback runs */
+	while (w) {
+		struct waiter *nx = w->next;
+		w->cb(w->arg, &e->res);
+		free(w);
+		w = nx;
+	}
+}
+
+/* ---- probes ---- */
+
+static void start_probe(struct entry *e);
+
+static void pump_queue(struct smtp_prober *p)
+{
+	while (p->qhead && p->st.in_flight < (uint64_t)p->cfg->smtp_max_concurrent) {
+		struct entry *e = p->qhead;
+		p->qhead = e->qnext;
+		if (!p->qhead)
+			p->qtail = &p->qhead;
+		e->qnext = NULL;
+		p->st.queue_len--;
+		start_probe(e);
+	}
+}
+
+static void close_conn(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+
+	if (e->bev) {
+		bufferevent_free(e->bev);
+		e->bev = NULL;
+	}
+	evtimer_del(e->timer);
+	e->state = P_IDLE;
+	p->st.in_flight--;
+	/* requests that came during QUIT with a stale result need a new probe */
+	if (e->waiters)
+		start_probe(e);
+	pump_queue(p);
+}
+
+/* The result is known: record it, answer every waiter, then either say
+ * QUIT politely (after a greeting) or close. */
+static void finish(struct entry *e, enum smtp_status st, int code)
+{
+	struct smtp_prober *p = e->p;
+	char addr[NETADDR_STRLEN];
+
+	free(e->res.banner);
+	e->res.status = st;
+	e->res.code = code;
+	e->res.banner = e->g.banner[0] ? strdup(e->g.banner) : NULL;
+	e->res.elapsed_ms = now_ms() - e->started_ms;
+	e->have_result = true;
+	e->expires_ms = now_ms() + p->cfg->smtp_probe_ttl * 1000L;
+	p->st.results[st]++;
+	log_debug("smtp: address=%s status=%s code=%d elapsed_ms=%ld",
+		  netaddr_format(&e->addr, addr, sizeof addr), smtp_status_name(st),
+		  code, e->res.elapsed_ms);
+	if (e->bev && e->state == P_GREETING) {
+		struct timeval tv = ms_tv(SMTP_QUIT_TIMEOUT_MS);
+		e->state = P_QUIT;
+		evbuffer_drain(bufferevent_get_input(e->bev),
+			       evbuffer_get_length(bufferevent_get_input(e->bev)));
+		bufferevent_write(e->bev, "QUIT\r\n", 6);
+		evtimer_add(e->timer, &tv);
+		deliver(e);
+		return;
+	}
+	deliver(e);
+	close_conn(e);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct entry *e = arg;
+
+	(void)fd;
+	(void)what;
+	switch (e->state) {
+	case P_CONNECT:
+		finish(e, e->sync_failed ? e->sync_status : SMTP_ST_TIMEOUT, 0);
+		break;
+	case P_GREETING:
+		/* a greeting started but not finished in time still says
+		 * what the host meant; nothing at all is SILENT */
+		if (e->g.code)
+			finish(e, smtp_greeting_status(&e->g), e->g.code);
+		else
+			finish(e, SMTP_ST_SILENT, 0);
+		break;
+	case P_QUIT:
+		close_conn(e);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Judge an unterminated greeting line by its start. */
+static void cut_rest(struct entry *e)
+{
+	char head[SMTP_BANNER_MAX];
+	ev_ssize_t k = evbuffer_copyout(bufferevent_get_input(e->bev), head, sizeof head);
+
+	if (k > 0)
+		smtp_greeting_cut(&e->g, head, (size_t)k);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct entry *e = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	size_t n;
+	char *line;
+
+	if (e->state == P_QUIT) {
+		/* any complete reply to QUIT ends the session */
+		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF))) {
+			free(line);
+			close_conn(e);
+		} else if (evbuffer_get_length(in) > SMTP_GREETING_MAX_BYTES) {
+			close_conn(e);
+		}
+		return;
+	}
+	if (e->state != P_GREETING)
+		return;
+	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF))) {
+		bool complete = smtp_greeting_line(&e->g, line, n);
+		free(line);
+		if (complete) {
+			finish(e, smtp_greeting_status(&e->g), e->g.code);
+			return;
+		}
+	}
+	n = evbuffer_get_length(in);
+	if (n + e->g.bytes > SMTP_GREETING_MAX_BYTES) {
+		/* a line without an end: judge what we have, never buffer more */
+		cut_rest(e);
+		finish(e, smtp_greeting_status(&e->g), e->g.code);
+	}
+}
+
+static enum smtp_status connect_error(int err)
+{
+	switch (err) {
+	case ECONNREFUSED: return SMTP_ST_REFUSED;
+	case ETIMEDOUT: return SMTP_ST_TIMEOUT;
+	default: return SMTP_ST_ERROR;
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct entry *e = arg;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (what & BEV_EVENT_CONNECTED) {
+		struct timeval tv = ms_tv(e->p->cfg->smtp_banner_timeout * 1000L);
+		e->state = P_GREETING;
+		evtimer_add(e->timer, &tv);
+		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	switch (e->state) {
+	case P_CONNECT:
+		finish(e, connect_error(err), 0);
+		break;
+	case P_GREETING:
+		/* closed or reset before a complete greeting: the host took the
+		 * connection and said nothing usable */
+		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+			cut_rest(e);
+		if (e->g.code)
+			finish(e, smtp_greeting_status(&e->g), e->g.code);
+		else
+			finish(e, SMTP_ST_SILENT, 0);
+		break;
+	case P_QUIT:
+		close_conn(e);
+		break;
+	default:
+		break;
+	}
+}
+
+static socklen_t make_sockaddr(const struct netaddr *a, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, a->b, 4);
+		return sizeof *s4;
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons((uint16_t)port);
+	memcpy(&s6->sin6_addr, a->b, 16);
+	return sizeof *s6;
+}
+
+/* A connect that failed before any packet left: finish from the timer,
+ * never inside the caller. */
+static void fail_soon(struct entry *e, enum smtp_status st)
+{
+	struct timeval zero = { 0, 0 };
+
+	e->sync_failed = true;
+	e->sync_status = st;
+	evtimer_add(e->timer, &zero);
+}
+
+/* connect() errors that describe this machine, not the host: no route
+ * (no IPv6 here), a local firewall, no ports or descriptors left. They
+ * say nothing about the domain, so the address counts as not probed. */
+static bool local_error(int err)
+{
+	switch (err) {
+	case ENETUNREACH: case EAFNOSUPPORT: case EADDRNOTAVAIL: case EACCES:
+	case EPERM: case ENOBUFS: case ENOMEM: case EMFILE: case ENFILE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void start_probe(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct timeval tv;
+	int fd;
+
+	if (p->st.in_flight >= (uint64_t)p->cfg->smtp_max_concurrent) {
+		e->state = P_QUEUED;
+		*p->qtail = e;
+		p->qtail = &e->qnext;
+		p->st.queued++;
+		p->st.queue_len++;
+		return;
+	}
+	smtp_greeting_init(&e->g);
+	e->state = P_CONNECT;
+	e->sync_failed = false;
+	e->started_ms = now_ms();
+	p->st.in_flight++;
+	/* our own non-blocking connect: libevent's would run the error
+	 * callback synchronously when connect() fails at once */
+	fd = socket(e->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		p->st.local_errors++;
+		fail_soon(e, SMTP_ST_NONE);
+		return;
+	}
+	sl = make_sockaddr(&e->addr, (int)p->cfg->smtp_port, &ss);
+	p->st.connects++;
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
+		int err = errno;
+		close(fd);
+		if (local_error(err))
+			p->st.local_errors++;
+		fail_soon(e, err == ECONNREFUSED ? SMTP_ST_REFUSED :
+			     local_error(err) ? SMTP_ST_NONE : connect_error(err));
+		return;
+	}
+	e->bev = bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!e->bev) {
+		close(fd);
+		p->st.local_errors++;
+		fail_soon(e, SMTP_ST_NONE);
+		return;
+	}
+	bufferevent_setcb(e->bev, on_read, NULL, on_event, e);
+	bufferevent_setwatermark(e->bev, EV_READ, 0, SMTP_GREETING_MAX_BYTES + 1024);
+	/* NULL address: the fd is already connecting; CONNECTED or ERROR
+	 * arrive from the loop */
+	if (bufferevent_socket_connect(e->bev, NULL, 0) != 0) {
+		bufferevent_free(e->bev);
+		e->bev = NULL;
+		p->st.local_errors++;
+		fail_soon(e, SMTP_ST_NONE);
+		return;
+	}
+	tv = ms_tv(p->cfg->smtp_connect_timeout * 1000L);
+	evtimer_add(e->timer, &tv);
+}
+
+int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
+	       smtp_probe_cb cb, void *arg)
+{
+	struct entry *e;
+	const char *why;
+
+	p->st.requests++;
+	/* the one gate in front of connect(): a hostile domain must not aim
+	 * us at loopback or an internal network (SPEC section 1) */
+	if (mx_addr_class(addr, p->cfg, &why) != ADDR_GLOBAL) {
+		struct smtp_result r = { SMTP_ST_SKIPPED, 0, NULL, 0 };
+		char buf[NETADDR_STRLEN];
+		p->st.skipped++;
+		log_debug("smtp: address=%s skipped=\"%s\"",
+			  netaddr_format(addr, buf, sizeof buf), why ? why : "not routable");
+		return answer_later(p, &r, cb, arg);
+	}
+	e = lookup(p, addr);
+	if (e && e->have_result && e->expires_ms > now_ms()) {
+		p->st.cache_hits++;
+		return answer_later(p, &e->res, cb, arg);
+	}
+	if (!e && !(e = insert(p, addr)))
+		return -1;
+	struct waiter *w = calloc(1, sizeof *w);
+	if (!w)
+		return -1;
+	w->cb = cb;
+	w->arg = arg;
+	*e->wtail = w;
+	e->wtail = &w->next;
+	if (e->state == P_IDLE)
+		start_probe(e);
+	else
+		p->st.coalesced++;	/* queued, running, or closing: it will answer */
+	return 0;
+}
+
+struct smtp_prober *smtp_prober_new(struct engine *eng)
+{
+	struct smtp_prober *p = calloc(1, sizeof *p);
+
+	if (!p)
+		return NULL;
+	p->eng = eng;
+	p->base = eng->base;
+	p->cfg = eng->cfg;
+	p->nbuckets = 256;
+	p->qtail = &p->qhead;
+	p->rtail = &p->ready;
+	p->tab = calloc(p->nbuckets, sizeof *p->tab);
+	p->ready_ev = evtimer_new(p->base, on_ready, p);
+	if (!p->tab || !p->ready_ev) {
+		smtp_prober_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "requests=%lu cache_hits=%lu coalesced=%lu queued=%lu "
+		 "skipped=%lu connects=%lu ok=%lu refused=%lu timeout=%lu silent=%lu "
+		 "tempfail=%lu reject=%lu error=%lu local_errors=%lu in_flight=%lu entries=%lu",
+		 (unsigned long)s->requests, (unsigned long)s->cache_hits,
+		 (unsigned long)s->coalesced, (unsigned long)s->queued,
+		 (unsigned long)s->skipped, (unsigned long)s->connects,
+		 (unsigned long)s->results[SMTP_ST_OK], (unsigned long)s->results[SMTP_ST_REFUSED],
+		 (unsigned long)s->results[SMTP_ST_TIMEOUT], (unsigned long)s->results[SMTP_ST_SILENT],
+		 (unsigned long)s->results[SMTP_ST_TEMPFAIL], (unsigned long)s->results[SMTP_ST_REJECT],
+		 (unsigned long)s->results[SMTP_ST_ERROR], (unsigned long)s->local_errors,
+		 (unsigned long)s->in_flight,
+		 (unsigned long)s->entries);
+}
+
+const struct smtp_stats *smtp_prober_stats(const struct smtp_prober *p)
+{
+	return &p->st;
+}
+
+void smtp_prober_free(struct smtp_prober *p)
+{
+	char line[512];
+
+	if (!p)
+		return;
+	smtp_stats_format(&p->st, line, sizeof line);
+	log_debug("smtp prober: %s", line);
+	for (size_t i = 0; p->tab && i < p->nbuckets; i++)
+		for (struct entry *e = p->tab[i], *nx; e; e = nx) {
+			nx = e->hnext;
+			entry_free(e);
+		}
+	for (struct waiter *w = p->ready, *nx; w; w = nx) {
+		nx = w->next;
+		free(w->res.banner);
+		free(w);
+	}
+	if (p->ready_ev)
+		event_free(p->ready_ev);
+	free(p->tab);
+	free(p);
+}
+
+/* ---- the check stage ---- */
+
+struct stage_req {
+	struct check *c;
+	size_t mx, addr;
+};
+
+static void on_probe_done(void *arg, const struct smtp_result *r)
+{
+	struct stage_req *q = arg;
+	struct check *c = q->c;
+	struct ev_addr *a = &check_evidence(c)->mx[q->mx].addrs[q->addr];
+
+	free(a->smtp.banner);
+	copy_result(&a->smtp, r);
+	free(q);
+	check_release(c);
+}
+
+void smtp_stage_start(struct check *c)
+{
+	struct engine *eng = check_engine(c);
+	struct evidence *ev = check_evidence(c);
+	size_t asked = 0;
+
+	if (!eng->smtp)
+		return;
+	/* ev->mx is sorted by preference: the queue serves the primary first */
+	for (size_t i = 0; i < ev->nmx; i++)
+		for (size_t k = 0; k < ev->mx[i].naddrs && asked < SMTP_CHECK_MAX_ADDRS; k++) {
+			struct stage_req *q = malloc(sizeof *q);
+			if (!q)
+				return;
+			q->c = c;
+			q->mx = i;
+			q->addr = k;
+			check_hold(c);
+			if (smtp_probe(eng->smtp, &ev->mx[i].addrs[k].addr, on_probe_done, q) != 0) {
+				free(q);
+				check_release(c);	/* the stage's caller holds the count */
+				return;
+			}
+			asked++;
+		}
+}

@@ -1,14 +1,77 @@
-/* smtp_probe: the stage that connects to MX addresses and reads the
- * greeting (SPEC section 1, fourth table), with a per-address result cache. */
+/* smtp_probe: the SMTP prober (SPEC section 1, fourth table) and the check
+ * stage that uses it.
+ *
+ * The prober is long-lived (engine->smtp) and shared by every check: it
+ * keeps one entry per address with the last result (reused for
+ * smtp_probe_ttl), runs at most one probe per address at a time (later
+ * requests wait for it), and at most smtp_max_concurrent probes overall
+ * (the rest wait in a FIFO queue). A probe: non-blocking connect to
+ * smtp_port, read the greeting (multi-line 220- included, capped), send
+ * QUIT, close.
+ *
+ * Safety: smtp_probe() itself refuses any address whose class
+ * (mx_addr_class, i.e. with mx_allowed_networks applied) is not
+ * ADDR_GLOBAL: it answers SMTP_ST_SKIPPED, counts it in stats.skipped and
+ * never opens a socket. stats.connects counts every socket opened, so a
+ * test can prove that a hostile MX drew no connection.
+ *
+ * A connect that fails for a reason of this machine (no route to an IPv6
+ * address on a host without IPv6, no descriptors left) is SMTP_ST_NONE,
+ * "not probed": it must not count against the domain.
+ *
+ * Callbacks always come from the event loop, never from inside
+ * smtp_probe(), also for cached and skipped answers. */
 #ifndef MXVET_SMTP_PROBE_H
 #define MXVET_SMTP_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evidence.h"
+#include "netaddr.h"
+#include "smtp_greeting.h"
 
 struct engine;
 struct check;
 struct smtp_prober;
 
+#define SMTP_QUIT_TIMEOUT_MS 2000	/* wait for 221 after QUIT, then close */
+#define SMTP_CACHE_MAX 100000		/* entries before expired ones are swept */
+#define SMTP_CHECK_MAX_ADDRS 64		/* addresses probed per check */
+
+struct smtp_stats {
+	uint64_t requests;	/* addresses asked for */
+	uint64_t cache_hits;	/* answered from a fresh result */
+	uint64_t coalesced;	/* joined a probe of the same address in flight */
+	uint64_t queued;	/* waited for the concurrency cap */
+	uint64_t skipped;	/* refused by the address policy: no socket */
+	uint64_t connects;	/* sockets opened (connections attempted) */
+	uint64_t local_errors;	/* connect failed here (no route, no fds): not probed */
+	uint64_t results[SMTP_ST_ERROR + 1];	/* finished probes by status */
+	uint64_t in_flight;	/* probes with an open connection now */
+	uint64_t queue_len;	/* probes waiting for the cap now */
+	uint64_t entries;	/* addresses in the cache now */
+};
+
+typedef void (*smtp_probe_cb)(void *arg, const struct smtp_result *r);
+
 struct smtp_prober *smtp_prober_new(struct engine *e);
+/* Closes every connection; pending callbacks are dropped (the engine is
+ * going away). Accepts NULL. Logs the stats at debug level. */
 void smtp_prober_free(struct smtp_prober *p);
+const struct smtp_stats *smtp_prober_stats(const struct smtp_prober *p);
+/* One line "requests=N cache_hits=N ... connects=N skipped=N ..." */
+void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len);
+
+/* Ask for the greeting status of addr. cb gets a result that lives until
+ * it returns (copy the banner). Returns 0, or -1 when out of memory (cb
+ * is then never called). */
+int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
+	       smtp_probe_cb cb, void *arg);
+
+/* The pipeline stage: probe every MX address of the check (in preference
+ * order) and fill ev->mx[i].addrs[k].smtp. */
 void smtp_stage_start(struct check *c);
 
 #endif

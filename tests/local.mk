@@ -52,3 +52,4 @@ check-valgrind: $(check_PROGRAMS)
 include tests/fuzz.mk
 include tests/milter.mk
 include tests/authority.mk
+include tests/smtp.mk

@@ -1,0 +1,42 @@
+/* dead: DOMAIN_DEAD (SPEC section 1, fourth table; section 4). A domain
+ * that is undeliverable now (no MX host greets, or every authoritative
+ * answer hides the MX behind an apex CNAME) and has been since a failing
+ * streak began more than dead_after ago, with no success since, is dead:
+ * reject 550 5.4.4. The streak comes from the persistent history as it
+ * was before this check (ev->history). Registered after the smtp and
+ * authority modules: the apex case is read from their findings in out. */
+#include "registry.h"
+#include "config.h"
+
+#include <stdio.h>
+#include <time.h>
+
+static bool apex_hides_mx(const struct findings *out)
+{
+	for (size_t i = 0; i < out->n; i++)
+		if (out->v[i].code == F_APEX_CNAME && out->v[i].cls == CLASS_TEMPORARY)
+			return true;
+	return false;
+}
+
+void check_dead(const struct evidence *ev, const struct check_env *env, struct findings *out)
+{
+	const struct ev_history *h = &ev->history;
+	long dead_after = env->cfg ? env->cfg->dead_after : 5 * 86400L;
+
+	if (!h->have || h->first_failure == 0 || h->last_success > h->first_failure)
+		return;
+	if (!smtp_none_greets(ev) && !apex_hides_mx(out))
+		return;
+	long age = (long)(ev->now - h->first_failure);
+	if (age <= dead_after)
+		return;
+	char since[32] = "?";
+	struct tm tm;
+	if (gmtime_r(&h->first_failure, &tm))
+		strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	findings_add(out, F_DOMAIN_DEAD, CLASS_PERMANENT, NULL, NULL, "mxvet report --json",
+		     "%s has had no working mail host for %ld s (since %s, %lu failed "
+		     "checks; dead_after is %ld s)", ev->domain, age, since,
+		     h->failures + 1, dead_after);
+}
