@@ -335,6 +335,7 @@ static void conn_process(struct conn *c)
 		if (st == PP_ERROR) {
 			s->st.protocol_errors++;
 			log_warn("client=%s: malformed policy request: %s; closing", c->peer, why);
+			conn_flush(c);	/* best effort: answers to the requests before it */
 			conn_close(c);
 			return;
 		}

@@ -218,6 +218,8 @@ def read_answers(sock, n, timeout=10):
             d = sock.recv(65536)
         except socket.timeout:
             break
+        except ConnectionResetError:     # closed with our bytes unread
+            break
         if not d:
             break
         buf += d
