@@ -43,7 +43,7 @@
 #define EX_OK_ 0
 #define EX_USAGE_ 64
 #define EX_CONFIG_ 78
-#define DRAIN_GRACE_S 2		/* after answers: wait for checks to finish */
+#define DRAIN_GRACE_S 5		/* after decision_timeout: checks still running */
 
 struct daemon {
 	struct event_base *base;
