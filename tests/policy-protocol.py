@@ -4,7 +4,7 @@ Runs its own mxvetd against tests/policy_fixture.py's loopback DNS (zone
 pt.test) and asserts the exact answers: verdicts, order of pipelined
 answers, split writes, hostile clients, 1,000 connections, single flight,
 decision_timeout then the cached verdict, reload, risk_log, drain."""
-import json, os, resource, signal, socket, subprocess, sys, tempfile, threading, time
+import json, os, resource, urllib.error, urllib.request, signal, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402  (may re-exec under /usr/bin/python3)
@@ -207,6 +207,28 @@ def run(d, work):
     ok(len(by.get("nullmx.pt.test", [])) == 1 and by["nullmx.pt.test"][0]["verdict"] == "reject"
        and by["nullmx.pt.test"][0]["findings"] == ["NULL_MX"] and "ok.pt.test" not in by,
        "risk_log: one JSON line for nullmx after many requests, none for an accept", by)
+
+    # admin API
+    base = "http://127.0.0.1:%d" % d.admin_port
+    m = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+    ok('mxvet_policy_answers_total{verdict="reject"}' in m and "# TYPE mxvet_cache_hits_total counter" in m
+       and "\nmxvet_cache_entries " in m, "/metrics: Prometheus text with answer and cache counters", m[:400])
+    risk = [json.loads(x) for x in urllib.request.urlopen(base + "/v1/risk", timeout=5).read().decode().splitlines()]
+    rd = {x["domain"]: x for x in risk}
+    ok(rd.get("nullmx.pt.test", {}).get("reply") == NULLMX[len("action="):]
+       and rd["nullmx.pt.test"]["findings"] == ["NULL_MX"] and "ok.pt.test" not in rd
+       and rd.get("implicit.pt.test", {}).get("verdict") == "annotate",
+       "/v1/risk: cached non-accept verdicts as JSON lines", risk)
+    c = json.loads(urllib.request.urlopen(base + "/v1/check/NullMX.PT.test.", timeout=10).read())
+    ok(c.get("domain") == "nullmx.pt.test" and c.get("verdict") == "reject"
+       and [f["code"] for f in c.get("findings", [])] == ["NULL_MX"],
+       "/v1/check/DOMAIN: a fresh check as mxvet check --json", c)
+    try:
+        urllib.request.urlopen(base + "/v1/check/bad..name", timeout=5)
+        code = 200
+    except urllib.error.HTTPError as e:
+        code = e.code
+    ok(code == 400, "/v1/check with an invalid domain: 400", code)
 
     # SIGHUP reload keeps the cache (no new MX query for nullmx)
     before = d.dns.count("nullmx.pt.test")

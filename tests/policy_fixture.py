@@ -136,6 +136,7 @@ class Daemon:
         os.makedirs(workdir, exist_ok=True)
         self.dns = FakeDNS()
         self.port = free_port()
+        self.admin_port = free_port()
         self.unix = os.path.join(workdir, "policy.sock")
         self.conf = os.path.join(workdir, "mxvet.conf")
         self.risk = os.path.join(workdir, "risk.log")
@@ -152,6 +153,7 @@ class Daemon:
             "dns_timeout": "3s",
             "decision_timeout": "1s",
             "policy_listen": "inet:127.0.0.1:%d unix:%s" % (self.port, self.unix),
+            "admin_listen": "inet:127.0.0.1:%d" % self.admin_port,
             "user": "nobody",
             "state_dir": os.path.join(workdir, "state"),
             "risk_log": self.risk,
