@@ -246,6 +246,57 @@ def run(d, work):
     ok(r1.returncode == 0 and r2.returncode == 78 and b"bad.conf:1" in r2.stderr,
        "mxvetd -n: 0 for a good config, 78 with FILE:LINE for a bad one", (r1, r2))
 
+    # a user that does not exist: fatal at start-up, 78
+    nouser = os.path.join(work, "nouser.conf")
+    with open(d.conf) as f, open(nouser, "w") as g:
+        g.write(f.read().replace("user = nobody", "user = no-such-user-mxvet"))
+    if os.geteuid() == 0:
+        r = subprocess.run([d.mxvetd, "-f", "-c", nouser], capture_output=True, timeout=10)
+        ok(r.returncode == 78 and b"no-such-user-mxvet does not exist" in r.stderr,
+           "root with a missing user: exit 78 with a clear message", r)
+        # detached (no -f): pid file, unprivileged, answers, stops on SIGTERM
+        dconf = os.path.join(work, "detach.conf")
+        pidf = os.path.join(work, "mxvetd.pid")
+        port2 = pf.free_port()
+        with open(d.conf) as f, open(dconf, "w") as g:
+            for line in f:
+                if line.startswith(("policy_listen", "admin_listen", "risk_log", "state_dir")):
+                    continue
+                g.write(line)
+            g.write("policy_listen = inet:127.0.0.1:%d\npid_file = %s\nstate_dir = %s\n"
+                    % (port2, pidf, os.path.join(work, "state2")))
+        r = subprocess.run([d.mxvetd, "-c", dconf], capture_output=True, timeout=10)
+        pid = None
+        for _ in range(50):
+            if os.path.exists(pidf) and open(pidf).read().strip():
+                pid = int(open(pidf).read())
+                break
+            time.sleep(0.1)
+        uid = None
+        if pid:
+            for line in open("/proc/%d/status" % pid):
+                if line.startswith("Uid:"):
+                    uid = line.split()[1:4]
+        s2 = socket.create_connection(("127.0.0.1", port2), 5)
+        s2.sendall(pf.request("u@nx.pt.test"))
+        a = pf.read_answers(s2, 1)
+        s2.close()
+        nobody = str(__import__("pwd").getpwnam("nobody").pw_uid)
+        ok(r.returncode == 0 and pid and uid == [nobody] * 3 and a == [NX],
+           "detached: pid file written, runs as nobody (real, effective, saved), answers",
+           (r, pid, uid, a))
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            gone = False
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    gone = True
+                    break
+                time.sleep(0.1)
+            ok(gone, "detached: SIGTERM stops it")
+
     # SIGTERM while a request waits: it is answered before the exit
     s = conn(d)
     s.sendall(pf.request("u@slowd.pt.test"))
