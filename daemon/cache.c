@@ -333,6 +333,22 @@ oom:
 	return -1;
 }
 
+void cache_walk(struct cache *c, uint32_t now, cache_walk_fn fn, void *arg)
+{
+	for (uint32_t s = c->lru_head; s != NIL; s = c->slot[s].next) {
+		const struct slot *e = &c->slot[s];
+		struct cache_hit h;
+		if ((int32_t)(e->expires - now) <= 0)
+			continue;
+		h.verdict = e->verdict;
+		h.tmpl = e->tmpl ? e->tmpl->s : NULL;
+		h.ncodes = e->ncodes;
+		memcpy(h.codes, e->codes, sizeof h.codes);
+		if (fn(arg, e->domain, &h, e->expires - now))
+			return;
+	}
+}
+
 size_t cache_expand(const char *tmpl, const char *domain, char *buf, size_t len)
 {
 	size_t n = 0;

@@ -59,6 +59,12 @@ uint64_t cache_evictions(const struct cache *c);
 /* The TTL that cache_put would use. */
 uint32_t cache_ttl(const struct cache *c, uint32_t ttl, bool temporary);
 
+/* Call fn for each entry fresh at now, most recently used first, until fn
+ * returns nonzero. ttl_left in seconds. */
+typedef int (*cache_walk_fn)(void *arg, const char *domain, const struct cache_hit *hit,
+			     uint32_t ttl_left);
+void cache_walk(struct cache *c, uint32_t now, cache_walk_fn fn, void *arg);
+
 /* Expand a reply template for domain into buf (NUL-terminated, truncated
  * to fit); returns the length. */
 size_t cache_expand(const char *tmpl, const char *domain, char *buf, size_t len);

@@ -49,7 +49,7 @@ static struct cache_params params_of(const struct config *cfg)
 	return p;
 }
 
-static uint32_t now_s(void)
+uint32_t decider_now(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -102,6 +102,9 @@ void decider_reconfigure(struct decider *d, struct engine *e, const struct confi
 size_t decider_waiting(const struct decider *d) { return d->waiting; }
 const struct decide_stats *decider_stats(const struct decider *d) { return &d->st; }
 size_t decider_cache_count(const struct decider *d) { return cache_count(d->cache); }
+struct cache *decider_cache(struct decider *d) { return d->cache; }
+uint64_t decider_cache_evictions(const struct decider *d) { return cache_evictions(d->cache); }
+size_t decider_flights(const struct decider *d) { return flight_count(d->flights); }
 
 /* "action=TEXT\n\n" with TEXT cut at MAX_REPLY and CR/LF/NUL-free: a reply
  * carries the domain and config strings, and a newline would end the
@@ -224,7 +227,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 		log_warn("domain=%s: resolver error, answering error_action", res->domain);
 		len = put_action(out, d->cfg->error_action, NULL);
 	} else {
-		if (cache_put(d->cache, res->domain, now_s(), res->verdict, res->reply,
+		if (cache_put(d->cache, res->domain, decider_now(), res->verdict, res->reply,
 			      res->ttl, res->temporary, codes, nc, &prev) < 0)
 			log_warn("domain=%s: out of memory, verdict not cached", res->domain);
 		else
@@ -302,7 +305,7 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	}
 	if (skipped(d->cfg, domain))
 		return put_action(out, "DUNNO", NULL);
-	if (cache_get(d->cache, domain, now_s(), &hit)) {
+	if (cache_get(d->cache, domain, decider_now(), &hit)) {
 		d->st.cache_hits++;
 		if (hit.tmpl)
 			cache_expand(hit.tmpl, domain, reply, sizeof reply);

@@ -41,6 +41,12 @@ size_t decider_waiting(const struct decider *d);
 const struct decide_stats *decider_stats(const struct decider *d);
 size_t decider_cache_count(const struct decider *d);
 
+/* The cache, for the admin API (read only; no call may insert meanwhile). */
+struct cache *decider_cache(struct decider *d);
+uint32_t decider_now(void);
+uint64_t decider_cache_evictions(const struct decider *d);
+size_t decider_flights(const struct decider *d);
+
 /* Returns the answer's length (written to out, NUL-terminated, out has
  * DECIDE_MAX_ANSWER bytes) or 0: the answer will come through the callback. */
 size_t decide_request(struct decider *d, const struct policy_request *req,

@@ -13,6 +13,7 @@
  * sockets were built from (unbound_config, trust_anchor_file, checks,
  * smtp_*, authority_*, state_dir, mx_providers_file, policy_listen, user,
  * pid_file) needs a restart, and a reload that changes it says so. */
+#include "admin_http.h"
 #include "cache.h"
 #include "config.h"
 #include "decide.h"
@@ -43,7 +44,7 @@
 #define EX_OK_ 0
 #define EX_USAGE_ 64
 #define EX_CONFIG_ 78
-#define DRAIN_GRACE_S 2		/* after answers: wait for checks to finish */
+#define DRAIN_GRACE_S 5		/* after decision_timeout: checks still running */
 
 struct daemon {
 	struct event_base *base;
@@ -52,6 +53,7 @@ struct daemon {
 	struct engine *eng;
 	struct decider *dec;
 	struct policy_server *srv;
+	struct admin_http *admin;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_drain;
 	struct timeval drain_deadline;
 	int draining;
@@ -87,6 +89,7 @@ static const char *restart_needed(const struct config *o, const struct config *n
 	if (!same_str(o->state_dir, n->state_dir)) return "state_dir";
 	if (!same_str(o->mx_providers_file, n->mx_providers_file)) return "mx_providers_file";
 	if (!same_list(&o->policy_listen, &n->policy_listen)) return "policy_listen";
+	if (!same_str(o->admin_listen, n->admin_listen)) return "admin_listen";
 	if (!same_str(o->user, n->user)) return "user";
 	if (o->smtp_port != n->smtp_port) return "smtp_port";
 	return NULL;
@@ -158,6 +161,8 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: draining (%zu requests waiting)", (int)sig,
 		 policy_server_pending(dm->srv));
 	policy_server_drain(dm->srv);
+	admin_http_free(dm->admin);	/* a /v1/check in flight is dropped safely */
+	dm->admin = NULL;
 	event_base_gettimeofday_cached(dm->base, &now);
 	dm->drain_deadline = now;
 	dm->drain_deadline.tv_sec += dm->cfg->decision_timeout + DRAIN_GRACE_S;
@@ -268,6 +273,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mxvetd: %s\n", err);
 		return 71;
 	}
+	if (dm.cfg->admin_listen && *dm.cfg->admin_listen &&
+	    !(dm.admin = admin_http_new(dm.cfg->admin_listen, err, sizeof err))) {
+		log_err("%s", err);
+		if (!fg)
+			fprintf(stderr, "mxvetd: %s\n", err);
+		return 71;
+	}
 	if (!fg && daemon(0, 0) < 0) {
 		log_err("daemon: %s", strerror(errno));
 		return 71;
@@ -293,6 +305,10 @@ int main(int argc, char **argv)
 		return 71;
 	}
 	policy_server_start(dm.srv, dm.base, dm.dec, dm.cfg);
+	if (dm.admin && admin_http_start(dm.admin, dm.base, dm.eng, dm.dec, dm.srv) < 0) {
+		log_err("admin_listen: cannot serve");
+		return 71;
+	}
 	dm.ev_hup = evsignal_new(dm.base, SIGHUP, on_hup, &dm);
 	dm.ev_term = evsignal_new(dm.base, SIGTERM, on_term, &dm);
 	dm.ev_int = evsignal_new(dm.base, SIGINT, on_term, &dm);
@@ -310,6 +326,7 @@ int main(int argc, char **argv)
 	policy_server_free(dm.srv);
 	if (dm.eng->stats.checks_in_flight == 0) {
 		/* with checks still running the engine cannot be freed: exit */
+		admin_http_free(dm.admin);
 		engine_free(dm.eng);
 		decider_free(dm.dec);
 		event_free(dm.ev_hup);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +336,7 @@ static void conn_process(struct conn *c)
 		if (st == PP_ERROR) {
 			s->st.protocol_errors++;
 			log_warn("client=%s: malformed policy request: %s; closing", c->peer, why);
+			conn_flush(c);	/* best effort: answers to the requests before it */
 			conn_close(c);
 			return;
 		}
@@ -488,6 +490,10 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 			else
 				netaddr_from_bytes(&((struct sockaddr_in6 *)&ss)->sin6_addr, 16, &a);
 			netaddr_format(&a, peer, sizeof peer);
+			/* answers go out as soon as a batch is decided; Nagle
+			 * would hold a second batch for the client's delayed ACK */
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 			if (!cidr_list_match(&s->cfg->policy_allow, &a)) {
 				s->st.rejected_clients++;
 				log_warn("client=%s: not in policy_allow; closing", peer);

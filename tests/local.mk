@@ -53,3 +53,4 @@ check-valgrind: $(check_PROGRAMS)
 .PHONY: check-valgrind
 include tests/fuzz.mk
 include tests/milter.mk
+include tests/daemon.mk
