@@ -1,18 +1,34 @@
-/* dumpconf: print every parameter of the config table with its value,
- * after applying FILE if given ("key = value" lines, as config_dump()
- * writes them). Used by tests/conf-consistency.sh to get the keys and
- * defaults from the code rather than from a copy. Exit 78 on a bad file. */
+/* dumpconf: what the code says, for scripts that check docs and tests
+ * against it rather than against a copy.
+ *   dumpconf [FILE]  every parameter of the config table with its value
+ *                    after applying FILE ("key = value", as config_dump()
+ *                    writes them); exit 78 on a bad file
+ *   dumpconf -f      every finding code and its family ("NULL_MX domain")
+ *   dumpconf -c      the names of the registered checks, one a line */
 #include "config.h"
+#include "findings.h"
+#include "registry.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
 	char err[512];
 	struct config *cfg;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: dumpconf [FILE]\n");
+	if (argc == 2 && !strcmp(argv[1], "-f")) {
+		for (int c = 0; c < F__COUNT; c++)
+			printf("%s %s\n", finding_info(c)->name, finding_info(c)->family);
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "-c")) {
+		for (const struct check_desc *d = check_registry; d->name; d++)
+			printf("%s\n", d->name);
+		return 0;
+	}
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: dumpconf [FILE] | -f | -c\n");
 		return 64;
 	}
 	cfg = config_new();

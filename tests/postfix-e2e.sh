@@ -122,7 +122,9 @@ sink_file() {
 }
 rej() { echo "$1 <$2>: Recipient address rejected: recipient domain ${2#*@} $3"; }
 
-echo "1..14"
+# every lab domain (domain, verdict, codes) for the sweep below
+mapfile -t ROWS < <(awk -F'\t' '!/^#/ && NF >= 3 { print $1 "\t" $2 "\t" $3 }' "$tsv")
+echo "1..$((14 + ${#ROWS[@]}))"
 
 # 1-2 accept
 send accept "user@$D_ACCEPT"
@@ -182,6 +184,62 @@ if kill -0 "$mxvetd_pid" 2>/dev/null &&
 else
 	notok "mxvetd logs the reject and stays up" "$(tail -5 "$tmp/mxvetd.log")"
 fi
+
+# 15.. every lab domain through Postfix, one message each, all at once
+# (one smtpd and one policy connection each): accept and annotate get 250
+# and reach the sink, annotate with exactly the lab's codes in X-Mxvet;
+# defer gets 4xx and reject 5xx, naming one of the lab's codes.
+for row in "${ROWS[@]}"; do
+	d=${row%%$'\t'*}
+	send "all-$d" "user@$d" &
+done
+wait_sends() {	# the background swaks only; mxvetd is a child too
+	local j
+	for j in $(jobs -p); do [ "$j" = "$mxvetd_pid" ] || wait "$j"; done
+}
+wait_sends
+sweep() {	# domain verdict codes -> prints a failure reason, or nothing
+	local d=$1 v=$2 c=$3 r f h code
+	r=$(rcpt_reply "all-$d" "user@$d")
+	case $v in
+	accept|annotate)
+		[ "$r" = "250 2.1.5 Ok" ] || { echo "RCPT reply: $r"; return; }
+		f=$(sink_file "all-$d") || { echo "not in the sink"; return; }
+		h=$(grep '^X-Mxvet:' "$f")
+		if [ "$v" = accept ]; then
+			[ -z "$h" ] || echo "unexpected header: $h"
+		else
+			[ "$(echo "${h##*findings=}" | tr , '\n' | sort | paste -sd,)" = "$c" ] &&
+			[ "${h%%;*}" = "X-Mxvet: annotate" ] || echo "header: $h (want findings $c)"
+		fi ;;
+	defer|reject)
+		code=$(echo "$r" | sed -n 's/.*\[\([A-Z_]*\)\]$/\1/p')
+		case $v:$r in defer:4*|reject:5*) ;; *) echo "RCPT reply: $r"; return ;; esac
+		case ",$c," in *",$code,"*) ;; *) echo "reply names [$code], not one of $c: $r" ;; esac ;;
+	esac
+}
+# A lab row whose codes come from a check family this build does not have
+# yet (the registry in checks/registry.c; tests/dumpconf -c lists it) is a
+# TAP TODO when it fails: it turns into a real test when the check lands.
+checks=" $("$top_builddir/tests/dumpconf" -c | tr '\n' ' ')"
+case $checks in *" mxhost "*) checks="$checks mx " ;; esac
+missing_family() {	# codes -> the first family without a registered check
+	local code fam
+	for code in ${1//,/ }; do
+		fam=$(awk -v c="$code" '$1 == c { print $2 }' "$tmp/families")
+		case $checks in *" $fam "*) ;; *) echo "$fam"; return ;; esac
+	done
+}
+"$top_builddir/tests/dumpconf" -f > "$tmp/families" || bail "tests/dumpconf -f failed"
+for row in "${ROWS[@]}"; do
+	IFS=$'\t' read -r d v c <<< "$row"
+	why=$(sweep "$d" "$v" "$c")
+	todo=$(missing_family "$c")
+	if [ -z "$why" ]; then ok "all lab domains: $d -> $v ($c)"
+	elif [ -n "$todo" ]; then
+		n=$((n + 1)); echo "not ok $n - all lab domains: $d -> $v ($c) # TODO no $todo checks in this build ($why)"
+	else notok "all lab domains: $d -> $v ($c)" "$why"; fi
+done
 
 # 14 SIGTERM: mxvetd exits 0 within 10 s (under --enable-sanitizers a leak
 # or error at exit makes that status non-zero)
