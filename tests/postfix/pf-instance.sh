@@ -17,11 +17,13 @@
 # Postfix refuses "postfix -c DIR" unless DIR is listed in
 # alternate_config_directories of the default main.cf (LIBRARY-NOTES 9), so
 # start adds DIR/etc there (creating /etc/postfix/main.cf with that line
-# only, if it is missing); stop takes it out again. Needs root.
+# only, if it is missing); stop takes it out again (and removes a main.cf
+# it created). Needs root.
 set -eu
 
 die() { echo "pf-instance: $*" >&2; exit 1; }
 DEFAULT_MAIN=/etc/postfix/main.cf
+CREATED="# created by mxvet tests/postfix/pf-instance.sh"
 
 alt_dirs() {	# print the current list, one per line
 	[ -f "$DEFAULT_MAIN" ] || return 0
@@ -31,11 +33,13 @@ alt_dirs() {	# print the current list, one per line
 alt_set() {	# replace the list with stdin's lines
 	local v
 	v=$(paste -sd, - | sed 's/,/, /g')
-	[ -f "$DEFAULT_MAIN" ] || printf '# created by mxvet tests/postfix/pf-instance.sh\n' > "$DEFAULT_MAIN"
+	[ -f "$DEFAULT_MAIN" ] || echo "$CREATED" > "$DEFAULT_MAIN"
 	if [ -n "$v" ]; then
 		postconf -c /etc/postfix -e "alternate_config_directories = $v"
 	else
 		postconf -c /etc/postfix -X alternate_config_directories
+		# a main.cf we created and emptied again goes away
+		[ "$(cat "$DEFAULT_MAIN")" != "$CREATED" ] || rm -f "$DEFAULT_MAIN"
 	fi
 }
 
@@ -103,8 +107,11 @@ anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
 EOM
-	{ alt_dirs | grep -vx "$dir/etc" || true; echo "$dir/etc"; } > "$dir/alt.tmp"
-	alt_set < "$dir/alt.tmp"
+	(
+		flock -w 30 8
+		{ alt_dirs | grep -vx "$dir/etc" || true; echo "$dir/etc"; } > "$dir/alt.tmp"
+		alt_set < "$dir/alt.tmp"
+	) 8> /tmp/mxvet-pf-instance.lock
 	rm -f "$dir/alt.tmp"
 
 	# smtp-sink: -d dumps each transaction (envelope as X-Rcpt-Args: lines,
@@ -149,8 +156,11 @@ stop() {
 		kill "$(cat "$dir/sink.pid")" 2>/dev/null || true
 		rm -f "$dir/sink.pid"
 	fi
-	{ alt_dirs | grep -vx "$dir/etc" || true; } > "$dir/alt.tmp"
-	alt_set < "$dir/alt.tmp"
+	(
+		flock -w 30 8
+		{ alt_dirs | grep -vx "$dir/etc" || true; } > "$dir/alt.tmp"
+		alt_set < "$dir/alt.tmp"
+	) 8> /tmp/mxvet-pf-instance.lock
 	rm -f "$dir/alt.tmp"
 }
 
