@@ -21,8 +21,14 @@ B=$top_builddir/bench
 tmp=$(mktemp -d /tmp/mxvet-bench-policy.XXXXXX)
 chmod 755 "$tmp"
 pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+cleanup() {	# TERM, 5 s to finish, then KILL; only our own children
+	local p i
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do
+		for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

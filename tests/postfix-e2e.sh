@@ -28,7 +28,11 @@ chmod 755 "$tmp"
 mxvetd_pid=
 cleanup() {
 	"$PF" stop "$tmp/pf" > /dev/null 2>&1
-	[ -n "$mxvetd_pid" ] && kill "$mxvetd_pid" 2>/dev/null && wait "$mxvetd_pid" 2>/dev/null
+	if [ -n "$mxvetd_pid" ] && kill "$mxvetd_pid" 2>/dev/null; then
+		for i in $(seq 1 50); do kill -0 "$mxvetd_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$mxvetd_pid" 2>/dev/null
+		wait "$mxvetd_pid" 2>/dev/null
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
