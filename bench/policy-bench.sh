@@ -23,7 +23,7 @@ chmod 755 "$tmp"
 pids=""
 cleanup() {	# TERM, 5 s to finish, then KILL; only our own children
 	local p i
-	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	for p in $pids; do
 		for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null || true
