@@ -88,6 +88,7 @@ static void finish(struct check *c)
 	res.verdict = c->verdict.action;
 	res.reply = c->verdict.reply;
 	res.ttl = c->verdict.ttl;
+	res.temporary = c->verdict.temporary;
 	res.elapsed_ms = ms_since(&c->started);
 	history_stage_store(c, &res);
 	e->stats.checks_done++;

@@ -14,6 +14,7 @@
 #ifndef MXVET_PIPELINE_H
 #define MXVET_PIPELINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "evidence.h"
@@ -29,6 +30,7 @@ struct check_result {
 	enum action verdict;		/* ACT_IGNORE means accept */
 	const char *reply;		/* "550 5.1.10 recipient domain ... [NULL_MX]"; NULL on accept */
 	uint32_t ttl;			/* from DNS; the cache clamps it */
+	bool temporary;			/* rests on a temporary fault: cache briefly */
 	long elapsed_ms;
 };
 

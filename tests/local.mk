@@ -39,6 +39,8 @@ tests_unit_test_verdict_LDADD = $(UNIT_LDADD)
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c tests/unit/evfix.c tests/unit/evfix.h
 
 include tests/lab.mk
+include tests/conf.mk
+include tests/postfix.mk
 
 # make check-valgrind: the unit tests under valgrind (no fork, so valgrind
 # sees every test), failing on any error or leak.
@@ -53,3 +55,4 @@ include tests/fuzz.mk
 include tests/milter.mk
 include tests/authority.mk
 include tests/smtp.mk
+include tests/daemon.mk

@@ -1,0 +1,356 @@
+/* decide: request -> domain -> cache / single-flight check -> answer. */
+#include "decide.h"
+#include "cache.h"
+#include "config.h"
+#include "dname.h"
+#include "engine.h"
+#include "log.h"
+#include "pipeline.h"
+#include "risklog.h"
+#include "verdict.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#define MAX_REPLY 512		/* reply text bytes in an answer (SMTP line limit) */
+
+struct waiter {
+	struct waiter *next;
+	struct decider *d;
+	struct flight *f;
+	struct event *timer;
+	uint64_t conn_id;
+	uint32_t seq;
+	char rcpt[];
+};
+
+struct decider {
+	struct engine *eng;
+	const struct config *cfg;
+	decide_answer_fn fn;
+	void *arg;
+	struct cache *cache;
+	struct flight_table *flights;
+	struct risklog *risk;
+	size_t waiting;
+	struct decide_stats st;
+};
+
+static struct cache_params params_of(const struct config *cfg)
+{
+	struct cache_params p = { cfg->cache_min_ttl, cfg->cache_max_ttl,
+				  cfg->cache_temp_ttl, cfg->cache_max_entries };
+	return p;
+}
+
+uint32_t decider_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint32_t)ts.tv_sec;
+}
+
+struct decider *decider_new(struct engine *e, const struct config *cfg,
+			    decide_answer_fn fn, void *arg)
+{
+	struct decider *d = calloc(1, sizeof *d);
+	struct cache_params p = params_of(cfg);
+
+	if (!d)
+		return NULL;
+	d->eng = e;
+	d->cfg = cfg;
+	d->fn = fn;
+	d->arg = arg;
+	d->cache = cache_new(&p);
+	d->flights = flight_table_new();
+	d->risk = risklog_open(cfg->risk_log);
+	if (!d->cache || !d->flights) {
+		decider_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void decider_free(struct decider *d)
+{
+	if (!d)
+		return;
+	cache_free(d->cache);
+	flight_table_free(d->flights);
+	risklog_close(d->risk);
+	free(d);
+}
+
+void decider_reconfigure(struct decider *d, struct engine *e, const struct config *cfg)
+{
+	struct cache_params p = params_of(cfg);
+
+	d->eng = e;
+	d->cfg = cfg;
+	cache_set_params(d->cache, &p);
+	risklog_close(d->risk);
+	d->risk = risklog_open(cfg->risk_log);
+}
+
+size_t decider_waiting(const struct decider *d) { return d->waiting; }
+const struct decide_stats *decider_stats(const struct decider *d) { return &d->st; }
+size_t decider_cache_count(const struct decider *d) { return cache_count(d->cache); }
+struct cache *decider_cache(struct decider *d) { return d->cache; }
+uint64_t decider_cache_evictions(const struct decider *d) { return cache_evictions(d->cache); }
+size_t decider_flights(const struct decider *d) { return flight_count(d->flights); }
+
+/* "action=TEXT\n\n" with TEXT cut at MAX_REPLY and CR/LF/NUL-free: a reply
+ * carries the domain and config strings, and a newline would end the
+ * answer early (the rest would be read as the next answer). */
+static size_t put_action(char *out, const char *a, const char *b)
+{
+	size_t n = 0;
+
+	memcpy(out, "action=", 7);
+	n = 7;
+	for (int k = 0; k < 2; k++)
+		for (const char *p = k ? b : a; p && *p && n < 7 + MAX_REPLY; p++) {
+			unsigned char c = (unsigned char)*p;
+			out[n++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+		}
+	out[n++] = '\n';
+	out[n++] = '\n';
+	out[n] = '\0';
+	return n;
+}
+
+/* The answer for a verdict; reply is the expanded text (reject/defer). */
+static size_t format_answer(struct decider *d, enum action v, const char *reply,
+			    const char *domain, const uint8_t *codes, size_t ncodes,
+			    char *out)
+{
+	char hdr[MAX_REPLY];
+	size_t n;
+
+	d->st.actions[v]++;
+	switch (v) {
+	case ACT_REJECT:
+	case ACT_DEFER:
+		if (reply)
+			return put_action(out, reply, NULL);
+		return put_action(out, d->cfg->error_action, NULL);
+	case ACT_ANNOTATE:
+		/* one header per policy answer: the finding details go to the
+		 * milter's X-Mxvet-Detail headers and to mxvet check */
+		n = (size_t)snprintf(hdr, sizeof hdr, "PREPEND %s: annotate; domain=%s; findings=",
+				     d->cfg->header_name, domain);
+		for (size_t i = 0; i < ncodes && n < sizeof hdr; i++)
+			n += (size_t)snprintf(hdr + n, sizeof hdr - n, "%s%s", i ? "," : "",
+					      finding_info(codes[i])->name);
+		if (!ncodes && n < sizeof hdr)
+			snprintf(hdr + n, sizeof hdr - n, "none");
+		return put_action(out, hdr, NULL);
+	default:
+		return put_action(out, "DUNNO", NULL);
+	}
+}
+
+static void log_decision(struct decider *d, enum action v, const char *rcpt,
+			 const char *domain, const uint8_t *codes, size_t ncodes,
+			 const char *answer)
+{
+	char fl[256];
+	size_t n = 0;
+
+	if (v == ACT_IGNORE && !d->cfg->log_accepts)
+		return;
+	fl[0] = '\0';
+	for (size_t i = 0; i < ncodes && n < sizeof fl; i++)
+		n += (size_t)snprintf(fl + n, sizeof fl - n, "%s%s", i ? "," : "",
+				      finding_info(codes[i])->name);
+	/* answer is "action=TEXT\n\n" */
+	log_info("%s: rcpt=<%s> domain=%s findings=%s reply=\"%.*s\"", verdict_name(v),
+		 rcpt, domain, n ? fl : "none", (int)(strlen(answer) - 9), answer + 7);
+}
+
+/* Codes of the findings that act, each once, in finding order. */
+static size_t acting_codes(const struct findings *fs, enum finding_code *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fs->n && n < max; i++) {
+		bool seen = false;
+		if (fs->v[i].action == ACT_IGNORE)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			seen |= out[k] == fs->v[i].code;
+		if (!seen)
+			out[n++] = fs->v[i].code;
+	}
+	return n;
+}
+
+static void waiter_free(struct waiter *w)
+{
+	if (w->timer)
+		event_free(w->timer);
+	w->d->waiting--;
+	free(w);
+}
+
+static void answer_waiter(struct waiter *w, const char *ans, size_t len)
+{
+	struct decider *d = w->d;
+	d->fn(d->arg, w->conn_id, w->seq, ans, len);
+}
+
+/* The check is done: cache the verdict, answer every waiter still there. */
+static void on_check_done(void *arg, const struct check_result *res)
+{
+	struct decider *d = arg;
+	struct flight *f = flight_find(d->flights, res->domain);
+	enum finding_code codes[CACHE_MAX_CODES];
+	uint8_t c8[CACHE_MAX_CODES];
+	size_t nc = acting_codes(res->findings, codes, CACHE_MAX_CODES);
+	bool failed = res->ev->mx_lookup.status == DNS_ST_ERROR;
+	char out[DECIDE_MAX_ANSWER];
+	size_t len;
+	int prev;
+
+	for (size_t i = 0; i < nc; i++)
+		c8[i] = (uint8_t)codes[i];
+	if (failed) {
+		/* mxvet's own failure is no fact about the domain: not cached */
+		d->st.errors++;
+		log_warn("domain=%s: resolver error, answering error_action", res->domain);
+		len = put_action(out, d->cfg->error_action, NULL);
+	} else {
+		if (cache_put(d->cache, res->domain, decider_now(), res->verdict, res->reply,
+			      res->ttl, res->temporary, codes, nc, &prev) < 0)
+			log_warn("domain=%s: out of memory, verdict not cached", res->domain);
+		else
+			risklog_change(d->risk, res->domain, prev, res->verdict, res->reply,
+				       codes, nc);
+		len = format_answer(d, res->verdict, res->reply, res->domain, c8, nc, out);
+	}
+	if (!f)
+		return;
+	struct waiter *w = *flight_waiters(f);
+	*flight_waiters(f) = NULL;
+	flight_end(d->flights, f);
+	while (w) {
+		struct waiter *next = w->next;
+		if (!failed)
+			log_decision(d, res->verdict, w->rcpt, res->domain, c8, nc, out);
+		answer_waiter(w, out, len);
+		waiter_free(w);
+		w = next;
+	}
+}
+
+static void on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct waiter *w = arg, **pp;
+	struct decider *d = w->d;
+	char out[DECIDE_MAX_ANSWER];
+	size_t len;
+
+	(void)fd;
+	(void)what;
+	for (pp = (struct waiter **)flight_waiters(w->f); *pp != w; pp = &(*pp)->next)
+		;
+	*pp = w->next;
+	d->st.timeouts++;
+	len = put_action(out, d->cfg->timeout_action, NULL);
+	log_info("timeout: rcpt=<%s> domain=%s reply=\"%s\"", w->rcpt, flight_domain(w->f),
+		 d->cfg->timeout_action);
+	answer_waiter(w, out, len);
+	waiter_free(w);
+}
+
+/* Is the domain in skip_domains (the domain itself or a parent)? */
+static bool skipped(const struct config *cfg, const char *domain)
+{
+	for (const char *p = domain; p; p = strchr(p, '.'), p = p ? p + 1 : NULL)
+		if (cfg->skip_domains.n && strlist_contains(&cfg->skip_domains, p))
+			return true;
+	return false;
+}
+
+size_t decide_request(struct decider *d, const struct policy_request *req,
+		      uint64_t conn_id, uint32_t seq, char *out)
+{
+	const char *rcpt = req->v[PA_RECIPIENT], *at;
+	char domain[DNAME_MAXLEN], err[128], reply[MAX_REPLY];
+	struct cache_hit hit;
+	struct flight *f;
+	struct waiter *w;
+	size_t rl;
+
+	d->st.requests++;
+	if (!req->v[PA_REQUEST] || strcmp(req->v[PA_REQUEST], "smtpd_access_policy") != 0 ||
+	    !req->v[PA_PROTOCOL_STATE] || strcasecmp(req->v[PA_PROTOCOL_STATE], "RCPT") != 0 ||
+	    !rcpt || !(at = strrchr(rcpt, '@')) || !at[1])
+		return put_action(out, "DUNNO", NULL);
+	switch (dname_normalize(at + 1, domain, sizeof domain, err, sizeof err)) {
+	case DNAME_OK:
+		break;
+	case DNAME_ADDRESS_LITERAL:
+		return put_action(out, "DUNNO", NULL);
+	default:
+		log_warn("rcpt=<%.300s>: invalid recipient domain: %s", rcpt, err);
+		return put_action(out, "DUNNO", NULL);
+	}
+	if (skipped(d->cfg, domain))
+		return put_action(out, "DUNNO", NULL);
+	if (cache_get(d->cache, domain, decider_now(), &hit)) {
+		d->st.cache_hits++;
+		if (hit.tmpl)
+			cache_expand(hit.tmpl, domain, reply, sizeof reply);
+		rl = format_answer(d, hit.verdict, hit.tmpl ? reply : NULL, domain,
+				   hit.codes, hit.ncodes, out);
+		if (hit.verdict != ACT_IGNORE || d->cfg->log_accepts)
+			log_decision(d, hit.verdict, rcpt, domain, hit.codes, hit.ncodes, out);
+		return rl;
+	}
+	d->st.cache_misses++;
+	if (!d->eng)
+		goto error;
+	w = malloc(sizeof *w + strlen(rcpt) + 1);
+	if (!w)
+		goto error;
+	memset(w, 0, sizeof *w);
+	strcpy(w->rcpt, rcpt);
+	w->d = d;
+	w->conn_id = conn_id;
+	w->seq = seq;
+	if (!(f = flight_find(d->flights, domain))) {
+		if (!(f = flight_begin(d->flights, domain))) {
+			free(w);
+			goto error;
+		}
+		d->st.checks++;
+		if (!check_start(d->eng, domain, 0, on_check_done, d)) {
+			flight_end(d->flights, f);
+			free(w);
+			goto error;
+		}
+	}
+	w->f = f;
+	w->timer = evtimer_new(d->eng->base, on_timeout, w);
+	if (w->timer) {
+		struct timeval tv = { d->cfg->decision_timeout, 0 };
+		evtimer_add(w->timer, &tv);
+	}
+	/* no timer (out of memory): the check's own bounded time still ends it */
+	w->next = *flight_waiters(f);
+	*flight_waiters(f) = w;
+	d->waiting++;
+	return 0;
+error:
+	d->st.errors++;
+	log_warn("rcpt=<%.300s>: cannot start a check (out of memory or no engine)", rcpt);
+	return put_action(out, d->cfg->error_action, NULL);
+}

@@ -1,0 +1,55 @@
+/* decide: a policy request -> recipient domain -> cache or (single-flight)
+ * check -> the "action=...\n\n" answer. Process glue between the protocol
+ * (policy_server) and the engine.
+ *
+ * An answer comes back either at once (decide_request returns its length)
+ * or exactly once later through the answer callback, always from the loop:
+ * when the check completes or decision_timeout runs out, whichever comes
+ * first. The callback names the request by (conn_id, seq); a caller whose
+ * connection went away simply drops it (OpenSMTPD style), so nothing has
+ * to be cancelled. A check always runs to completion and fills the cache. */
+#ifndef MXVET_DECIDE_H
+#define MXVET_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy_parser.h"
+
+struct engine;
+struct config;
+struct decider;
+
+#define DECIDE_MAX_ANSWER 1100	/* "action=" + reply or header + "\n\n" */
+
+typedef void (*decide_answer_fn)(void *arg, uint64_t conn_id, uint32_t seq,
+				 const char *answer, size_t len);
+
+struct decide_stats {
+	uint64_t requests, cache_hits, cache_misses, checks, timeouts, errors;
+	uint64_t actions[4];		/* accept, annotate, defer, reject answered */
+};
+
+/* cfg and engine are not owned; engine may be NULL (answers error_action). */
+struct decider *decider_new(struct engine *e, const struct config *cfg,
+			    decide_answer_fn fn, void *arg);
+void decider_free(struct decider *d);
+/* After a reload: new config and engine; the cache stays. */
+void decider_reconfigure(struct decider *d, struct engine *e, const struct config *cfg);
+/* Checks in flight (SIGTERM waits for answers, not for these). */
+size_t decider_waiting(const struct decider *d);
+const struct decide_stats *decider_stats(const struct decider *d);
+size_t decider_cache_count(const struct decider *d);
+
+/* The cache, for the admin API (read only; no call may insert meanwhile). */
+struct cache *decider_cache(struct decider *d);
+uint32_t decider_now(void);
+uint64_t decider_cache_evictions(const struct decider *d);
+size_t decider_flights(const struct decider *d);
+
+/* Returns the answer's length (written to out, NUL-terminated, out has
+ * DECIDE_MAX_ANSWER bytes) or 0: the answer will come through the callback. */
+size_t decide_request(struct decider *d, const struct policy_request *req,
+		      uint64_t conn_id, uint32_t seq, char *out);
+
+#endif

@@ -1,0 +1,579 @@
+/* policy_server: listeners, connections, answers in order. */
+#include "policy_server.h"
+#include "config.h"
+#include "decide.h"
+#include "log.h"
+#include "netaddr.h"
+#include "policy_parser.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#define INBUF_MIN 4096
+#define INBUF_MAX (POLICY_MAX_REQUEST + 4096)
+#define MAX_LISTENERS 16
+
+struct pend {
+	uint32_t seq;
+	size_t len;
+	char *answer;		/* NULL while waiting */
+};
+
+struct conn {
+	struct policy_server *srv;
+	uint64_t id;
+	int fd;
+	bool paused;		/* not reading: too many pending or too much output */
+	struct event *rev, *wev;
+	char *in;
+	size_t inlen, incap;
+	struct policy_parser pp;
+	char *out;
+	size_t outlen, outoff, outcap;
+	uint32_t seq;		/* next request's number */
+	struct pend q[POLICY_MAX_PENDING];	/* ring, in request order */
+	unsigned qhead, qn;
+	char peer[NETADDR_STRLEN + 8];
+};
+
+struct listener {
+	int fd;
+	bool tcp;
+	struct event *ev;
+	char *unix_path;
+};
+
+struct policy_server {
+	struct event_base *base;
+	const struct config *cfg;
+	struct decider *d;
+	struct listener l[MAX_LISTENERS];
+	int nl;
+	struct conn **conns;	/* by slot */
+	uint32_t gen;
+	size_t pending;
+	bool draining;
+	struct policy_stats st;
+};
+
+static void conn_close(struct conn *c);
+static void conn_process(struct conn *c);
+
+static int bind_inet(const char *spec, char *err, size_t errlen)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct netaddr a;
+	long port;
+	char *end;
+	int fd, one = 1;
+
+	if (!colon || (size_t)(colon - spec) >= sizeof host) {
+		snprintf(err, errlen, "policy_listen: bad endpoint inet:%s", spec);
+		return -1;
+	}
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host) - 2);
+		host[strlen(host) - 2] = '\0';
+	}
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 1 || port > 65535 || netaddr_parse(host, &a) < 0) {
+		snprintf(err, errlen, "policy_listen: bad endpoint inet:%s (HOST must be an address)",
+			 spec);
+		return -1;
+	}
+	memset(&ss, 0, sizeof ss);
+	if (a.family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, a.b, 4);
+		sl = sizeof *s4;
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		memcpy(&s6->sin6_addr, a.b, 16);
+		sl = sizeof *s6;
+	}
+	fd = socket(a.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
+		snprintf(err, errlen, "policy_listen: inet:%s: %s", spec, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int bind_unix(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "policy_listen: unix:%s: path too long", path);
+		return -1;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	strcpy(sun.sun_path, path);
+	unlink(path);		/* a stale socket from a previous run */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 1024) < 0) {
+		snprintf(err, errlen, "policy_listen: unix:%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* access is the socket directory's business (Postfix's private/ style) */
+	chmod(path, 0666);
+	return fd;
+}
+
+struct policy_server *policy_server_new(const struct config *cfg, char *err, size_t errlen)
+{
+	struct policy_server *s = calloc(1, sizeof *s);
+
+	if (!s || !(s->conns = calloc(POLICY_MAX_CONNS, sizeof *s->conns))) {
+		snprintf(err, errlen, "out of memory");
+		free(s);
+		return NULL;
+	}
+	s->cfg = cfg;
+	for (size_t i = 0; i < cfg->policy_listen.n; i++) {
+		const char *ep = cfg->policy_listen.v[i];
+		struct listener *l = &s->l[s->nl];
+		if (s->nl == MAX_LISTENERS) {
+			snprintf(err, errlen, "policy_listen: more than %d endpoints", MAX_LISTENERS);
+			goto fail;
+		}
+		if (strncmp(ep, "inet:", 5) == 0) {
+			l->fd = bind_inet(ep + 5, err, errlen);
+			l->tcp = true;
+		} else if (strncmp(ep, "unix:", 5) == 0) {
+			l->fd = bind_unix(ep + 5, err, errlen);
+			l->unix_path = strdup(ep + 5);
+		} else {
+			snprintf(err, errlen, "policy_listen: %s: want inet:HOST:PORT or unix:PATH", ep);
+			goto fail;
+		}
+		if (l->fd < 0)
+			goto fail;
+		s->nl++;
+	}
+	return s;
+fail:
+	policy_server_free(s);
+	return NULL;
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg);
+
+void policy_server_start(struct policy_server *s, struct event_base *base, struct decider *d,
+			 const struct config *cfg)
+{
+	s->base = base;
+	s->d = d;
+	s->cfg = cfg;
+	for (int i = 0; i < s->nl; i++)
+		if (!s->l[i].ev) {
+			s->l[i].ev = event_new(s->base, s->l[i].fd, EV_READ | EV_PERSIST, on_accept,
+					       s);
+			if (s->l[i].ev)
+				event_add(s->l[i].ev, NULL);
+		}
+}
+
+static void idle_tv(const struct conn *c, struct timeval *tv)
+{
+	tv->tv_sec = c->srv->cfg->policy_idle_timeout;
+	tv->tv_usec = 0;
+}
+
+static void conn_want_read(struct conn *c, bool on)
+{
+	struct timeval tv;
+
+	c->paused = !on;
+	if (on) {
+		idle_tv(c, &tv);
+		event_add(c->rev, &tv);
+	} else {
+		event_del(c->rev);
+	}
+}
+
+/* Send what is buffered: one send; the rest waits for EV_WRITE. */
+static int conn_flush(struct conn *c)
+{
+	struct timeval tv;
+	ssize_t n;
+
+	if (c->outoff == c->outlen)
+		return 0;
+	n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		return -1;
+	if (n > 0)
+		c->outoff += (size_t)n;
+	if (c->outoff == c->outlen) {
+		c->outoff = c->outlen = 0;
+		event_del(c->wev);
+		return 0;
+	}
+	idle_tv(c, &tv);
+	event_add(c->wev, &tv);
+	return 0;
+}
+
+static int out_append(struct conn *c, const char *p, size_t len)
+{
+	if (c->outoff && c->outlen + len > c->outcap) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+	}
+	if (c->outlen + len > c->outcap) {
+		size_t ncap = c->outcap ? c->outcap : 4096;
+		char *n;
+		while (ncap < c->outlen + len)
+			ncap *= 2;
+		if (ncap > POLICY_MAX_OUTPUT) {
+			c->srv->st.dropped_slow++;
+			log_warn("client=%s: not reading its answers, dropped", c->peer);
+			return -1;
+		}
+		if (!(n = realloc(c->out, ncap)))
+			return -1;
+		c->out = n;
+		c->outcap = ncap;
+	}
+	memcpy(c->out + c->outlen, p, len);
+	c->outlen += len;
+	return 0;
+}
+
+/* Move answered requests at the head of the queue to the output. */
+static int queue_drain(struct conn *c)
+{
+	while (c->qn && c->q[c->qhead].answer) {
+		struct pend *p = &c->q[c->qhead];
+		int rc = out_append(c, p->answer, p->len);
+		free(p->answer);
+		p->answer = NULL;
+		c->qhead = (c->qhead + 1) % POLICY_MAX_PENDING;
+		c->qn--;
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void policy_server_answer(void *arg, uint64_t conn_id, uint32_t seq, const char *answer,
+			  size_t len)
+{
+	struct policy_server *s = arg;
+	struct conn *c = s->conns[conn_id % POLICY_MAX_CONNS];
+
+	if (!c || c->id != conn_id)
+		return;		/* the client went away: drop the answer */
+	for (unsigned i = 0; i < c->qn; i++) {
+		struct pend *p = &c->q[(c->qhead + i) % POLICY_MAX_PENDING];
+		if (p->seq != seq || p->answer)
+			continue;
+		if (!(p->answer = malloc(len))) {
+			conn_close(c);
+			return;
+		}
+		memcpy(p->answer, answer, len);
+		p->len = len;
+		s->pending--;
+		break;
+	}
+	if (queue_drain(c) < 0 || conn_flush(c) < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->paused && c->qn < POLICY_MAX_PENDING && c->outlen < POLICY_MAX_OUTPUT / 2)
+		conn_process(c);	/* requests held back while the queue was full */
+	else if (s->draining && !c->qn && c->outlen == 0)
+		conn_close(c);
+}
+
+/* Decide every complete request buffered, then send the batch. */
+static void conn_process(struct conn *c)
+{
+	struct policy_server *s = c->srv;
+	size_t off = 0;
+
+	while (c->qn < POLICY_MAX_PENDING) {
+		struct policy_request req;
+		size_t used, n;
+		const char *why;
+		char ans[DECIDE_MAX_ANSWER];
+		enum pp_status st = policy_parse(&c->pp, c->in + off, c->inlen - off, &req, &used,
+						 &why);
+		if (st == PP_MORE)
+			break;
+		if (st == PP_ERROR) {
+			s->st.protocol_errors++;
+			log_warn("client=%s: malformed policy request: %s; closing", c->peer, why);
+			conn_flush(c);	/* best effort: answers to the requests before it */
+			conn_close(c);
+			return;
+		}
+		off += used;
+		uint32_t seq = c->seq++;
+		if (c->qn == 0) {
+			n = decide_request(s->d, &req, c->id, seq, ans);
+			/* the decider may answer later even with an empty queue */
+			if (n) {
+				if (out_append(c, ans, n) < 0) {
+					conn_close(c);
+					return;
+				}
+				continue;
+			}
+		} else {
+			n = decide_request(s->d, &req, c->id, seq, ans);
+		}
+		struct pend *p = &c->q[(c->qhead + c->qn) % POLICY_MAX_PENDING];
+		c->qn++;
+		p->seq = seq;
+		p->answer = NULL;
+		p->len = 0;
+		if (n) {
+			if (!(p->answer = malloc(n))) {
+				conn_close(c);
+				return;
+			}
+			memcpy(p->answer, ans, n);
+			p->len = n;
+		} else {
+			s->pending++;
+		}
+	}
+	if (off) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+	if (conn_flush(c) < 0) {
+		conn_close(c);
+		return;
+	}
+	conn_want_read(c, c->qn < POLICY_MAX_PENDING && c->outlen < POLICY_MAX_OUTPUT / 2);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		if (c->qn) {		/* waiting for us, not idle */
+			conn_want_read(c, true);
+			return;
+		}
+		log_info("client=%s: idle timeout", c->peer);
+		conn_close(c);
+		return;
+	}
+	if (c->inlen == c->incap) {
+		size_t ncap = c->incap * 2;
+		char *p;
+		if (ncap > INBUF_MAX)
+			ncap = INBUF_MAX;
+		if (ncap == c->incap || !(p = realloc(c->in, ncap))) {
+			conn_close(c);	/* the parser bounds the request; cannot happen */
+			return;
+		}
+		c->in = p;
+		c->incap = ncap;
+	}
+	n = recv(fd, c->in + c->inlen, c->incap - c->inlen, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (c->inlen)
+			log_info("client=%s: disconnected in the middle of a request", c->peer);
+		conn_close(c);
+		return;
+	}
+	if (n < 0)
+		return;
+	c->inlen += (size_t)n;
+	conn_process(c);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		c->srv->st.dropped_slow++;
+		log_warn("client=%s: does not read its answers; closing", c->peer);
+		conn_close(c);
+		return;
+	}
+	if (conn_flush(c) < 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->srv->draining && !c->qn && c->outlen == 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->paused && c->outlen < POLICY_MAX_OUTPUT / 2)
+		conn_process(c);
+}
+
+static void conn_close(struct conn *c)
+{
+	struct policy_server *s = c->srv;
+
+	for (unsigned i = 0; i < c->qn; i++) {
+		struct pend *p = &c->q[(c->qhead + i) % POLICY_MAX_PENDING];
+		if (!p->answer)
+			s->pending--;	/* its answer will be dropped by id */
+		free(p->answer);
+	}
+	s->conns[c->id % POLICY_MAX_CONNS] = NULL;
+	s->st.open--;
+	event_free(c->rev);
+	event_free(c->wev);
+	close(c->fd);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static void on_accept(evutil_socket_t lfd, short what, void *arg)
+{
+	struct policy_server *s = arg;
+
+	(void)what;
+	for (int burst = 0; burst < 64; burst++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct netaddr a;
+		struct conn *c;
+		char peer[NETADDR_STRLEN] = "local";
+		uint32_t slot;
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
+				log_warn("policy accept: %s", strerror(errno));
+			return;
+		}
+		if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+			if (ss.ss_family == AF_INET)
+				netaddr_from_bytes(&((struct sockaddr_in *)&ss)->sin_addr, 4, &a);
+			else
+				netaddr_from_bytes(&((struct sockaddr_in6 *)&ss)->sin6_addr, 16, &a);
+			netaddr_format(&a, peer, sizeof peer);
+			/* answers go out as soon as a batch is decided; Nagle
+			 * would hold a second batch for the client's delayed ACK */
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+			if (!cidr_list_match(&s->cfg->policy_allow, &a)) {
+				s->st.rejected_clients++;
+				log_warn("client=%s: not in policy_allow; closing", peer);
+				close(fd);
+				continue;
+			}
+		}
+		/* find a free slot; ids never repeat, so late answers miss */
+		for (slot = 0; slot < POLICY_MAX_CONNS; slot++)
+			if (!s->conns[(s->gen + slot) % POLICY_MAX_CONNS])
+				break;
+		if (slot == POLICY_MAX_CONNS || !(c = calloc(1, sizeof *c))) {
+			log_warn("client=%s: too many connections; closing", peer);
+			close(fd);
+			continue;
+		}
+		slot = (s->gen + slot) % POLICY_MAX_CONNS;
+		s->gen = slot + 1;
+		c->id = slot + (uint64_t)POLICY_MAX_CONNS * (s->st.connections + 1);
+		c->srv = s;
+		c->fd = fd;
+		snprintf(c->peer, sizeof c->peer, "%s", peer);
+		c->in = malloc(INBUF_MIN);
+		c->incap = INBUF_MIN;
+		c->rev = event_new(s->base, fd, EV_READ | EV_PERSIST, on_read, c);
+		c->wev = event_new(s->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+		if (!c->in || !c->rev || !c->wev) {
+			if (c->rev)
+				event_free(c->rev);
+			if (c->wev)
+				event_free(c->wev);
+			free(c->in);
+			free(c);
+			close(fd);
+			continue;
+		}
+		policy_parser_init(&c->pp);
+		s->conns[c->id % POLICY_MAX_CONNS] = c;
+		s->st.connections++;
+		s->st.open++;
+		conn_want_read(c, true);
+	}
+}
+
+void policy_server_drain(struct policy_server *s)
+{
+	s->draining = true;
+	for (int i = 0; i < s->nl; i++) {
+		if (s->l[i].ev) {
+			event_free(s->l[i].ev);
+			s->l[i].ev = NULL;
+		}
+	}
+	for (uint32_t i = 0; i < POLICY_MAX_CONNS; i++) {
+		struct conn *c = s->conns[i];
+		if (c && !c->qn && c->outlen == 0)
+			conn_close(c);
+	}
+}
+
+size_t policy_server_pending(const struct policy_server *s) { return s->pending; }
+const struct policy_stats *policy_server_stats(const struct policy_server *s) { return &s->st; }
+
+void policy_server_free(struct policy_server *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; s->conns && i < POLICY_MAX_CONNS; i++)
+		if (s->conns[i])
+			conn_close(s->conns[i]);
+	for (int i = 0; i < s->nl; i++) {
+		if (s->l[i].ev)
+			event_free(s->l[i].ev);
+		close(s->l[i].fd);
+		if (s->l[i].unix_path) {
+			unlink(s->l[i].unix_path);
+			free(s->l[i].unix_path);
+		}
+	}
+	free(s->l[s->nl].unix_path);	/* a failed last endpoint */
+	free(s->conns);
+	free(s);
+}

@@ -1,0 +1,23 @@
+# systemd unit (hardened; see the comments in it) and the example config.
+# The unit names the installed paths, so it is made at build time.
+systemdsystemunit_DATA = systemd/mxvetd.service
+CLEANFILES += systemd/mxvetd.service
+EXTRA_DIST += systemd/mxvetd.service.in conf/mxvet.conf
+
+systemd/mxvetd.service: $(srcdir)/systemd/mxvetd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/systemd/mxvetd.service.in > $@.tmp && mv $@.tmp $@
+
+# conf/mxvet.conf lists every parameter at its default, commented out:
+# installed as $(sysconfdir)/mxvet/mxvet.conf unless one is there already.
+mxvetconfdir = $(sysconfdir)/mxvet
+install-data-local: install-mxvet-conf
+install-mxvet-conf:
+	$(MKDIR_P) '$(DESTDIR)$(mxvetconfdir)'
+	test -f '$(DESTDIR)$(mxvetconfdir)/mxvet.conf' || \
+		$(INSTALL_DATA) $(srcdir)/conf/mxvet.conf '$(DESTDIR)$(mxvetconfdir)/mxvet.conf'
+uninstall-local:
+	cmp -s $(srcdir)/conf/mxvet.conf '$(DESTDIR)$(mxvetconfdir)/mxvet.conf' && \
+		rm -f '$(DESTDIR)$(mxvetconfdir)/mxvet.conf' || true
+.PHONY: install-mxvet-conf

@@ -1,0 +1,96 @@
+#!/bin/bash
+# conf/mxvet.conf and man/mxvet.conf.5 list exactly the parameters of the
+# table in engine/config.c (read through tests/dumpconf, i.e. the code), the
+# example's defaults are the table's, the loader accepts the example with
+# every line uncommented, and the man pages and the systemd unit are clean.
+# TAP.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+conf=$top_srcdir/conf/mxvet.conf
+man5=$top_srcdir/man/mxvet.conf.5
+dump=$top_builddir/tests/dumpconf
+tmp=$(mktemp -d /tmp/mxvet-conf-test.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+same() {	# name, file A, file B
+	if diff -u "$2" "$3" > "$tmp/diff"; then ok "$1"; else
+		notok "$1"; sed 's/^/# /' "$tmp/diff"; fi
+}
+
+echo "1..8"
+"$dump" > "$tmp/defaults" || { echo "Bail out! $dump failed"; exit 1; }
+sed -n 's/^\([a-z_0-9]*\) =.*/\1/p' "$tmp/defaults" | sort > "$tmp/keys.code"
+[ -s "$tmp/keys.code" ] || { echo "Bail out! no keys from $dump"; exit 1; }
+
+# 1. the example lists every key once, commented out ("#key = default")
+grep -E '^#[a-z_0-9]+ =' "$conf" | sed 's/^#\([a-z_0-9]*\) =.*/\1/' | grep -v '^on_' | sort > "$tmp/keys.conf"
+same "conf/mxvet.conf lists exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.conf"
+
+# 2. mxvet.conf(5) describes every key (".TP" then ".B key")
+awk 'prev == ".TP" && $1 == ".B" && NF == 2 && $2 ~ /^[a-z_0-9]+$/ { print $2 } { prev = $0 }' "$man5" | sort > "$tmp/keys.man"
+same "mxvet.conf(5) describes exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.man"
+
+# 3. the loader accepts the example with every parameter line uncommented,
+# and the values are the table's defaults. The example shows the paths of a
+# Debian install (prefix /usr); map them to this build's defaults first.
+pkgdata_def=$(sed -n 's/^mx_providers_file = //p' "$tmp/defaults")
+state_def=$(sed -n 's/^state_dir = //p' "$tmp/defaults")
+grep -E '^#[a-z_0-9]+ =' "$conf" | grep -v '^#on_' | sed 's/^#//' |
+	sed -e "s|^mx_providers_file = /usr/share/mxvet/mx-providers.txt\$|mx_providers_file = $pkgdata_def|" \
+	    -e "s|^state_dir = /var/lib/mxvet\$|state_dir = $state_def|" > "$tmp/uncommented.conf"
+if "$dump" "$tmp/uncommented.conf" > "$tmp/loaded" 2> "$tmp/err"; then
+	ok "the config loader accepts conf/mxvet.conf uncommented"
+else
+	notok "the config loader accepts conf/mxvet.conf uncommented" "$(cat "$tmp/err")"
+fi
+same "conf/mxvet.conf shows the table's default values" "$tmp/defaults" "$tmp/loaded"
+
+# 4. the on_<code> examples are valid too, and change what they say
+grep -E '^#on_[a-z_]+ =' "$conf" | sed 's/^#//' > "$tmp/on.conf"
+if [ "$(wc -l < "$tmp/on.conf")" -ge 2 ] && "$dump" "$tmp/on.conf" > "$tmp/on.out" 2> "$tmp/err" &&
+	grep -qx 'on_mx_cname = reject' "$tmp/on.out"; then
+	ok "the on_<code> examples load and take effect"
+else
+	notok "the on_<code> examples load and take effect" "$(cat "$tmp/err" 2>/dev/null)"
+fi
+
+# 5. mxvetd -n accepts the example (when mxvetd is built)
+if [ -x "$top_builddir/mxvetd" ]; then
+	if "$top_builddir/mxvetd" -n -c "$tmp/uncommented.conf" > "$tmp/err" 2>&1; then
+		ok "mxvetd -n accepts conf/mxvet.conf uncommented"
+	else
+		notok "mxvetd -n accepts conf/mxvet.conf uncommented" "$(cat "$tmp/err")"
+	fi
+else
+	skip "mxvetd -n accepts conf/mxvet.conf uncommented" "mxvetd not built"
+fi
+
+# 6. man pages format without warnings
+if command -v groff > /dev/null; then
+	: > "$tmp/groff"
+	for m in mxvetd.8 mxvet.1 mxvet.conf.5; do
+		groff -man -t -Tutf8 -ww "$top_srcdir/man/$m" 2>> "$tmp/groff" > /dev/null
+	done
+	if [ -s "$tmp/groff" ]; then notok "man pages format without groff warnings" "$(cat "$tmp/groff")"
+	else ok "man pages format without groff warnings"; fi
+else
+	skip "man pages format without groff warnings" "groff not installed"
+fi
+
+# 7. the systemd unit passes systemd-analyze verify
+if command -v systemd-analyze > /dev/null; then
+	sed -e "s|@sbindir@|$top_builddir|g" -e "s|@sysconfdir@|$tmp|g" \
+		"$top_srcdir/systemd/mxvetd.service.in" > "$tmp/mxvetd.service"
+	if (cd "$tmp" && systemd-analyze verify --man=no "$tmp/mxvetd.service") > "$tmp/err" 2>&1; then
+		ok "systemd-analyze verify mxvetd.service"
+	else
+		notok "systemd-analyze verify mxvetd.service" "$(cat "$tmp/err")"
+	fi
+else
+	skip "systemd-analyze verify mxvetd.service" "systemd-analyze not installed"
+fi

@@ -1,0 +1,7 @@
+# conf/mxvet.conf, mxvet.conf(5) and the systemd unit agree with the code.
+check_PROGRAMS += tests/dumpconf
+tests_dumpconf_SOURCES = tests/dumpconf.c
+tests_dumpconf_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+tests_dumpconf_LDADD = libmxvet.a $(DEP_LIBS)
+TESTS += tests/conf-consistency.sh
+EXTRA_DIST += tests/conf-consistency.sh

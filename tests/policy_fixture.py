@@ -1,0 +1,228 @@
+"""policy_fixture: a tiny authoritative DNS server for zone pt.test on
+loopback (dnspython), an unbound.conf that stubs pt.test to it, and an
+mxvetd run on a free loopback port. Used by tests/policy-protocol.py and
+bench/policy-load.py; it needs nothing but loopback. It counts queries per
+(name, type), so tests can see that single flight asked once.
+
+Zone pt.test:
+  nullmx      MX 0 .                -> reject 556 NULL_MX
+  ok*         MX 10 mx.pt.test      -> accept (mx.pt.test A 127.0.0.25)
+  implicit    A 127.0.0.26, no MX   -> annotate NO_MX_IMPLICIT
+  slow*       no answer at all      -> DNS_TIMEOUT (defer) after dns_timeout
+  slowok*     MX after 0.6 s        -> accept, late (single flight)
+  other names NXDOMAIN              -> reject 550 5.1.2
+"""
+import collections, os, signal, socket, subprocess, sys, threading, time
+
+try:
+    import dns.message  # noqa: F401
+except ImportError:     # a python without Debian's python3-dnspython (pyenv)
+    if sys.executable != "/usr/bin/python3" and os.path.exists("/usr/bin/python3"):
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    raise
+import dns.flags, dns.message, dns.rcode, dns.rdataclass, dns.rdatatype, dns.rrset
+
+ZONE = "pt.test."
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class FakeDNS:
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.counts = collections.Counter()
+        self.lock = threading.Lock()
+        self.stop = False
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def count(self, name, rdtype="MX"):
+        with self.lock:
+            return self.counts[(name.lower().rstrip(".") + ".", rdtype)]
+
+    def serve(self):
+        self.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                q = dns.message.from_wire(data)
+            except Exception:
+                continue
+            if not q.question:
+                continue
+            qn = q.question[0].name.to_text().lower()
+            qt = dns.rdatatype.to_text(q.question[0].rdtype)
+            with self.lock:
+                self.counts[(qn, qt)] += 1
+            label = qn[: -len(ZONE)].rstrip(".") if qn.endswith(ZONE) else None
+            if label is not None and label.startswith("slowok"):
+                threading.Timer(0.6, self.reply, (q, qn, qt, label, peer)).start()
+            elif label is not None and label.startswith("slow"):
+                continue        # a silent server
+            else:
+                self.reply(q, qn, qt, label, peer)
+
+    def reply(self, q, qn, qt, label, peer):
+        r = dns.message.make_response(q)
+        r.flags |= dns.flags.AA
+        r.flags &= ~dns.flags.RA
+        def add(rtype, *rdatas):
+            r.answer.append(dns.rrset.from_text(qn, 300, "IN", rtype, *rdatas))
+        soa = dns.rrset.from_text(ZONE, 300, "IN", "SOA",
+                                  "ns.pt.test. h.pt.test. 1 3600 600 86400 300")
+        if label is None:
+            r.set_rcode(dns.rcode.REFUSED)
+        elif label == "":
+            if qt == "NS":
+                add("NS", "ns.pt.test.")
+            elif qt == "SOA":
+                r.answer.append(soa)
+            else:
+                r.authority.append(soa)
+        elif label == "nullmx":
+            if qt == "MX":
+                add("MX", "0 .")
+            else:
+                r.authority.append(soa)
+        elif label.startswith("ok") or label.startswith("slowok"):
+            if qt == "MX":
+                add("MX", "10 mx.pt.test.")
+            else:
+                r.authority.append(soa)
+        elif label == "mx":
+            if qt == "A":
+                add("A", "127.0.0.25")
+            else:
+                r.authority.append(soa)
+        elif label == "ns":
+            if qt == "A":
+                add("A", "127.0.0.1")
+            else:
+                r.authority.append(soa)
+        elif label == "implicit":
+            if qt == "A":
+                add("A", "127.0.0.26")
+            else:
+                r.authority.append(soa)
+        else:
+            r.set_rcode(dns.rcode.NXDOMAIN)
+            r.authority.append(soa)
+        try:
+            self.sock.sendto(r.to_wire(), peer)
+        except OSError:
+            pass
+
+
+class Daemon:
+    """mxvetd -f on a free port with the fixture's DNS."""
+
+    def __init__(self, workdir, extra=None, mxvetd=None):
+        top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
+        build = os.environ.get("top_builddir", top)
+        self.mxvetd = mxvetd or os.path.join(build, "mxvetd")
+        self.dir = workdir
+        os.makedirs(workdir, exist_ok=True)
+        self.dns = FakeDNS()
+        self.port = free_port()
+        self.admin_port = free_port()
+        self.unix = os.path.join(workdir, "policy.sock")
+        self.conf = os.path.join(workdir, "mxvet.conf")
+        self.risk = os.path.join(workdir, "risk.log")
+        self.log = os.path.join(workdir, "mxvetd.log")
+        with open(os.path.join(workdir, "unbound.conf"), "w") as f:
+            f.write('server:\n  do-not-query-localhost: no\n  local-zone: "test." nodefault\n'
+                    '  module-config: "iterator"\n  outgoing-interface: 127.0.0.1\n'
+                    'stub-zone:\n  name: "%s"\n  stub-addr: 127.0.0.1@%d\n' % (ZONE, self.dns.port))
+        keys = {
+            "unbound_config": os.path.join(workdir, "unbound.conf"),
+            "mx_providers_file": os.path.join(top, "data", "mx-providers.txt"),
+            "checks": "dns",
+            "mx_allowed_networks": "127.0.0.0/8",
+            "dns_timeout": "3s",
+            "decision_timeout": "1s",
+            "policy_listen": "inet:127.0.0.1:%d unix:%s" % (self.port, self.unix),
+            "admin_listen": "inet:127.0.0.1:%d" % self.admin_port,
+            "user": "nobody",
+            "state_dir": os.path.join(workdir, "state"),
+            "risk_log": self.risk,
+            "skip_domains": "skipped.pt.test",
+            "cache_min_ttl": "60s",
+            "policy_idle_timeout": "30s",
+        }
+        keys.update(extra or {})
+        with open(self.conf, "w") as f:
+            for k, v in keys.items():
+                f.write("%s = %s\n" % (k, v))
+        if os.geteuid() == 0:
+            os.chmod(workdir, 0o777)
+        self.proc = subprocess.Popen([self.mxvetd, "-f", "-c", self.conf],
+                                     stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise RuntimeError("mxvetd did not start: " + open(self.log).read())
+
+    def stop(self, timeout=15):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.dns.stop = True
+        return self.proc.returncode
+
+
+def request(rcpt, state="RCPT", **extra):
+    attrs = {"request": "smtpd_access_policy", "protocol_state": state,
+             "protocol_name": "ESMTP", "client_address": "192.0.2.7",
+             "client_name": "client.example", "helo_name": "client.example",
+             "sender": "s@example.org", "recipient": rcpt, "recipient_count": "0",
+             "queue_id": "", "instance": "1a2b.3c4d.0", "size": "0",
+             "policy_context": ""}
+    attrs.update(extra)
+    return "".join("%s=%s\n" % kv for kv in attrs.items()).encode() + b"\n"
+
+
+def read_answers(sock, n, timeout=10):
+    """Read n answers ("action=...\\n\\n"); returns the action texts, or
+    fewer if the server closed the connection."""
+    sock.settimeout(timeout)
+    buf = b""
+    out = []
+    deadline = time.time() + timeout
+    while len(out) < n and time.time() < deadline:
+        while b"\n\n" in buf and len(out) < n:
+            a, buf = buf.split(b"\n\n", 1)
+            out.append(a.decode())
+        if len(out) == n:
+            break
+        try:
+            d = sock.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:     # closed with our bytes unread
+            break
+        if not d:
+            break
+        buf += d
+    return out
