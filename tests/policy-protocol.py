@@ -272,15 +272,15 @@ def run(d, work):
                 pid = int(open(pidf).read())
                 break
             time.sleep(0.1)
-        uid = None
-        if pid:
-            for line in open("/proc/%d/status" % pid):
-                if line.startswith("Uid:"):
-                    uid = line.split()[1:4]
         s2 = socket.create_connection(("127.0.0.1", port2), 5)
         s2.sendall(pf.request("u@nx.pt.test"))
         a = pf.read_answers(s2, 1)
         s2.close()
+        uid = None      # read after an answer: the engine starts after the drop
+        if pid:
+            for line in open("/proc/%d/status" % pid):
+                if line.startswith("Uid:"):
+                    uid = line.split()[1:4]
         nobody = str(__import__("pwd").getpwnam("nobody").pw_uid)
         ok(r.returncode == 0 and pid and uid == [nobody] * 3 and a == [NX],
            "detached: pid file written, runs as nobody (real, effective, saved), answers",
