@@ -10,8 +10,9 @@
  *
  * Reload applies the decision settings (actions, timeouts, cache bounds,
  * skip_domains, headers, logging, on_<CODE>); what the engine or the
- * sockets were built from (unbound_config, trust_anchor_file, checks,
- * smtp_*, authority_*, state_dir, mx_providers_file, policy_listen, user,
+ * sockets were built from (unbound_config, trust_anchor_file, dns_timeout,
+ * checks, smtp_port, state_dir, mx_providers_file, policy_listen,
+ * admin_listen, user,
  * pid_file) needs a restart, and a reload that changes it says so. */
 #include "admin_http.h"
 #include "cache.h"
@@ -104,8 +105,10 @@ static const char *restart_needed(const struct config *o, const struct config *n
 	if (!same_str(o->mx_providers_file, n->mx_providers_file)) return "mx_providers_file";
 	if (!same_list(&o->policy_listen, &n->policy_listen)) return "policy_listen";
 	if (!same_str(o->admin_listen, n->admin_listen)) return "admin_listen";
+	if (!same_str(o->pid_file, n->pid_file)) return "pid_file";
 	if (!same_str(o->user, n->user)) return "user";
 	if (o->smtp_port != n->smtp_port) return "smtp_port";
+	if (o->dns_timeout != n->dns_timeout) return "dns_timeout";
 	return NULL;
 }
 

@@ -236,6 +236,10 @@ def run(d, work):
     time.sleep(0.3)
     ok(alive(d) and d.dns.count("nullmx.pt.test") == before and d.proc.poll() is None,
        "SIGHUP: reloaded, cache kept")
+    d.proc.send_signal(signal.SIGHUP)   # frees the config retired by the first
+    time.sleep(0.3)
+    ok(alive(d) and d.proc.poll() is None and "reload: configuration" in open(d.log).read(),
+       "second SIGHUP: reloaded again")
 
     # mxvetd -n: config check
     bad = os.path.join(work, "bad.conf")
