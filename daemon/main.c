@@ -12,8 +12,7 @@
  * skip_domains, headers, logging, on_<CODE>); what the engine or the
  * sockets were built from (unbound_config, trust_anchor_file, dns_timeout,
  * checks, smtp_port, state_dir, mx_providers_file, policy_listen,
- * admin_listen, user,
- * pid_file) needs a restart, and a reload that changes it says so. */
+ * admin_listen, user, pid_file) needs a restart, and a reload that changes it says so. */
 #include "admin_http.h"
 #include "cache.h"
 #include "config.h"
