@@ -2,8 +2,9 @@
 """policy-cached: cached-decision throughput of mxvetd over loopback.
 Starts mxvetd with tests/policy_fixture.py's DNS, warms the cache with
 healthy domains ok0..ok99.pt.test, then runs bench/policy_load (8
-connections, pipelined, Postfix-sized requests) and prints its line."""
-import os, subprocess, sys, tempfile
+connections, pipelined, Postfix-sized requests) against it and against
+bench/policy_floor (a minimal DUNNO server) in the same run."""
+import os, subprocess, sys, tempfile, time
 
 top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
 build = os.environ.get("top_builddir", top)
@@ -21,6 +22,19 @@ try:
         r = subprocess.run([os.path.join(build, "bench", "policy_load"), "-c", "8", "-d",
                             str(depth), "-s", os.environ.get("SECONDS", "5"), "127.0.0.1",
                             str(d.port)] + doms, capture_output=True, text=True)
-        print(r.stdout.strip() or r.stderr.strip())
+        print("mxvetd: " + (r.stdout.strip() or r.stderr.strip()))
+    # the floor, same load, same run
+    fport = pf.free_port()
+    floor = subprocess.Popen([os.path.join(build, "bench", "policy_floor"), str(fport)])
+    time.sleep(0.3)
+    try:
+        for depth in (int(os.environ.get("DEPTH", "32")), 1):
+            r = subprocess.run([os.path.join(build, "bench", "policy_load"), "-c", "8", "-d",
+                                str(depth), "-s", os.environ.get("SECONDS", "5"), "127.0.0.1",
+                                str(fport)] + doms, capture_output=True, text=True)
+            print("floor: " + (r.stdout.strip() or r.stderr.strip()))
+    finally:
+        floor.kill()
+        floor.wait()
 finally:
     d.stop()
