@@ -6,6 +6,7 @@
 
 static const struct cli_command commands[] = {
 	{ "check", cmd_check, "check DOMAIN... now and explain the findings" },
+	{ "ctl", cmd_ctl, "ask a running mxvetd: metrics, risk, check DOMAIN" },
 	{ NULL, NULL, NULL },
 };
 

@@ -230,6 +230,16 @@ def run(d, work):
         code = e.code
     ok(code == 400, "/v1/check with an invalid domain: 400", code)
 
+    # mxvet ctl: the same over the CLI
+    mxvet = os.path.join(os.path.dirname(d.mxvetd), "mxvet")
+    r = subprocess.run([mxvet, "ctl", "--config", d.conf, "check", "nullmx.pt.test"],
+                       capture_output=True, timeout=30)
+    rm = subprocess.run([mxvet, "ctl", "--config", d.conf, "metrics"], capture_output=True,
+                        timeout=30)
+    ok(r.returncode == 0 and json.loads(r.stdout)["verdict"] == "reject"
+       and rm.returncode == 0 and b"mxvet_cache_entries" in rm.stdout,
+       "mxvet ctl check DOMAIN / metrics", (r, rm.returncode))
+
     # SIGHUP reload keeps the cache (no new MX query for nullmx)
     before = d.dns.count("nullmx.pt.test")
     d.proc.send_signal(signal.SIGHUP)
