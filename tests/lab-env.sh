@@ -16,7 +16,8 @@
 LAB="$top_srcdir/tests/lab/lab"
 
 lab_version() {
-	cat "$top_srcdir"/tests/lab/* 2>/dev/null | cksum | cut -d' ' -f1
+	find "$top_srcdir/tests/lab" -type f ! -name '*.pyc' -print0 2>/dev/null | sort -z |
+		xargs -0 cat 2>/dev/null | cksum | cut -d' ' -f1
 }
 
 lab_touch() {
