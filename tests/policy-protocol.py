@@ -251,6 +251,26 @@ def run(d, work):
     ok(alive(d) and d.proc.poll() is None and "reload: configuration" in open(d.log).read(),
        "second SIGHUP: reloaded again")
 
+    # policy_allow, changed by a reload: 127.0.0.1 refused, 127.0.0.2 served
+    orig = open(d.conf).read()
+    with open(d.conf, "a") as f:
+        f.write("policy_allow = 127.0.0.2/32\n")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    refused = ask(d, "u@nullmx.pt.test")
+    s2 = socket.socket()
+    s2.bind(("127.0.0.2", 0))
+    s2.connect(("127.0.0.1", d.port))
+    s2.sendall(pf.request("u@nullmx.pt.test"))
+    allowed = pf.read_answers(s2, 1)
+    s2.close()
+    with open(d.conf, "w") as f:
+        f.write(orig)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    ok(refused == [] and allowed == [NULLMX] and alive(d),
+       "policy_allow (applied by reload): other TCP clients closed unanswered", (refused, allowed))
+
     # mxvetd -n: config check
     bad = os.path.join(work, "bad.conf")
     with open(bad, "w") as f:
