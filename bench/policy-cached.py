@@ -4,7 +4,7 @@ Starts mxvetd with tests/policy_fixture.py's DNS, warms the cache with
 healthy domains ok0..ok99.pt.test, then runs bench/policy_load (8
 connections, pipelined, Postfix-sized requests) against it and against
 bench/policy_floor (a minimal DUNNO server) in the same run."""
-import os, subprocess, sys, tempfile, time
+import os, shutil, subprocess, sys, tempfile, time
 
 top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
 build = os.environ.get("top_builddir", top)
@@ -12,7 +12,8 @@ sys.path.insert(0, os.path.join(top, "tests"))
 import policy_fixture as pf  # noqa: E402
 
 doms = ["ok%d.pt.test" % i for i in range(100)]
-d = pf.Daemon(tempfile.mkdtemp(prefix="mxvet-bench-"), {"decision_timeout": "8s"})
+work = tempfile.mkdtemp(prefix="mxvet-bench-")
+d = pf.Daemon(work, {"decision_timeout": "8s"})
 try:
     s = pf.socket.create_connection(("127.0.0.1", d.port))
     s.sendall(b"".join(pf.request("u@" + x) for x in doms))
@@ -38,3 +39,4 @@ try:
         floor.wait()
 finally:
     d.stop()
+    shutil.rmtree(work, ignore_errors=True)

@@ -5,7 +5,7 @@ the timeout, then the cached defer once the check is done. Then every lab
 domain over the policy protocol: the answer must be the one the engine's
 own verdict (`mxvet check --json`, same config, same run) calls for, and
 the domain-level classes must give their exact answers. TAP output."""
-import json, os, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402
@@ -137,6 +137,8 @@ def main():
         ok(ans.get(dom) == want, "%s: exact answer" % dom, ans.get(dom))
     ok(d.returncode == 0, "mxvetd exits 0 on SIGTERM", d.returncode)
     print("1..%d" % len(results))
+    if all(results):
+        shutil.rmtree(work, ignore_errors=True)   # kept for a look when a test failed
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Runs its own mxvetd against tests/policy_fixture.py's loopback DNS (zone
 pt.test) and asserts the exact answers: verdicts, order of pipelined
 answers, split writes, hostile clients, 1,000 connections, single flight,
 decision_timeout then the cached verdict, reload, risk_log, drain."""
-import json, os, resource, urllib.error, urllib.request, signal, socket, subprocess, sys, tempfile, threading, time
+import json, os, resource, shutil, urllib.error, urllib.request, signal, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402  (may re-exec under /usr/bin/python3)
@@ -61,6 +61,8 @@ def main():
     ok("error:" not in log and "runtime error" not in log and "Sanitizer" not in log,
        "daemon log has no errors or sanitizer reports", log[-3000:])
     print("1..%d" % len(results))
+    if all(results):
+        shutil.rmtree(work, ignore_errors=True)   # kept for a look when a test failed
 
 
 def run(d, work):
