@@ -336,6 +336,8 @@ int main(int argc, char **argv)
 		 (unsigned long long)decider_stats(dm.dec)->requests,
 		 (unsigned long long)decider_stats(dm.dec)->cache_hits,
 		 (unsigned long long)decider_stats(dm.dec)->checks);
+	if (!fg && dm.cfg->pid_file && *dm.cfg->pid_file)
+		unlink(dm.cfg->pid_file);	/* may fail after the privilege drop */
 	policy_server_free(dm.srv);
 	if (dm.eng->stats.checks_in_flight == 0) {
 		/* with checks still running the engine cannot be freed: exit */
@@ -351,7 +353,5 @@ int main(int argc, char **argv)
 		config_free(dm.retired);
 		config_free(dm.cfg);
 	}
-	if (!fg && dm.cfg->pid_file && *dm.cfg->pid_file)
-		unlink(dm.cfg->pid_file);	/* may fail after the privilege drop */
 	return EX_OK_;
 }

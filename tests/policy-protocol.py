@@ -331,7 +331,7 @@ def run(d, work):
                     gone = True
                     break
                 time.sleep(0.1)
-            ok(gone, "detached: SIGTERM stops it")
+            ok(gone and not os.path.exists(pidf), "detached: SIGTERM stops it, pid file removed")
 
     # SIGTERM while a request waits: it is answered before the exit
     s = conn(d)
