@@ -92,6 +92,15 @@ def run(d, work):
     ok(a == [DUNNO, NULLMX, NX, DUNNO, IMPLICIT], "pipelined requests in one write: in order", a)
     ok(0.8 <= el < 2.0, "pending first request held the cached ones back ~decision_timeout", el)
 
+    # more pipelined requests than POLICY_MAX_PENDING (64) awaiting checks:
+    # the connection pauses, resumes as answers come, order kept
+    reqs = ["u@slowok%d.pt.test" % (100 + i) for i in range(100)]
+    reqs[70] = reqs[99] = "u@nullmx.pt.test"
+    want = [DUNNO] * 100
+    want[70] = want[99] = NULLMX
+    a = ask(d, *reqs)
+    ok(a == want, "100 pipelined uncached requests (over the pending limit): all, in order", a)
+
     # one byte per write
     s = conn(d)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
