@@ -72,6 +72,9 @@ def run(d, work):
     ok(ask(d, "u@implicit.pt.test") == [IMPLICIT], "implicit MX: PREPEND X-Mxvet annotate")
     ok(ask(d, "u@ok.pt.test") == [DUNNO], "healthy domain: DUNNO")
     ok(ask(d, "User@NullMX.PT.Test.") == [NULLMX], "recipient domain normalized (case, dot)")
+    ok(ask(d, "u@B\u00fccher.pt.test") == ["action=550 5.1.2 recipient domain xn--bcher-kva.pt.test "
+                                          "does not exist (NXDOMAIN) [DOMAIN_NXDOMAIN]"],
+       "UTF-8 recipient domain: checked and named as its A-label")
     ok(ask(d, "u@nullmx.pt.test", state="MAIL") == [DUNNO], "protocol_state=MAIL: DUNNO")
     ok(ask(d, "u@nullmx.pt.test", request="junk") == [DUNNO], "other request type: DUNNO")
     ok(ask(d, "", "postmaster", "u@[192.0.2.1]", "u@skipped.pt.test", "u@a.skipped.pt.test",
