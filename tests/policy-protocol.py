@@ -285,6 +285,29 @@ def run(d, work):
     ok(refused == [] and allowed == [NULLMX] and alive(d),
        "policy_allow (applied by reload): other TCP clients closed unanswered", (refused, allowed))
 
+    # policy_idle_timeout (1s after a reload): an idle client is closed
+    orig = open(d.conf).read()
+    with open(d.conf, "a") as f:
+        f.write("policy_idle_timeout = 1s\n")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    idle = conn(d)
+    idle.sendall(pf.request("u@nx.pt.test"))
+    first = pf.read_answers(idle, 1)
+    t0 = time.time()
+    idle.settimeout(5)
+    try:
+        eof = idle.recv(100) == b""
+    except OSError:
+        eof = False
+    el = time.time() - t0
+    idle.close()
+    with open(d.conf, "w") as f:
+        f.write(orig)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    ok(first == [NX] and eof and 0.8 <= el < 3, "policy_idle_timeout closes an idle client", (first, eof, el))
+
     # mxvetd -n: config check
     bad = os.path.join(work, "bad.conf")
     with open(bad, "w") as f:
