@@ -10,9 +10,9 @@
  *
  * Reload applies the decision settings (actions, timeouts, cache bounds,
  * skip_domains, headers, logging, on_<CODE>); what the engine or the
- * sockets were built from (unbound_config, trust_anchor_file, checks,
- * smtp_*, authority_*, state_dir, mx_providers_file, policy_listen, user,
- * pid_file) needs a restart, and a reload that changes it says so. */
+ * sockets were built from (unbound_config, trust_anchor_file, dns_timeout,
+ * checks, smtp_port, state_dir, mx_providers_file, policy_listen,
+ * admin_listen, user, pid_file) needs a restart, and a reload that changes it says so. */
 #include "admin_http.h"
 #include "cache.h"
 #include "config.h"
@@ -59,6 +59,20 @@ struct daemon {
 	int draining;
 };
 
+/* Free whatever start-up has built so far (sanitizer runs see no leaks on
+ * the early exits) and return code. */
+static int cleanup(struct daemon *dm, int code)
+{
+	admin_http_free(dm->admin);
+	decider_free(dm->dec);
+	engine_free(dm->eng);
+	policy_server_free(dm->srv);
+	if (dm->base)
+		event_base_free(dm->base);
+	config_free(dm->cfg);
+	return code;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: mxvetd [-f] [-n] [-c FILE]\n");
@@ -90,8 +104,10 @@ static const char *restart_needed(const struct config *o, const struct config *n
 	if (!same_str(o->mx_providers_file, n->mx_providers_file)) return "mx_providers_file";
 	if (!same_list(&o->policy_listen, &n->policy_listen)) return "policy_listen";
 	if (!same_str(o->admin_listen, n->admin_listen)) return "admin_listen";
+	if (!same_str(o->pid_file, n->pid_file)) return "pid_file";
 	if (!same_str(o->user, n->user)) return "user";
 	if (o->smtp_port != n->smtp_port) return "smtp_port";
+	if (o->dns_timeout != n->dns_timeout) return "dns_timeout";
 	return NULL;
 }
 
@@ -251,13 +267,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!(dm.cfg = config_new()) || config_load(dm.cfg, dm.cfg_path, err, sizeof err) < 0) {
 		fprintf(stderr, "mxvetd: %s\n", dm.cfg ? err : "out of memory");
-		config_free(dm.cfg);
-		return EX_CONFIG_;
+		return cleanup(&dm, EX_CONFIG_);
 	}
-	if (check_only) {
-		config_free(dm.cfg);
-		return EX_OK_;
-	}
+	if (check_only)
+		return cleanup(&dm, EX_OK_);
 	log_open("mxvetd", !fg, LOG_MAIL);
 	raise_nofile();
 	if (geteuid() == 0 && dm.cfg->user && *dm.cfg->user && !getpwnam(dm.cfg->user)) {
@@ -265,49 +278,49 @@ int main(int argc, char **argv)
 			"unprivileged user)", dm.cfg->user);
 		if (!fg)
 			fprintf(stderr, "mxvetd: user %s does not exist\n", dm.cfg->user);
-		return EX_CONFIG_;
+		return cleanup(&dm, EX_CONFIG_);
 	}
 	if (!(dm.srv = policy_server_new(dm.cfg, err, sizeof err))) {
 		log_err("%s", err);
 		if (!fg)
 			fprintf(stderr, "mxvetd: %s\n", err);
-		return 71;
+		return cleanup(&dm, 71);
 	}
 	if (dm.cfg->admin_listen && *dm.cfg->admin_listen &&
 	    !(dm.admin = admin_http_new(dm.cfg->admin_listen, err, sizeof err))) {
 		log_err("%s", err);
 		if (!fg)
 			fprintf(stderr, "mxvetd: %s\n", err);
-		return 71;
+		return cleanup(&dm, 71);
 	}
 	if (!fg && daemon(0, 0) < 0) {
 		log_err("daemon: %s", strerror(errno));
-		return 71;
+		return cleanup(&dm, 71);
 	}
 	if (!fg && write_pid_file(dm.cfg->pid_file, err, sizeof err) < 0)
 		log_warn("%s", err);
 	if (drop_privileges(dm.cfg, err, sizeof err) < 0) {
 		log_err("%s", err);
-		return EX_CONFIG_;
+		return cleanup(&dm, EX_CONFIG_);
 	}
 	evthread_use_pthreads();
 	if (!(dm.base = event_base_new())) {
 		log_err("cannot create the event base");
-		return 71;
+		return cleanup(&dm, 71);
 	}
 	dm.eng = engine_new(dm.base, dm.cfg, 0, err, sizeof err, &code);
 	if (!dm.eng) {
 		log_err("engine: %s", err);
-		return code ? code : 69;
+		return cleanup(&dm, code ? code : 69);
 	}
 	if (!(dm.dec = decider_new(dm.eng, dm.cfg, policy_server_answer, dm.srv))) {
 		log_err("out of memory");
-		return 71;
+		return cleanup(&dm, 71);
 	}
 	policy_server_start(dm.srv, dm.base, dm.dec, dm.cfg);
 	if (dm.admin && admin_http_start(dm.admin, dm.base, dm.eng, dm.dec, dm.srv) < 0) {
 		log_err("admin_listen: cannot serve");
-		return 71;
+		return cleanup(&dm, 71);
 	}
 	dm.ev_hup = evsignal_new(dm.base, SIGHUP, on_hup, &dm);
 	dm.ev_term = evsignal_new(dm.base, SIGTERM, on_term, &dm);
@@ -323,6 +336,8 @@ int main(int argc, char **argv)
 		 (unsigned long long)decider_stats(dm.dec)->requests,
 		 (unsigned long long)decider_stats(dm.dec)->cache_hits,
 		 (unsigned long long)decider_stats(dm.dec)->checks);
+	if (!fg && dm.cfg->pid_file && *dm.cfg->pid_file)
+		unlink(dm.cfg->pid_file);	/* may fail after the privilege drop */
 	policy_server_free(dm.srv);
 	if (dm.eng->stats.checks_in_flight == 0) {
 		/* with checks still running the engine cannot be freed: exit */
@@ -338,7 +353,5 @@ int main(int argc, char **argv)
 		config_free(dm.retired);
 		config_free(dm.cfg);
 	}
-	if (!fg && dm.cfg->pid_file && *dm.cfg->pid_file)
-		unlink(dm.cfg->pid_file);	/* may fail after the privilege drop */
 	return EX_OK_;
 }

@@ -4,7 +4,7 @@ Runs its own mxvetd against tests/policy_fixture.py's loopback DNS (zone
 pt.test) and asserts the exact answers: verdicts, order of pipelined
 answers, split writes, hostile clients, 1,000 connections, single flight,
 decision_timeout then the cached verdict, reload, risk_log, drain."""
-import json, os, resource, urllib.error, urllib.request, signal, socket, subprocess, sys, tempfile, threading, time
+import json, os, resource, shutil, urllib.error, urllib.request, signal, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402  (may re-exec under /usr/bin/python3)
@@ -61,6 +61,8 @@ def main():
     ok("error:" not in log and "runtime error" not in log and "Sanitizer" not in log,
        "daemon log has no errors or sanitizer reports", log[-3000:])
     print("1..%d" % len(results))
+    if all(results):
+        shutil.rmtree(work, ignore_errors=True)   # kept for a look when a test failed
 
 
 def run(d, work):
@@ -70,6 +72,9 @@ def run(d, work):
     ok(ask(d, "u@implicit.pt.test") == [IMPLICIT], "implicit MX: PREPEND X-Mxvet annotate")
     ok(ask(d, "u@ok.pt.test") == [DUNNO], "healthy domain: DUNNO")
     ok(ask(d, "User@NullMX.PT.Test.") == [NULLMX], "recipient domain normalized (case, dot)")
+    ok(ask(d, "u@B\u00fccher.pt.test") == ["action=550 5.1.2 recipient domain xn--bcher-kva.pt.test "
+                                          "does not exist (NXDOMAIN) [DOMAIN_NXDOMAIN]"],
+       "UTF-8 recipient domain: checked and named as its A-label")
     ok(ask(d, "u@nullmx.pt.test", state="MAIL") == [DUNNO], "protocol_state=MAIL: DUNNO")
     ok(ask(d, "u@nullmx.pt.test", request="junk") == [DUNNO], "other request type: DUNNO")
     ok(ask(d, "", "postmaster", "u@[192.0.2.1]", "u@skipped.pt.test", "u@a.skipped.pt.test",
@@ -89,6 +94,15 @@ def run(d, work):
     el = time.time() - t0
     ok(a == [DUNNO, NULLMX, NX, DUNNO, IMPLICIT], "pipelined requests in one write: in order", a)
     ok(0.8 <= el < 2.0, "pending first request held the cached ones back ~decision_timeout", el)
+
+    # more pipelined requests than POLICY_MAX_PENDING (64) awaiting checks:
+    # the connection pauses, resumes as answers come, order kept
+    reqs = ["u@slowok%d.pt.test" % (100 + i) for i in range(100)]
+    reqs[70] = reqs[99] = "u@nullmx.pt.test"
+    want = [DUNNO] * 100
+    want[70] = want[99] = NULLMX
+    a = ask(d, *reqs)
+    ok(a == want, "100 pipelined uncached requests (over the pending limit): all, in order", a)
 
     # one byte per write
     s = conn(d)
@@ -230,12 +244,69 @@ def run(d, work):
         code = e.code
     ok(code == 400, "/v1/check with an invalid domain: 400", code)
 
+    # mxvet ctl: the same over the CLI
+    mxvet = os.path.join(os.path.dirname(d.mxvetd), "mxvet")
+    r = subprocess.run([mxvet, "ctl", "--config", d.conf, "check", "nullmx.pt.test"],
+                       capture_output=True, timeout=30)
+    rm = subprocess.run([mxvet, "ctl", "--config", d.conf, "metrics"], capture_output=True,
+                        timeout=30)
+    ok(r.returncode == 0 and json.loads(r.stdout)["verdict"] == "reject"
+       and rm.returncode == 0 and b"mxvet_cache_entries" in rm.stdout,
+       "mxvet ctl check DOMAIN / metrics", (r, rm.returncode))
+
     # SIGHUP reload keeps the cache (no new MX query for nullmx)
     before = d.dns.count("nullmx.pt.test")
     d.proc.send_signal(signal.SIGHUP)
     time.sleep(0.3)
     ok(alive(d) and d.dns.count("nullmx.pt.test") == before and d.proc.poll() is None,
        "SIGHUP: reloaded, cache kept")
+    d.proc.send_signal(signal.SIGHUP)   # frees the config retired by the first
+    time.sleep(0.3)
+    ok(alive(d) and d.proc.poll() is None and "reload: configuration" in open(d.log).read(),
+       "second SIGHUP: reloaded again")
+
+    # policy_allow, changed by a reload: 127.0.0.1 refused, 127.0.0.2 served
+    orig = open(d.conf).read()
+    with open(d.conf, "a") as f:
+        f.write("policy_allow = 127.0.0.2/32\n")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    refused = ask(d, "u@nullmx.pt.test")
+    s2 = socket.socket()
+    s2.bind(("127.0.0.2", 0))
+    s2.connect(("127.0.0.1", d.port))
+    s2.sendall(pf.request("u@nullmx.pt.test"))
+    allowed = pf.read_answers(s2, 1)
+    s2.close()
+    with open(d.conf, "w") as f:
+        f.write(orig)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    ok(refused == [] and allowed == [NULLMX] and alive(d),
+       "policy_allow (applied by reload): other TCP clients closed unanswered", (refused, allowed))
+
+    # policy_idle_timeout (1s after a reload): an idle client is closed
+    orig = open(d.conf).read()
+    with open(d.conf, "a") as f:
+        f.write("policy_idle_timeout = 1s\n")
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    idle = conn(d)
+    idle.sendall(pf.request("u@nx.pt.test"))
+    first = pf.read_answers(idle, 1)
+    t0 = time.time()
+    idle.settimeout(5)
+    try:
+        eof = idle.recv(100) == b""
+    except OSError:
+        eof = False
+    el = time.time() - t0
+    idle.close()
+    with open(d.conf, "w") as f:
+        f.write(orig)
+    d.proc.send_signal(signal.SIGHUP)
+    time.sleep(0.3)
+    ok(first == [NX] and eof and 0.8 <= el < 3, "policy_idle_timeout closes an idle client", (first, eof, el))
 
     # mxvetd -n: config check
     bad = os.path.join(work, "bad.conf")
@@ -272,15 +343,15 @@ def run(d, work):
                 pid = int(open(pidf).read())
                 break
             time.sleep(0.1)
-        uid = None
-        if pid:
-            for line in open("/proc/%d/status" % pid):
-                if line.startswith("Uid:"):
-                    uid = line.split()[1:4]
         s2 = socket.create_connection(("127.0.0.1", port2), 5)
         s2.sendall(pf.request("u@nx.pt.test"))
         a = pf.read_answers(s2, 1)
         s2.close()
+        uid = None      # read after an answer: the engine starts after the drop
+        if pid:
+            for line in open("/proc/%d/status" % pid):
+                if line.startswith("Uid:"):
+                    uid = line.split()[1:4]
         nobody = str(__import__("pwd").getpwnam("nobody").pw_uid)
         ok(r.returncode == 0 and pid and uid == [nobody] * 3 and a == [NX],
            "detached: pid file written, runs as nobody (real, effective, saved), answers",
@@ -295,7 +366,7 @@ def run(d, work):
                     gone = True
                     break
                 time.sleep(0.1)
-            ok(gone, "detached: SIGTERM stops it")
+            ok(gone and not os.path.exists(pidf), "detached: SIGTERM stops it, pid file removed")
 
     # SIGTERM while a request waits: it is answered before the exit
     s = conn(d)
