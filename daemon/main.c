@@ -19,6 +19,8 @@
 #include "decide.h"
 #include "engine.h"
 #include "log.h"
+#include "milter.h"
+#include "milter_bridge.h"
 #include "policy_server.h"
 
 #include <errno.h>
@@ -54,6 +56,8 @@ struct daemon {
 	struct decider *dec;
 	struct policy_server *srv;
 	struct admin_http *admin;
+	struct milter_bridge *mb;	/* NULL without milter_listen */
+	int milter_open;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_drain;
 	struct timeval drain_deadline;
 	int draining;
@@ -63,6 +67,9 @@ struct daemon {
  * the early exits) and return code. */
 static int cleanup(struct daemon *dm, int code)
 {
+	if (dm->milter_open)
+		milter_close();
+	milter_bridge_free(dm->mb);
 	admin_http_free(dm->admin);
 	decider_free(dm->dec);
 	engine_free(dm->eng);
@@ -104,6 +111,7 @@ static const char *restart_needed(const struct config *o, const struct config *n
 	if (!same_str(o->mx_providers_file, n->mx_providers_file)) return "mx_providers_file";
 	if (!same_list(&o->policy_listen, &n->policy_listen)) return "policy_listen";
 	if (!same_str(o->admin_listen, n->admin_listen)) return "admin_listen";
+	if (!same_str(o->milter_listen, n->milter_listen)) return "milter_listen";
 	if (!same_str(o->pid_file, n->pid_file)) return "pid_file";
 	if (!same_str(o->user, n->user)) return "user";
 	if (o->smtp_port != n->smtp_port) return "smtp_port";
@@ -143,9 +151,23 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	if (dm->eng)
 		dm->eng->cfg = n;
 	decider_reconfigure(dm->dec, dm->eng, n);
+	if (dm->mb)
+		milter_bridge_set_decider(dm->mb, dm->dec, n);
 	policy_server_start(dm->srv, dm->base, dm->dec, n);
 	log_info("reload: configuration %s applied; cache kept (%zu entries)", dm->cfg_path,
 		 decider_cache_count(dm->dec));
+}
+
+/* The decider's later answers: the milter's go to the bridge. */
+static void on_answer(void *arg, uint64_t conn_id, uint32_t seq, const char *answer,
+		      size_t len)
+{
+	struct daemon *dm = arg;
+
+	if (conn_id == MILTER_CONN_ID && dm->mb)
+		milter_bridge_answer(dm->mb, seq, answer, len);
+	else
+		policy_server_answer(dm->srv, conn_id, seq, answer, len);
 }
 
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
@@ -293,6 +315,19 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mxvetd: %s\n", err);
 		return cleanup(&dm, 71);
 	}
+	if (dm.cfg->milter_listen && *dm.cfg->milter_listen) {
+		/* the milter thread waits past decision_timeout, so that
+		 * timeout_action, not the milter's own fail-open, answers */
+		if (milter_open(dm.cfg->milter_listen, dm.cfg->decision_timeout + 2,
+				dm.cfg->header_name, dm.cfg->detail_header_name, err,
+				sizeof err) < 0) {
+			log_err("%s", err);
+			if (!fg)
+				fprintf(stderr, "mxvetd: %s\n", err);
+			return cleanup(&dm, 71);
+		}
+		dm.milter_open = 1;
+	}
 	if (!fg && daemon(0, 0) < 0) {
 		log_err("daemon: %s", strerror(errno));
 		return cleanup(&dm, 71);
@@ -313,9 +348,20 @@ int main(int argc, char **argv)
 		log_err("engine: %s", err);
 		return cleanup(&dm, code ? code : 69);
 	}
-	if (!(dm.dec = decider_new(dm.eng, dm.cfg, policy_server_answer, dm.srv))) {
+	if (!(dm.dec = decider_new(dm.eng, dm.cfg, on_answer, &dm))) {
 		log_err("out of memory");
 		return cleanup(&dm, 71);
+	}
+	if (dm.milter_open) {
+		if (!(dm.mb = milter_bridge_new())) {
+			log_err("out of memory");
+			return cleanup(&dm, 71);
+		}
+		milter_bridge_set_decider(dm.mb, dm.dec, dm.cfg);
+		if (milter_start(dm.base, milter_bridge_decide, dm.mb, err, sizeof err) < 0) {
+			log_err("%s", err);
+			return cleanup(&dm, 71);
+		}
 	}
 	policy_server_start(dm.srv, dm.base, dm.dec, dm.cfg);
 	if (dm.admin && admin_http_start(dm.admin, dm.base, dm.eng, dm.dec, dm.srv) < 0) {
@@ -328,8 +374,9 @@ int main(int argc, char **argv)
 	event_add(dm.ev_hup, NULL);
 	event_add(dm.ev_term, NULL);
 	event_add(dm.ev_int, NULL);
-	log_info("started: config=%s policy_listen=%zu endpoint(s) decision_timeout=%lds",
-		 dm.cfg_path, dm.cfg->policy_listen.n, dm.cfg->decision_timeout);
+	log_info("started: config=%s policy_listen=%zu endpoint(s) milter_listen=%s "
+		 "decision_timeout=%lds", dm.cfg_path, dm.cfg->policy_listen.n,
+		 dm.milter_open ? dm.cfg->milter_listen : "none", dm.cfg->decision_timeout);
 	event_base_dispatch(dm.base);
 
 	log_info("stopped: %llu requests, %llu cache hits, %llu checks",
@@ -338,6 +385,9 @@ int main(int argc, char **argv)
 		 (unsigned long long)decider_stats(dm.dec)->checks);
 	if (!fg && dm.cfg->pid_file && *dm.cfg->pid_file)
 		unlink(dm.cfg->pid_file);	/* may fail after the privilege drop */
+	if (dm.milter_open)
+		milter_close();	/* its sessions wait at most their timeout */
+	milter_bridge_free(dm.mb);
 	policy_server_free(dm.srv);
 	if (dm.eng->stats.checks_in_flight == 0) {
 		/* with checks still running the engine cannot be freed: exit */

@@ -280,29 +280,19 @@ static struct smfiDesc desc = {
 	.xxfi_close = on_close,
 };
 
-int milter_open(struct event_base *base, const char *listen, long timeout_s,
-		const char *header_name, const char *detail_header_name,
-		milter_decide_fn fn, void *arg, char *err, size_t errlen)
+int milter_open(const char *listen, long timeout_s, const char *header_name,
+		const char *detail_header_name, char *err, size_t errlen)
 {
 	char conn[512];
 
-	M.base = base;
-	M.decide = fn;
-	M.arg = arg;
 	M.timeout_s = timeout_s;
 	snprintf(M.header_name, sizeof M.header_name, "%s", header_name);
 	snprintf(M.detail_header_name, sizeof M.detail_header_name, "%s", detail_header_name);
 	TAILQ_INIT(&M.queue);
-	if (!(M.wake = event_new(base, -1, EV_PERSIST, drain, NULL))) {
-		snprintf(err, errlen, "milter: cannot create the wake event");
-		return -1;
-	}
 	snprintf(conn, sizeof conn, "%s", listen);
 	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {
 		snprintf(err, errlen, "milter_listen %s: cannot listen", listen);
-		event_free(M.wake);
-		M.wake = NULL;
 		return -1;
 	}
 	return 0;
@@ -316,9 +306,18 @@ static void *milter_thread(void *arg)
 	return NULL;
 }
 
-int milter_start(char *err, size_t errlen)
+int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *err,
+		 size_t errlen)
 {
 	sigset_t all, old;
+
+	M.base = base;
+	M.decide = fn;
+	M.arg = arg;
+	if (!(M.wake = event_new(base, -1, EV_PERSIST, drain, NULL))) {
+		snprintf(err, errlen, "milter: cannot create the wake event");
+		return -1;
+	}
 
 	/* libmilter's threads must not take the loop's signals */
 	sigfillset(&all);

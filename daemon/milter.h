@@ -19,13 +19,15 @@ struct milter_job;
  * brackets); must lead to exactly one milter_job_answer(job, ...). */
 typedef void (*milter_decide_fn)(void *arg, struct milter_job *job, const char *rcpt);
 
-/* Bind the socket (before dropping privileges). listen is libmilter's
- * syntax: "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path". */
-int milter_open(struct event_base *base, const char *listen, long timeout_s,
-		const char *header_name, const char *detail_header_name,
-		milter_decide_fn fn, void *arg, char *err, size_t errlen);
-/* Start libmilter's threads (after dropping privileges). */
-int milter_start(char *err, size_t errlen);
+/* Bind the socket (before dropping privileges and before a fork). listen
+ * is libmilter's syntax: "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path".
+ * timeout_s: how long a recipient waits for the loop, then passes. */
+int milter_open(const char *listen, long timeout_s, const char *header_name,
+		const char *detail_header_name, char *err, size_t errlen);
+/* Start libmilter's threads (after dropping privileges); jobs go to fn on
+ * base's loop. */
+int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *err,
+		 size_t errlen);
 /* Stop accepting, wait for libmilter to return (up to ~5 s), free. */
 void milter_close(void);
 

@@ -37,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+. "$top_srcdir/tests/postfix/e2e-lib.sh"
 for p in $SMTPD_PORT $SINK_PORT $POLICY_PORT; do
 	port_free "$p" || bail "127.0.0.1:$p is in use (set MXVET_PF_PORT)"
 done
@@ -54,11 +54,7 @@ else
 fi
 [ -f "$tsv" ] || bail "no $tsv"
 
-# A lab domain per class, from the lab's own expectations:
-# pick VERDICT CODES -> the first domain with exactly that verdict and codes.
-pick() {
-	awk -F'\t' -v v="$1" -v c="$2" '!/^#/ && $2 == v && $3 == c { print $1; exit }' "$tsv"
-}
+# A lab domain per class, from the lab's own expectations (pick: e2e-lib.sh)
 D_ACCEPT=$(pick accept -)
 D_NULLMX=$(pick reject NULL_MX)
 D_NX=$(pick reject DOMAIN_NXDOMAIN)
@@ -82,48 +78,12 @@ chown nobody "$tmp/state"
 } > "$tmp/mxvetd.conf"
 "$MXVETD" -f -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
 mxvetd_pid=$!
-for i in $(seq 1 50); do
-	port_free "$POLICY_PORT" || break
-	kill -0 "$mxvetd_pid" 2>/dev/null || break
-	sleep 0.1
-done
-port_free "$POLICY_PORT" && bail "mxvetd did not listen: $(tail -3 "$tmp/mxvetd.log")"
+wait_listen "$POLICY_PORT" "$mxvetd_pid" "$tmp/mxvetd.log"
 
 "$PF" start "$tmp/pf" "$SMTPD_PORT" "$SINK_PORT" "inet:127.0.0.1:$POLICY_PORT" > "$tmp/pf.log" 2>&1 ||
 	bail "private Postfix did not start: $(tail -5 "$tmp/pf.log")"
 master_pid=$(tr -dc 0-9 < "$tmp/pf/queue/pid/master.pid")
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() {	# name, expected, got
-	if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "expected: $2" "got:      $3"; fi
-}
-
-# send TAG RCPT...: one message, recipients in order; swaks's transcript in $tmp/TAG.log
-send() {
-	local tag=$1; shift
-	local to
-	to=$(IFS=,; echo "$*")
-	timeout 60 swaks --server 127.0.0.1:"$SMTPD_PORT" --from sender@sender.test --to "$to" \
-		--header "Subject: mxvet-e2e $tag" --body "token $tag" > "$tmp/$tag.log" 2>&1
-}
-# rcpt_reply TAG ADDR: the server's reply to RCPT TO:<ADDR> in that transcript
-rcpt_reply() {
-	awk -v a="RCPT TO:<$2>" '
-		found && /^ *<(-|\*\*) / { sub(/^ *<(-|\*\*) +/, ""); print; exit }
-		index($0, a) { found = 1 }' "$tmp/$1.log"
-}
-# sink_file TAG: the sink's dump of the message with that subject (waits up to 10 s)
-sink_file() {
-	local i f
-	for i in $(seq 1 100); do
-		f=$(grep -l "^Subject: mxvet-e2e $1\$" "$tmp/pf/sink"/* 2>/dev/null | head -1)
-		[ -n "$f" ] && { echo "$f"; return 0; }
-		sleep 0.1
-	done
-	return 1
-}
 rej() { echo "$1 <$2>: Recipient address rejected: recipient domain ${2#*@} $3"; }
 
 # every lab domain (domain, verdict, codes) for the sweep below
@@ -249,16 +209,9 @@ done
 
 # 14 SIGTERM: mxvetd exits 0 within 10 s (under --enable-sanitizers a leak
 # or error at exit makes that status non-zero)
-kill -TERM "$mxvetd_pid"
-for i in $(seq 1 100); do kill -0 "$mxvetd_pid" 2>/dev/null || break; sleep 0.1; done
-if kill -0 "$mxvetd_pid" 2>/dev/null; then
-	notok "mxvetd exits 0 on SIGTERM" "still running after 10 s"
-else
-	wait "$mxvetd_pid"
-	rc=$?
-	if [ "$rc" = 0 ]; then ok "mxvetd exits 0 on SIGTERM"
-	else notok "mxvetd exits 0 on SIGTERM" "exit status $rc" "$(tail -20 "$tmp/mxvetd.log")"; fi
-fi
+stop_mxvetd "$mxvetd_pid"
+if [ -z "$stop_why" ]; then ok "mxvetd exits 0 on SIGTERM"
+else notok "mxvetd exits 0 on SIGTERM" "$stop_why" "$(tail -20 "$tmp/mxvetd.log")"; fi
 mxvetd_pid=
 
 "$PF" stop "$tmp/pf" > /dev/null 2>&1

@@ -1,7 +1,7 @@
 #!/bin/bash
 # pf-instance.sh: a private Postfix instance for tests, never the system's.
 #
-#   pf-instance.sh start DIR SMTPD_PORT SINK_PORT POLICY
+#   pf-instance.sh start DIR SMTPD_PORT SINK_PORT POLICY [MILTER]
 #   pf-instance.sh stop DIR
 #
 # start writes DIR/etc/{main,master}.cf (own config, queue and data
@@ -10,7 +10,9 @@
 # smtpd on 127.0.0.1:SMTPD_PORT, relaying every message to the sink.
 # POLICY is the check_policy_service endpoint (inet:127.0.0.1:PORT or
 # unix:PATH); it comes first in smtpd_recipient_restrictions, so it is
-# consulted for the loopback test client too. Nothing is delivered beyond
+# consulted for the loopback test client too; "none" leaves it out. MILTER,
+# if given, is the smtpd_milters endpoint (inet:127.0.0.1:PORT), with
+# milter_default_action = tempfail so that a dead milter shows. Nothing is delivered beyond
 # loopback: no DNS (smtp_dns_support_level = disabled), no local
 # destinations (mydestination empty), and relayhost is the sink.
 #
@@ -44,12 +46,14 @@ alt_set() {	# replace the list with stdin's lines
 }
 
 start() {
-	local dir=$1 port=$2 sinkport=$3 policy=$4
+	local dir=$1 port=$2 sinkport=$3 policy=$4 milter=${5:-} rr
 	[ "$(id -u)" = 0 ] || die "needs root"
 	command -v postfix > /dev/null || die "postfix not installed"
 	mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/sink"
 	dir=$(cd "$dir" && pwd)
 	chown postfix "$dir/data" "$dir/sink"
+	rr="permit_mynetworks, reject"
+	[ "$policy" = none ] || rr="check_policy_service $policy, $rr"
 
 	cat > "$dir/etc/main.cf" <<EOM
 # private test instance: see tests/postfix/pf-instance.sh
@@ -73,7 +77,7 @@ relay_domains =
 relayhost = [127.0.0.1]:$sinkport
 smtp_dns_support_level = disabled
 smtpd_relay_restrictions = permit_mynetworks, reject
-smtpd_recipient_restrictions = check_policy_service $policy, permit_mynetworks, reject
+smtpd_recipient_restrictions = $rr
 smtpd_policy_service_timeout = 60s
 biff = no
 smtputf8_enable = no
@@ -84,6 +88,13 @@ maximal_backoff_time = 5s
 bounce_queue_lifetime = 0
 maximal_queue_lifetime = 1m
 EOM
+	if [ -n "$milter" ]; then
+		cat >> "$dir/etc/main.cf" <<EOM
+smtpd_milters = $milter
+milter_default_action = tempfail
+milter_command_timeout = 60s
+EOM
+	fi
 	# Only what a relay to the sink needs; no chroot (it is not populated).
 	cat > "$dir/etc/master.cf" <<EOM
 127.0.0.1:$port inet n - n - - smtpd
@@ -165,7 +176,8 @@ stop() {
 }
 
 case "${1:-}" in
-start) [ $# = 5 ] || die "usage: $0 start DIR SMTPD_PORT SINK_PORT POLICY"; start "$2" "$3" "$4" "$5" ;;
+start) [ $# = 5 ] || [ $# = 6 ] || die "usage: $0 start DIR SMTPD_PORT SINK_PORT POLICY [MILTER]"
+	start "$2" "$3" "$4" "$5" "${6:-}" ;;
 stop) [ $# = 2 ] || die "usage: $0 stop DIR"; stop "$2" ;;
-*) die "usage: $0 start DIR SMTPD_PORT SINK_PORT POLICY | stop DIR" ;;
+*) die "usage: $0 start DIR SMTPD_PORT SINK_PORT POLICY [MILTER] | stop DIR" ;;
 esac

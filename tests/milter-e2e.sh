@@ -1,0 +1,127 @@
+#!/bin/bash
+# End to end through a real Postfix with mxvetd as its milter: swaks ->
+# private Postfix (smtpd_milters, no policy service) -> mxvetd's milter
+# front end -> the same decider and cache as the policy service -> the
+# sink. Asserts RCPT replies for reject and defer (the engine's codes and
+# texts), that accepted mail reaches the sink untouched and annotated mail
+# with its X-Mxvet and X-Mxvet-Detail headers, per-recipient answers in one
+# message, the verdicts agree with the policy path's (same domains as
+# tests/postfix-e2e.sh), and that a SIGTERM ends mxvetd cleanly with the
+# milter running. TAP. Skips only without Postfix, swaks or root.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${MXVET_LAB:=/tmp/mxvet-lab}"
+: "${MXVET_MILTER_PORT:=10745}"	# smtpd; the sink is +1, mxvetd's milter +2
+SMTPD_PORT=$MXVET_MILTER_PORT
+SINK_PORT=$((MXVET_MILTER_PORT + 1))
+MILTER_PORT=$((MXVET_MILTER_PORT + 2))
+PF=$top_srcdir/tests/postfix/pf-instance.sh
+MXVETD=$top_builddir/mxvetd
+
+for t in postfix smtp-sink swaks postconf; do
+	command -v "$t" > /dev/null || { echo "1..0 # SKIP $t is not installed (./bootstrap installs it)"; exit 0; }
+done
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP a private Postfix instance needs root"; exit 0; }
+bail() { echo "Bail out! $*"; exit 1; }
+[ -x "$MXVETD" ] || bail "$MXVETD not built"
+
+tmp=$(mktemp -d /tmp/mxvet-milter-e2e.XXXXXX)
+chmod 755 "$tmp"
+mxvetd_pid=
+cleanup() {
+	"$PF" stop "$tmp/pf" > /dev/null 2>&1
+	if [ -n "$mxvetd_pid" ] && kill "$mxvetd_pid" 2>/dev/null; then
+		for i in $(seq 1 50); do kill -0 "$mxvetd_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$mxvetd_pid" 2>/dev/null
+		wait "$mxvetd_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+. "$top_srcdir/tests/postfix/e2e-lib.sh"
+for p in $SMTPD_PORT $SINK_PORT $MILTER_PORT; do
+	port_free "$p" || bail "127.0.0.1:$p is in use (set MXVET_MILTER_PORT)"
+done
+
+. "$top_srcdir/tests/lab-env.sh"
+lab_acquire || bail "cannot start the lab in $MXVET_LAB"
+tsv=$top_srcdir/tests/lab/domains.tsv
+
+D_ACCEPT=$(pick accept -)
+D_NULLMX=$(pick reject NULL_MX)
+D_NX=$(pick reject DOMAIN_NXDOMAIN)
+D_CNAME=$(pick annotate MX_CNAME)
+D_SERVFAIL=$(awk -F'\t' '!/^#/ && $2 == "defer" && $3 ~ /(^|,)DNS_SERVFAIL(,|$)/ { print $1; exit }' "$tsv")
+for v in D_ACCEPT D_NULLMX D_NX D_CNAME D_SERVFAIL; do
+	[ -n "${!v}" ] || bail "$tsv has no domain for $v"
+done
+
+# mxvetd with only the milter (policy_listen empty), as nobody
+mkdir -p "$tmp/state"
+chown nobody "$tmp/state"
+lab_conf "$tmp/mxvetd.conf" "state_dir=$tmp/state" "policy_listen=" \
+	"milter_listen=inet:$MILTER_PORT@127.0.0.1" "decision_timeout=15s" "user=nobody"
+"$MXVETD" -f -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
+mxvetd_pid=$!
+wait_listen "$MILTER_PORT" "$mxvetd_pid" "$tmp/mxvetd.log"
+
+"$PF" start "$tmp/pf" "$SMTPD_PORT" "$SINK_PORT" none "inet:127.0.0.1:$MILTER_PORT" \
+	> "$tmp/pf.log" 2>&1 || bail "private Postfix did not start: $(tail -5 "$tmp/pf.log")"
+
+echo "1..12"
+# Postfix words a milter's RCPT reply as given (no "Recipient address
+# rejected:" prefix); the text is the engine's reply with the domain.
+send accept "user@$D_ACCEPT"
+check "$D_ACCEPT (accept): RCPT 250" "250 2.1.5 Ok" "$(rcpt_reply accept "user@$D_ACCEPT")"
+f=$(sink_file accept)
+if [ -n "$f" ] && grep -q "^X-Rcpt-Args: <user@$D_ACCEPT>" "$f" && ! grep -q '^X-Mxvet' "$f"; then
+	ok "$D_ACCEPT: the message reaches the sink, without an X-Mxvet header"
+else
+	notok "$D_ACCEPT: the message reaches the sink, without an X-Mxvet header" "sink file: ${f:-none}"
+fi
+
+send nullmx "user@$D_NULLMX"
+check "$D_NULLMX (null MX): RCPT 556 5.1.10 with the NULL_MX text" \
+	"556 5.1.10 recipient domain $D_NULLMX publishes a null MX (RFC 7505) [NULL_MX]" \
+	"$(rcpt_reply nullmx "user@$D_NULLMX")"
+send nx "user@$D_NX"
+check "$D_NX (NXDOMAIN): RCPT 550 5.1.2" \
+	"550 5.1.2 recipient domain $D_NX does not exist (NXDOMAIN) [DOMAIN_NXDOMAIN]" \
+	"$(rcpt_reply nx "user@$D_NX")"
+send servfail "user@$D_SERVFAIL"
+check "$D_SERVFAIL (SERVFAIL): RCPT 450 4.4.3" \
+	"450 4.4.3 recipient domain $D_SERVFAIL cannot be resolved now (SERVFAIL) [DNS_SERVFAIL]" \
+	"$(rcpt_reply servfail "user@$D_SERVFAIL")"
+
+send annotate "user@$D_CNAME"
+check "$D_CNAME (annotate): RCPT 250" "250 2.1.5 Ok" "$(rcpt_reply annotate "user@$D_CNAME")"
+f=$(sink_file annotate)
+check "$D_CNAME: the sink gets X-Mxvet and one X-Mxvet-Detail per finding" \
+	"$(printf 'X-Mxvet: annotate; domain=%s; findings=MX_CNAME\nX-Mxvet-Detail: MX_CNAME %s %s' \
+		"$D_CNAME" "$D_CNAME" "has an MX host that is an alias (CNAME)")" \
+	"$( [ -n "$f" ] && grep '^X-Mxvet' "$f")"
+
+# one message, four recipients, each its own answer
+send multi "a@$D_ACCEPT" "b@$D_NULLMX" "c@$D_CNAME" "d@$D_SERVFAIL"
+check "multi: accepted recipient 250, null MX 556, annotated 250, SERVFAIL 450" \
+	"250 556 250 450" \
+	"$(for r in "a@$D_ACCEPT" "b@$D_NULLMX" "c@$D_CNAME" "d@$D_SERVFAIL"; do rcpt_reply multi "$r" | cut -c1-3; done | paste -sd' ')"
+f=$(sink_file multi)
+check "multi: the sink gets exactly the accepted recipients and one X-Mxvet header" \
+	"$(printf 'X-Rcpt-Args: <a@%s>\nX-Rcpt-Args: <c@%s>\nX-Mxvet: annotate; domain=%s; findings=MX_CNAME' "$D_ACCEPT" "$D_CNAME" "$D_CNAME")" \
+	"$( [ -n "$f" ] && { grep '^X-Rcpt-Args:' "$f" | sed 's/ ORCPT=.*//'; grep '^X-Mxvet:' "$f"; })"
+
+# the decisions went through the decider: logged, and the repeats cached
+if grep -q "reject: rcpt=<user@$D_NULLMX> domain=$D_NULLMX findings=NULL_MX" "$tmp/mxvetd.log"; then
+	ok "mxvetd logs the milter's reject in the policy service's format"
+else
+	notok "mxvetd logs the milter's reject" "$(tail -5 "$tmp/mxvetd.log")"
+fi
+check "mxvetd started with the milter and no policy listener" "1" \
+	"$(grep -c "milter_listen=inet:$MILTER_PORT@127.0.0.1" "$tmp/mxvetd.log")"
+
+stop_mxvetd "$mxvetd_pid"
+if [ -z "$stop_why" ]; then ok "mxvetd exits 0 on SIGTERM with the milter running"
+else notok "mxvetd exits 0 on SIGTERM with the milter running" "$stop_why" "$(tail -20 "$tmp/mxvetd.log")"; fi
+mxvetd_pid=
