@@ -354,6 +354,20 @@ void dnsq_chan_free(struct dnsq_chan *ch)
 	free(ch);
 }
 
+/* Query IDs from a pool refilled 256 at a time: glibc's arc4random, under
+ * libevent's secure RNG, is a getrandom() call each time. Loop thread only. */
+static uint16_t random_id(void)
+{
+	static uint16_t pool[256];
+	static size_t left;
+
+	if (left == 0) {
+		evutil_secure_rng_get_bytes(pool, sizeof pool);
+		left = sizeof pool / sizeof *pool;
+	}
+	return pool[--left];
+}
+
 static bool id_in_use(const struct dnsq_chan *ch, uint16_t id)
 {
 	for (const struct dnsq *q = ch->head; q; q = q->next)
@@ -377,7 +391,7 @@ struct dnsq *dnsq_send_on(struct dnsq_chan *ch, const char *qname, int qtype,
 	q->o = *o;
 	q->tries_left = o->tries > 0 ? o->tries : 1;
 	for (int i = 0; i < ID_TRIES; i++) {
-		evutil_secure_rng_get_bytes(&id, sizeof id);
+		id = random_id();
 		if (!id_in_use(ch, id))
 			break;
 	}

@@ -4,11 +4,39 @@
 #include "dname.h"
 #include "log.h"
 
+#include <ctype.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unbound.h>
+
+#define FLIGHT_BUCKETS 1024	/* in-flight lookups by (name, type) */
+
+/* A caller waiting for a lookup another caller started. */
+struct joiner {
+	struct joiner *next;
+	resolver_cb cb;
+	void *arg;
+};
+
+/* One libunbound query; callers asking the same (name, type) while it is
+ * in flight join it (many domains share name servers and MX hosts, and
+ * each libunbound call costs a round trip through its pipe). */
+struct lookup {
+	struct lookup *prev, *next;
+	struct lookup *hnext;	/* bucket chain */
+	struct resolver *res;
+	int ub_id;
+	int rrtype;
+	unsigned bucket;
+	bool started;
+	struct event *timer;
+	resolver_cb cb;
+	void *arg;
+	struct joiner *joiners, **jtail;
+	char name[];
+};
 
 struct resolver {
 	struct event_base *base;
@@ -17,17 +45,60 @@ struct resolver {
 	struct timeval timeout;
 	struct resolver_stats stats;
 	struct lookup *live;	/* in flight; freed (without callback) by resolver_free */
+	struct lookup *flights[FLIGHT_BUCKETS];
 };
 
-struct lookup {
-	struct lookup *prev, *next;
-	struct resolver *res;
-	int ub_id;
-	bool started;
-	struct event *timer;
-	resolver_cb cb;
-	void *arg;
-};
+/* Case- and final-dot-insensitive, like dname_equal. */
+static unsigned name_hash(const char *name, int rrtype)
+{
+	unsigned h = 2166136261u ^ (unsigned)rrtype;
+	size_t n = strlen(name);
+
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)tolower((unsigned char)name[i])) * 16777619u;
+	return h % FLIGHT_BUCKETS;
+}
+
+static struct lookup *flight_find(struct resolver *r, const char *name, int rrtype,
+				  unsigned b)
+{
+	for (struct lookup *q = r->flights[b]; q; q = q->hnext)
+		if (q->rrtype == rrtype && dname_equal(q->name, name))
+			return q;
+	return NULL;
+}
+
+/* Out of the table, so that a callback asking the same again starts anew. */
+static void flight_remove(struct lookup *q)
+{
+	struct lookup **pp = &q->res->flights[q->bucket];
+
+	while (*pp && *pp != q)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = q->hnext;
+	q->hnext = NULL;
+}
+
+/* Every caller of the lookup gets the same answer; the result stays the
+ * resolver's (callers only read it). */
+static void deliver(struct lookup *q, enum dns_status st, struct ub_result *result)
+{
+	struct joiner *j = q->joiners;
+
+	flight_remove(q);
+	q->joiners = NULL;
+	q->jtail = &q->joiners;
+	q->cb(q->arg, st, result);
+	while (j) {
+		struct joiner *next = j->next;
+		j->cb(j->arg, st, result);
+		free(j);
+		j = next;
+	}
+}
 
 static void on_ub_readable(evutil_socket_t fd, short what, void *arg)
 {
@@ -164,6 +235,12 @@ static void lookup_free(struct lookup *q)
 		q->next->prev = q->prev;
 	if (q->timer)
 		event_free(q->timer);
+	flight_remove(q);
+	while (q->joiners) {
+		struct joiner *j = q->joiners;
+		q->joiners = j->next;
+		free(j);
+	}
 	q->res->stats.in_flight--;
 	free(q);
 }
@@ -182,7 +259,7 @@ static void on_result(void *arg, int err, struct ub_result *result)
 		if (st == DNS_ST_SERVFAIL)
 			q->res->stats.servfails++;
 	}
-	q->cb(q->arg, st, err ? NULL : result);
+	deliver(q, st, err ? NULL : result);
 	if (result)
 		ub_resolve_free(result);
 	lookup_free(q);
@@ -201,10 +278,10 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		q->res->stats.timeouts++;
-		q->cb(q->arg, DNS_ST_TIMEOUT, NULL);
+		deliver(q, DNS_ST_TIMEOUT, NULL);
 	} else {
 		q->res->stats.errors++;
-		q->cb(q->arg, DNS_ST_ERROR, NULL);
+		deliver(q, DNS_ST_ERROR, NULL);
 	}
 	lookup_free(q);
 }
@@ -212,11 +289,32 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 int resolver_lookup(struct resolver *r, const char *name, int rrtype,
 		    resolver_cb cb, void *arg)
 {
-	struct lookup *q = calloc(1, sizeof *q);
+	unsigned b = name_hash(name, rrtype);
+	struct lookup *q = flight_find(r, name, rrtype, b);
+	size_t n = strlen(name);
 	int rc;
 
-	if (!q)
+	if (q) {
+		/* its deadline is no later than this caller's would be */
+		struct joiner *j = malloc(sizeof *j);
+		if (!j)
+			return -1;
+		j->cb = cb;
+		j->arg = arg;
+		j->next = NULL;
+		*q->jtail = j;
+		q->jtail = &j->next;
+		r->stats.joined++;
+		return 0;
+	}
+	if (!(q = calloc(1, sizeof *q + n + 1)))
 		return -1;
+	memcpy(q->name, name, n + 1);
+	q->jtail = &q->joiners;
+	q->rrtype = rrtype;
+	q->bucket = b;
+	q->hnext = r->flights[b];
+	r->flights[b] = q;
 	q->res = r;
 	q->next = r->live;
 	if (q->next)

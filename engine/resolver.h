@@ -3,7 +3,9 @@
  * (dns_timeout), since libunbound has no per-query timeout.
  * The callback always runs from the loop, never inside resolver_lookup().
  * The ub_result passed to it belongs to the resolver and is freed after the
- * callback returns; it is NULL for timeouts and library errors. */
+ * callback returns; it is NULL for timeouts and library errors. A lookup
+ * of a (name, type) already in flight joins that query: every caller gets
+ * the same result, callbacks in the order the callers asked. */
 #ifndef MXVET_RESOLVER_H
 #define MXVET_RESOLVER_H
 
@@ -21,6 +23,7 @@ typedef void (*resolver_cb)(void *arg, enum dns_status st, struct ub_result *r);
 
 struct resolver_stats {
 	uint64_t queries, timeouts, servfails, errors, in_flight;
+	uint64_t joined;	/* lookups answered by a query already in flight */
 };
 
 /* NULL on failure, with a message in err (the caller exits 69). */

@@ -10,3 +10,11 @@ EXTRA_DIST += tests/lab-env.sh tests/lab-domains.py tests/cli.py tests/demo.sh t
 demo: mxvet
 	@$(SHELL) $(top_srcdir)/tests/demo.sh
 .PHONY: demo
+
+# The resolver against the lab: lookups in flight are shared.
+check_PROGRAMS += tests/resolver_join
+tests_resolver_join_SOURCES = tests/resolver_join.c
+tests_resolver_join_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/unit
+tests_resolver_join_LDADD = $(UNIT_LDADD)
+TESTS += tests/resolver-lab.sh
+EXTRA_DIST += tests/resolver-lab.sh
