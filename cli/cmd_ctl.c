@@ -24,41 +24,15 @@
 
 static int ctl_connect(const char *spec)
 {
-	char host[64];
-	const char *colon;
 	struct netaddr a;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct timeval tv = { CTL_TIMEOUT_S, 0 };
-	long port;
-	int fd;
+	int port, fd;
 
-	if (!spec || strncmp(spec, "inet:", 5) != 0 || !(colon = strrchr(spec + 5, ':')) ||
-	    (size_t)(colon - spec - 5) >= sizeof host)
+	if (!spec || strncmp(spec, "inet:", 5) != 0 || netaddr_parse_hostport(spec + 5, &a, &port) < 0)
 		return -1;
-	memcpy(host, spec + 5, (size_t)(colon - spec - 5));
-	host[colon - spec - 5] = '\0';
-	if (host[0] == '[' && strlen(host) > 2) {
-		memmove(host, host + 1, strlen(host) - 2);
-		host[strlen(host) - 2] = '\0';
-	}
-	port = strtol(colon + 1, NULL, 10);
-	if (netaddr_parse(host, &a) < 0 || port < 1 || port > 65535)
-		return -1;
-	memset(&ss, 0, sizeof ss);
-	if (a.family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, a.b, 4);
-		sl = sizeof *s4;
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, a.b, 16);
-		sl = sizeof *s6;
-	}
+	sl = netaddr_sockaddr(&a, port, &ss);
 	if ((fd = socket(a.family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

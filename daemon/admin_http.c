@@ -219,47 +219,21 @@ static void on_other(struct evhttp_request *req, void *arg)
 struct admin_http *admin_http_new(const char *spec, char *err, size_t errlen)
 {
 	struct admin_http *a;
-	char host[64];
-	const char *colon;
 	struct netaddr na;
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	long port;
-	char *end;
-	int fd, one = 1;
+	int port, fd, one = 1;
 
-	if (strncmp(spec, "inet:", 5) != 0 || !(colon = strrchr(spec + 5, ':')) ||
-	    (size_t)(colon - spec - 5) >= sizeof host) {
+	if (strncmp(spec, "inet:", 5) != 0 || netaddr_parse_hostport(spec + 5, &na, &port) < 0) {
 		snprintf(err, errlen, "admin_listen: want inet:HOST:PORT, got \"%s\"", spec);
 		return NULL;
 	}
-	memcpy(host, spec + 5, (size_t)(colon - spec - 5));
-	host[colon - spec - 5] = '\0';
-	if (host[0] == '[' && strlen(host) > 2 && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host) - 2);
-		host[strlen(host) - 2] = '\0';
-	}
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 1 || port > 65535 || netaddr_parse(host, &na) < 0 ||
-	    netaddr_classify(&na, NULL) != ADDR_LOOPBACK) {
+	if (netaddr_classify(&na, NULL) != ADDR_LOOPBACK) {
 		snprintf(err, errlen, "admin_listen: %s: HOST must be a loopback address "
 			 "(the API has no authentication)", spec);
 		return NULL;
 	}
-	memset(&ss, 0, sizeof ss);
-	if (na.family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, na.b, 4);
-		sl = sizeof *s4;
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, na.b, 16);
-		sl = sizeof *s6;
-	}
+	sl = netaddr_sockaddr(&na, port, &ss);
 	fd = socket(na.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {

@@ -73,45 +73,17 @@ static void conn_process(struct conn *c);
 
 static int bind_inet(const char *spec, char *err, size_t errlen)
 {
-	char host[256];
-	const char *colon = strrchr(spec, ':');
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	struct netaddr a;
-	long port;
-	char *end;
-	int fd, one = 1;
+	int port, fd, one = 1;
 
-	if (!colon || (size_t)(colon - spec) >= sizeof host) {
-		snprintf(err, errlen, "policy_listen: bad endpoint inet:%s", spec);
-		return -1;
-	}
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host) - 2);
-		host[strlen(host) - 2] = '\0';
-	}
-	port = strtol(colon + 1, &end, 10);
-	if (*end || port < 1 || port > 65535 || netaddr_parse(host, &a) < 0) {
-		snprintf(err, errlen, "policy_listen: bad endpoint inet:%s (HOST must be an address)",
+	if (netaddr_parse_hostport(spec, &a, &port) < 0) {
+		snprintf(err, errlen, "policy_listen: bad endpoint inet:%s (want inet:ADDRESS:PORT)",
 			 spec);
 		return -1;
 	}
-	memset(&ss, 0, sizeof ss);
-	if (a.family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, a.b, 4);
-		sl = sizeof *s4;
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, a.b, 16);
-		sl = sizeof *s6;
-	}
+	sl = netaddr_sockaddr(&a, port, &ss);
 	fd = socket(a.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {

@@ -307,19 +307,7 @@ struct dnsq_chan *dnsq_chan_new(struct event_base *base, const struct netaddr *t
 	if (!ch)
 		return NULL;
 	ch->base = base;
-	if (to->family == AF_INET) {
-		struct sockaddr_in *s = (struct sockaddr_in *)&ch->sa;
-		s->sin_family = AF_INET;
-		s->sin_port = htons((uint16_t)port);
-		memcpy(&s->sin_addr, to->b, 4);
-		ch->salen = sizeof *s;
-	} else {
-		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&ch->sa;
-		s->sin6_family = AF_INET6;
-		s->sin6_port = htons((uint16_t)port);
-		memcpy(&s->sin6_addr, to->b, 16);
-		ch->salen = sizeof *s;
-	}
+	ch->salen = netaddr_sockaddr(to, port, &ch->sa);
 	ch->fd = socket(ch->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ch->fd < 0) {
 		/* no socket is our problem (EMFILE under load), not the server's */

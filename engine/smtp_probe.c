@@ -422,23 +422,6 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-static socklen_t make_sockaddr(const struct netaddr *a, int port, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof *ss);
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, a->b, 4);
-		return sizeof *s4;
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons((uint16_t)port);
-	memcpy(&s6->sin6_addr, a->b, 16);
-	return sizeof *s6;
-}
-
 /* A connect that failed before any packet left: finish from the timer,
  * never inside the caller. */
 static void fail_soon(struct entry *e, enum smtp_status st)
@@ -493,7 +476,7 @@ static void start_probe(struct entry *e)
 		fail_soon(e, SMTP_ST_NONE);
 		return;
 	}
-	sl = make_sockaddr(&e->addr, (int)p->cfg->smtp_port, &ss);
+	sl = netaddr_sockaddr(&e->addr, (int)p->cfg->smtp_port, &ss);
 	p->st.connects++;
 	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		int err = errno;

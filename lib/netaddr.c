@@ -5,6 +5,7 @@
 #include "netaddr.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,4 +216,47 @@ enum addr_class netaddr_classify(const struct netaddr *a, const char **why)
 			return t[i].cls;
 		}
 	return ADDR_GLOBAL;
+}
+
+int netaddr_parse_hostport(const char *s, struct netaddr *out, int *port)
+{
+	char host[NETADDR_STRLEN + 2], *end;
+	const char *colon = strrchr(s, ':');
+	size_t n;
+	long p;
+
+	if (!colon || (n = (size_t)(colon - s)) == 0 || n >= sizeof host)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (host[0] == '[') {
+		if (n < 3 || host[n - 1] != ']')
+			return -1;
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	} else if (strchr(host, ':')) {
+		return -1;	/* IPv6 without brackets: where does the port start? */
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end || p < 1 || p > 65535 || netaddr_parse(host, out) < 0)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+unsigned netaddr_sockaddr(const struct netaddr *a, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, a->b, 4);
+		return sizeof *s4;
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons((uint16_t)port);
+	memcpy(&s6->sin6_addr, a->b, 16);
+	return sizeof *s6;
 }

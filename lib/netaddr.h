@@ -21,6 +21,13 @@ int netaddr_parse(const char *s, struct netaddr *out);
 int netaddr_from_bytes(const void *p, size_t len, struct netaddr *out);
 const char *netaddr_format(const struct netaddr *a, char *buf, size_t len);
 bool netaddr_equal(const struct netaddr *a, const struct netaddr *b);
+/* "HOST:PORT" or "[V6]:PORT" with HOST an address and PORT 1..65535,
+ * nothing after; 0 on success, -1 otherwise. */
+int netaddr_parse_hostport(const char *s, struct netaddr *out, int *port);
+
+struct sockaddr_storage;
+/* Fill a sockaddr for a:port; returns its length. */
+unsigned netaddr_sockaddr(const struct netaddr *a, int port, struct sockaddr_storage *ss);
 
 struct cidr {
 	struct netaddr net;

@@ -1,6 +1,34 @@
 # e2e-lib.sh: shared by the tests that send mail through a private Postfix
-# (tests/postfix-e2e.sh, tests/milter-e2e.sh). Sourced; needs $tmp (work
-# dir, the Postfix instance in $tmp/pf) and $SMTPD_PORT.
+# (tests/postfix-e2e.sh, tests/milter-e2e.sh). Sourced after setting $PF
+# (pf-instance.sh), $MXVETD and $SMTPD_PORT; e2e_begin makes $tmp (work
+# dir, the Postfix instance in $tmp/pf) and the cleanup.
+
+bail() { echo "Bail out! $*"; exit 1; }
+
+# e2e_begin NAME: skip (TAP) without Postfix, its tools or root; $tmp; on
+# exit stop Postfix and $mxvetd_pid and remove $tmp
+e2e_begin() {
+	local t
+	for t in postfix smtp-sink swaks postconf; do
+		command -v "$t" > /dev/null || { echo "1..0 # SKIP $t is not installed (./bootstrap installs it)"; exit 0; }
+	done
+	[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP a private Postfix instance needs root"; exit 0; }
+	[ -x "$MXVETD" ] || bail "$MXVETD not built"
+	tmp=$(mktemp -d "/tmp/mxvet-$1.XXXXXX")
+	chmod 755 "$tmp"
+	mxvetd_pid=
+	trap e2e_cleanup EXIT
+}
+e2e_cleanup() {
+	local i
+	"$PF" stop "$tmp/pf" > /dev/null 2>&1
+	if [ -n "$mxvetd_pid" ] && kill "$mxvetd_pid" 2>/dev/null; then
+		for i in $(seq 1 50); do kill -0 "$mxvetd_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$mxvetd_pid" 2>/dev/null
+		wait "$mxvetd_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
 
 port_free() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 
@@ -60,4 +88,29 @@ stop_mxvetd() {
 	wait "$1"
 	rc=$?
 	[ "$rc" = 0 ] || stop_why="exit status $rc"
+}
+
+# pick_classes: D_ACCEPT, D_NULLMX, D_NX, D_CNAME, D_SERVFAIL from $tsv
+pick_classes() {
+	local v
+	D_ACCEPT=$(pick accept -)
+	D_NULLMX=$(pick reject NULL_MX)
+	D_NX=$(pick reject DOMAIN_NXDOMAIN)
+	D_CNAME=$(pick annotate MX_CNAME)
+	D_SERVFAIL=$(awk -F'\t' '!/^#/ && $2 == "defer" && $3 ~ /(^|,)DNS_SERVFAIL(,|$)/ { print $1; exit }' "$tsv")
+	for v in D_ACCEPT D_NULLMX D_NX D_CNAME D_SERVFAIL; do
+		[ -n "${!v}" ] || bail "$tsv has no domain for $v"
+	done
+}
+# check_accepted TAG ADDR: RCPT 250, and the message reaches the sink
+# without an X-Mxvet header (two TAP lines)
+check_accepted() {
+	local f
+	check "${2#*@} (accept): RCPT 250" "250 2.1.5 Ok" "$(rcpt_reply "$1" "$2")"
+	f=$(sink_file "$1")
+	if [ -n "$f" ] && grep -q "^X-Rcpt-Args: <$2>" "$f" && ! grep -q '^X-Mxvet' "$f"; then
+		ok "${2#*@}: the message reaches the sink, without an X-Mxvet header"
+	else
+		notok "${2#*@}: the message reaches the sink, without an X-Mxvet header" "sink file: ${f:-none}"
+	fi
 }

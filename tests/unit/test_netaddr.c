@@ -86,6 +86,45 @@ START_TEST(cidr_lists)
 }
 END_TEST
 
+static const struct {
+	const char *in;
+	int ok;
+	const char *addr;
+	int port;
+} hostports[] = {
+	{ "127.0.0.1:10045", 0, "127.0.0.1", 10045 },
+	{ "[::1]:25", 0, "::1", 25 },
+	{ "[2001:db8::1]:65535", 0, "2001:db8::1", 65535 },
+	{ "127.0.0.1:0", -1, NULL, 0 },
+	{ "127.0.0.1:65536", -1, NULL, 0 },
+	{ "127.0.0.1:", -1, NULL, 0 },
+	{ "127.0.0.1:25x", -1, NULL, 0 },
+	{ "127.0.0.1", -1, NULL, 0 },
+	{ ":25", -1, NULL, 0 },
+	{ "localhost:25", -1, NULL, 0 },	/* an address, not a name */
+	{ "[::1:25", -1, NULL, 0 },
+	{ "[]:25", -1, NULL, 0 },
+	{ "::1:25", -1, NULL, 0 },		/* v6 needs brackets */
+	{ "[127.0.0.1]:25", 0, "127.0.0.1", 25 },
+	{ "1111111111111111111111111111111111111111111111111111111111:1", -1, NULL, 0 },
+};
+
+START_TEST(hostport)
+{
+	struct netaddr a, want;
+	char buf[NETADDR_STRLEN];
+	int port = -7;
+
+	ck_assert_int_eq(netaddr_parse_hostport(hostports[_i].in, &a, &port), hostports[_i].ok);
+	if (hostports[_i].ok == 0) {
+		ck_assert_int_eq(netaddr_parse(hostports[_i].addr, &want), 0);
+		ck_assert_msg(netaddr_equal(&a, &want), "%s: got %s", hostports[_i].in,
+			      netaddr_format(&a, buf, sizeof buf));
+		ck_assert_int_eq(port, hostports[_i].port);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("netaddr");
@@ -93,6 +132,7 @@ int main(void)
 	tcase_add_loop_test(tc, classify, 0, sizeof cases / sizeof cases[0]);
 	tcase_add_test(tc, parse_bad);
 	tcase_add_test(tc, cidr_lists);
+	tcase_add_loop_test(tc, hostport, 0, sizeof hostports / sizeof hostports[0]);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }
