@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define MILTER_TEXT_MAX 900	/* libmilter takes ~980 characters of reply */
@@ -284,17 +285,30 @@ int milter_open(const char *listen, long timeout_s, const char *header_name,
 		const char *detail_header_name, char *err, size_t errlen)
 {
 	char conn[512];
+	const char *path;
+	struct stat stb;
 
 	M.timeout_s = timeout_s;
 	snprintf(M.header_name, sizeof M.header_name, "%s", header_name);
 	snprintf(M.detail_header_name, sizeof M.detail_header_name, "%s", detail_header_name);
 	TAILQ_INIT(&M.queue);
 	snprintf(conn, sizeof conn, "%s", listen);
+	path = !strncmp(listen, "unix:", 5) ? listen + 5 : !strncmp(listen, "local:", 6) ? listen + 6
+		: NULL;
+	/* libmilter removes what is at the path: only ever a stale socket */
+	if (path && lstat(path, &stb) == 0 && !S_ISSOCK(stb.st_mode)) {
+		snprintf(err, errlen, "milter_listen %s: exists and is not a socket", listen);
+		return -1;
+	}
 	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
 	    smfi_opensocket(true) != MI_SUCCESS) {
 		snprintf(err, errlen, "milter_listen %s: cannot listen", listen);
 		return -1;
 	}
+	/* made as root before the privilege drop: access is the directory's
+	 * business, as for policy_listen */
+	if (path && chmod(path, 0666) < 0)
+		log_warn("milter_listen %s: chmod: %s", listen, strerror(errno));
 	return 0;
 }
 

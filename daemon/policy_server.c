@@ -98,6 +98,7 @@ static int bind_inet(const char *spec, char *err, size_t errlen)
 static int bind_unix(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
+	struct stat stb;
 	int fd;
 
 	if (strlen(path) >= sizeof sun.sun_path) {
@@ -107,7 +108,15 @@ static int bind_unix(const char *path, char *err, size_t errlen)
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	strcpy(sun.sun_path, path);
-	unlink(path);		/* a stale socket from a previous run */
+	/* a stale socket from a previous run; never anything else */
+	if (lstat(path, &stb) == 0) {
+		if (!S_ISSOCK(stb.st_mode)) {
+			snprintf(err, errlen, "policy_listen: unix:%s exists and is not a socket",
+				 path);
+			return -1;
+		}
+		unlink(path);
+	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 1024) < 0) {
 		snprintf(err, errlen, "policy_listen: unix:%s: %s", path, strerror(errno));

@@ -317,6 +317,21 @@ def run(d, work):
     ok(r1.returncode == 0 and r2.returncode == 78 and b"bad.conf:1" in r2.stderr,
        "mxvetd -n: 0 for a good config, 78 with FILE:LINE for a bad one", (r1, r2))
 
+    # a unix:PATH that is not a socket: refused, the file left alone (a
+    # stale socket is replaced; anything else is a config mistake)
+    notsock = os.path.join(work, "not-a-socket")
+    with open(notsock, "w") as f:
+        f.write("keep me\n")
+    nsconf = os.path.join(work, "notsock.conf")
+    with open(d.conf) as f, open(nsconf, "w") as g:
+        for line in f:
+            if not line.startswith(("policy_listen", "admin_listen")):
+                g.write(line)
+        g.write("policy_listen = unix:%s\n" % notsock)
+    r = subprocess.run([d.mxvetd, "-f", "-c", nsconf], capture_output=True, timeout=10)
+    ok(r.returncode == 71 and b"not a socket" in r.stderr and open(notsock).read() == "keep me\n",
+       "policy_listen unix:PATH on a regular file: exit 71, file untouched", r)
+
     # a user that does not exist: fatal at start-up, 78
     nouser = os.path.join(work, "nouser.conf")
     with open(d.conf) as f, open(nouser, "w") as g:
