@@ -4,8 +4,9 @@
  * the domain summary: ALL_MX_UNREACHABLE when no host greets 2xx,
  * PRIMARY_MX_DOWN when the most preferred hosts fail but a backup greets.
  * Only addresses that were probed count: skipped ones (loopback,
- * non-routable) are the mxhost check's business, and hosts without an
- * address are MX_NO_ADDRESS. */
+ * non-routable) are the mxhost check's business, hosts without an
+ * address are MX_NO_ADDRESS, and a connect failure marked blind (the
+ * prober's own port 25 looked blocked, egress_guard.h) says nothing. */
 #include "registry.h"
 #include "config.h"
 
@@ -16,7 +17,8 @@ enum host_state { H_UNPROBED, H_FAILS, H_GREETS };
 
 static bool probed(const struct ev_addr *a)
 {
-	return a->smtp.status != SMTP_ST_NONE && a->smtp.status != SMTP_ST_SKIPPED;
+	return a->smtp.status != SMTP_ST_NONE && a->smtp.status != SMTP_ST_SKIPPED &&
+	       !a->smtp.blind;
 }
 
 static enum host_state host_state(const struct ev_mx *m)
@@ -68,6 +70,8 @@ static void per_address(const struct evidence *ev, size_t i, const struct check_
 		char addr[NETADDR_STRLEN], repro[256];
 		const char *b = r->banner ? r->banner : "";
 
+		if (r->blind)
+			continue;
 		netaddr_format(&m->addrs[k].addr, addr, sizeof addr);
 		snprintf(repro, sizeof repro, "swaks --quit-after CONNECT --server %s --port %ld",
 			 addr, port);

@@ -9,6 +9,7 @@
 #include "pipeline.h"
 #include "policy_server.h"
 #include "report.h"
+#include "smtp_probe.h"
 #include "verdict.h"
 
 #include <errno.h>
@@ -87,6 +88,15 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 	       "TCP clients outside policy_allow", ps->rejected_clients);
 	metric(b, "mxvet_policy_slow_clients_dropped_total", "counter",
 	       "clients dropped for not reading their answers", ps->dropped_slow);
+	if (a->eng && a->eng->smtp) {
+		const struct smtp_stats *ss = smtp_prober_stats(a->eng->smtp);
+		metric(b, "mxvet_smtp_connects_total", "counter", "SMTP probe connections",
+		       ss->connects);
+		metric(b, "mxvet_smtp_blind", "gauge",
+		       "1 while outbound SMTP looks blocked (smtp_blind_after)", ss->blind);
+		metric(b, "mxvet_smtp_blind_episodes_total", "counter",
+		       "times outbound SMTP looked blocked", ss->blind_episodes);
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);

@@ -33,6 +33,7 @@ struct config {
 	long smtp_banner_timeout;
 	long smtp_probe_ttl;
 	long smtp_max_concurrent;
+	long smtp_blind_after;
 	/* state */
 	char *state_dir;
 	long dead_after;

@@ -55,6 +55,8 @@ struct smtp_result {
 	int code;		/* greeting reply code, or 0 */
 	char *banner;		/* first greeting line, sanitized, or NULL */
 	long elapsed_ms;
+	bool blind;		/* a connect failure while the prober was blind
+				 * (egress_guard.h): not held against the domain */
 };
 
 struct ev_addr {

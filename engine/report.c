@@ -11,12 +11,16 @@ static json_t *smtp_json(const struct ev_addr *a)
 
 	if (a->smtp.status == SMTP_ST_NONE)
 		return json_null();
-	return json_pack("{s:s, s:s, s:i, s:s?, s:I}",
-			 "address", netaddr_format(&a->addr, addr, sizeof addr),
-			 "status", smtp_status_name(a->smtp.status),
-			 "code", a->smtp.code,
-			 "banner", a->smtp.banner,
-			 "elapsed_ms", (json_int_t)a->smtp.elapsed_ms);
+	json_t *o = json_pack("{s:s, s:s, s:i, s:s?, s:I}",
+			      "address", netaddr_format(&a->addr, addr, sizeof addr),
+			      "status", smtp_status_name(a->smtp.status),
+			      "code", a->smtp.code,
+			      "banner", a->smtp.banner,
+			      "elapsed_ms", (json_int_t)a->smtp.elapsed_ms);
+	/* only when set: the prober's port 25 looked blocked (not judged) */
+	if (o && a->smtp.blind)
+		json_object_set_new(o, "blind", json_true());
+	return o;
 }
 
 static json_t *mx_json(const struct evidence *ev)
@@ -99,7 +103,9 @@ void report_text(FILE *out, const struct check_result *res, const char *input)
 		for (size_t k = 0; k < m->naddrs; k++) {
 			fprintf(out, " %s", netaddr_format(&m->addrs[k].addr, buf, sizeof buf));
 			if (m->addrs[k].smtp.status != SMTP_ST_NONE)
-				fprintf(out, "(smtp %s)", smtp_status_name(m->addrs[k].smtp.status));
+				fprintf(out, "(smtp %s%s)", smtp_status_name(m->addrs[k].smtp.status),
+					m->addrs[k].smtp.blind ? ", not judged: mxvet's own port 25 "
+					"looks blocked" : "");
 		}
 		fputc('\n', out);
 	}

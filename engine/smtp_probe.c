@@ -13,6 +13,7 @@
  * event for answers known at request time. */
 #include "smtp_probe.h"
 #include "config.h"
+#include "egress_guard.h"
 #include "engine.h"
 #include "log.h"
 #include "pipeline.h"
@@ -50,6 +51,7 @@ struct entry {
 	struct smtp_result res;	/* owns banner */
 	long expires_ms;	/* monotonic */
 	long started_ms;
+	long done_ms;		/* when the result came */
 	struct waiter *waiters, **wtail;
 	struct bufferevent *bev;
 	struct event *timer;
@@ -68,6 +70,7 @@ struct smtp_prober {
 	struct waiter *ready, **rtail;	/* answers to deliver from the loop */
 	struct event *ready_ev;
 	struct smtp_stats st;
+	struct egress_guard guard;
 };
 
 static long now_ms(void)
@@ -276,6 +279,39 @@ static void close_conn(struct entry *e)
 	pump_queue(p);
 }
 
+/* Mark the cached connect failures of the streak that made the prober
+ * blind: they say nothing about their domains either. */
+static void mark_streak_blind(struct smtp_prober *p, long since_ms)
+{
+	for (size_t i = 0; i < p->nbuckets; i++)
+		for (struct entry *e = p->tab[i]; e; e = e->hnext)
+			if (e->have_result && e->done_ms >= since_ms &&
+			    smtp_status_no_contact(e->res.status))
+				e->res.blind = true;
+}
+
+static void guard_note(struct smtp_prober *p, struct entry *e)
+{
+	p->guard.threshold = p->cfg->smtp_blind_after;
+	switch (egress_guard_note(&p->guard, e->res.status, e->done_ms)) {
+	case GUARD_TURNED_BLIND:
+		log_warn("smtp: the last %lu probes made no contact at all (refused or timed "
+			 "out): outbound port %ld looks blocked here; connect failures are not "
+			 "held against domains until a probe gets through (smtp_blind_after)",
+			 p->guard.streak, p->cfg->smtp_port);
+		mark_streak_blind(p, p->guard.streak_start_ms);
+		break;
+	case GUARD_RECOVERED:
+		log_info("smtp: a probe made contact again: connect failures count again");
+		break;
+	default:
+		break;
+	}
+	p->st.blind = p->guard.blind;
+	p->st.blind_episodes = p->guard.episodes;
+	e->res.blind = p->guard.blind && smtp_status_no_contact(e->res.status);
+}
+
 /* The result is known: record it, answer every waiter, then either say
  * QUIT politely (after a greeting) or close. */
 static void finish(struct entry *e, enum smtp_status st, int code)
@@ -287,10 +323,12 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->res.status = st;
 	e->res.code = code;
 	e->res.banner = e->g.banner[0] ? strdup(e->g.banner) : NULL;
-	e->res.elapsed_ms = now_ms() - e->started_ms;
+	e->done_ms = now_ms();
+	e->res.elapsed_ms = e->done_ms - e->started_ms;
 	e->have_result = true;
-	e->expires_ms = now_ms() + p->cfg->smtp_probe_ttl * 1000L;
+	e->expires_ms = e->done_ms + p->cfg->smtp_probe_ttl * 1000L;
 	p->st.results[st]++;
+	guard_note(p, e);
 	log_debug("smtp: address=%s status=%s code=%d elapsed_ms=%ld",
 		  netaddr_format(&e->addr, addr, sizeof addr), smtp_status_name(st),
 		  code, e->res.elapsed_ms);
@@ -519,7 +557,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	/* the one gate in front of connect(): a hostile domain must not aim
 	 * us at loopback or an internal network (SPEC section 1) */
 	if (mx_addr_class(addr, p->cfg, &why) != ADDR_GLOBAL) {
-		struct smtp_result r = { SMTP_ST_SKIPPED, 0, NULL, 0 };
+		struct smtp_result r = { .status = SMTP_ST_SKIPPED };
 		char buf[NETADDR_STRLEN];
 		p->st.skipped++;
 		log_debug("smtp: address=%s skipped=\"%s\"",
@@ -572,7 +610,8 @@ void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len)
 {
 	snprintf(buf, len, "requests=%lu cache_hits=%lu coalesced=%lu queued=%lu "
 		 "skipped=%lu connects=%lu ok=%lu refused=%lu timeout=%lu silent=%lu "
-		 "tempfail=%lu reject=%lu error=%lu local_errors=%lu in_flight=%lu entries=%lu",
+		 "tempfail=%lu reject=%lu error=%lu local_errors=%lu in_flight=%lu entries=%lu "
+		 "blind=%lu blind_episodes=%lu",
 		 (unsigned long)s->requests, (unsigned long)s->cache_hits,
 		 (unsigned long)s->coalesced, (unsigned long)s->queued,
 		 (unsigned long)s->skipped, (unsigned long)s->connects,
@@ -581,7 +620,8 @@ void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len)
 		 (unsigned long)s->results[SMTP_ST_TEMPFAIL], (unsigned long)s->results[SMTP_ST_REJECT],
 		 (unsigned long)s->results[SMTP_ST_ERROR], (unsigned long)s->local_errors,
 		 (unsigned long)s->in_flight,
-		 (unsigned long)s->entries);
+		 (unsigned long)s->entries, (unsigned long)s->blind,
+		 (unsigned long)s->blind_episodes);
 }
 
 const struct smtp_stats *smtp_prober_stats(const struct smtp_prober *p)

@@ -15,6 +15,10 @@
  * never opens a socket. stats.connects counts every socket opened, so a
  * test can prove that a hostile MX drew no connection.
  *
+ * Egress guard (egress_guard.h): after smtp_blind_after probes in a row
+ * that made no contact, connect failures are marked blind (also those of
+ * the streak already cached) until a probe makes contact again.
+ *
  * A connect that fails for a reason of this machine (no route to an IPv6
  * address on a host without IPv6, no descriptors left) is SMTP_ST_NONE,
  * "not probed": it must not count against the domain.
@@ -52,6 +56,8 @@ struct smtp_stats {
 	uint64_t in_flight;	/* probes with an open connection now */
 	uint64_t queue_len;	/* probes waiting for the cap now */
 	uint64_t entries;	/* addresses in the cache now */
+	uint64_t blind;		/* 1 while the egress guard says blind */
+	uint64_t blind_episodes;	/* times it turned blind */
 };
 
 typedef void (*smtp_probe_cb)(void *arg, const struct smtp_result *r);

@@ -2,10 +2,11 @@
 # against in-process loopback fakes, end-to-end tests of mxvet check and
 # mxvet report (tests/smtp-e2e.sh: local-data DNS + tests/smtp-fake.py),
 # and the lab domains (tests/smtp-lab.sh).
-SMTP_UNITS = tests/unit/test_smtp tests/unit/test_smtp_probe tests/unit/test_history
+SMTP_UNITS = tests/unit/test_smtp tests/unit/test_smtp_probe tests/unit/test_history \
+	tests/unit/test_egress_guard
 check_PROGRAMS += $(SMTP_UNITS)
-TESTS += $(SMTP_UNITS) tests/smtp-e2e.sh tests/smtp-lab.sh
-EXTRA_DIST += tests/smtp-fake.py tests/smtp-e2e.sh tests/smtp-lab.sh
+TESTS += $(SMTP_UNITS) tests/smtp-e2e.sh tests/smtp-lab.sh tests/smtp-blind.sh
+EXTRA_DIST += tests/smtp-fake.py tests/smtp-e2e.sh tests/smtp-lab.sh tests/smtp-blind.sh
 
 tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/evfix.c tests/unit/evfix.h
 tests_unit_test_smtp_CFLAGS = $(UNIT_CFLAGS)
@@ -27,3 +28,6 @@ tests/fuzz/fuzz_smtp: $(FUZZ_SMTP_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 endif
+tests_unit_test_egress_guard_SOURCES = tests/unit/test_egress_guard.c
+tests_unit_test_egress_guard_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_egress_guard_LDADD = $(UNIT_LDADD)

@@ -101,6 +101,12 @@ static void set_smtp(struct ev_mx *m, const char *spec)
 		char *eq = strchr(t, '=');
 		ck_assert_ptr_nonnull(eq);
 		ck_assert_uint_lt(k, m->naddrs);
+		/* "refused!": a connect failure while the prober was blind */
+		size_t n = strlen(eq + 1);
+		if (n && eq[n] == '!') {
+			eq[n] = '\0';
+			m->addrs[k].smtp.blind = true;
+		}
 		m->addrs[k].smtp.status = st_by_name(eq + 1);
 	}
 	free(dup);
@@ -164,6 +170,19 @@ static const struct check_row check_rows[] = {
 	  "-", -1 },
 	{ "success after the streak began", { "10 mx.d.example" }, { "8.8.8.8=silent" }, true,
 	  3600, 10, "ALL_MX_UNREACHABLE,SMTP_SILENT", -1 },
+	/* the prober was blind (egress_guard.h): its connect failures say nothing */
+	{ "blind: refused only", { "10 mx.d.example" }, { "8.8.8.8=refused!" }, true, 0, 0,
+	  "-", -1 },
+	{ "blind: timeout only, old streak", { "10 mx.d.example" }, { "8.8.8.8=timeout!" }, true,
+	  3600, 0, "-", -1 },
+	{ "blind: primary refused, backup ok", { "10 mx1.d.example", "20 mx2.d.example" },
+	  { "8.8.8.8=refused!", "8.8.4.4=ok" }, true, 0, 0, "-", -1 },
+	{ "blind: one refused, one silent", { "10 mx1.d.example", "20 mx2.d.example" },
+	  { "8.8.8.8=refused!", "8.8.4.4=silent" }, true, 0, 0, "ALL_MX_UNREACHABLE,SMTP_SILENT",
+	  -1 },
+	{ "blind and not: the judged failure counts", { "10 mx1.d.example", "20 mx2.d.example" },
+	  { "8.8.8.8=refused!", "8.8.4.4=refused" }, true, 3600, 0,
+	  "ALL_MX_UNREACHABLE,DOMAIN_DEAD,SMTP_REFUSED", CLASS_PERMANENT },
 };
 
 START_TEST(test_checks)

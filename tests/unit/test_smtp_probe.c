@@ -455,6 +455,66 @@ START_TEST(test_local_error)
 }
 END_TEST
 
+/* The egress guard with smtp_blind_after = 4: four refused addresses in a
+ * row make the prober blind, marking all four (also in the cache); one
+ * greeting ends it; later failures count again. */
+START_TEST(test_blind)
+{
+	struct got g[6] = { { 0 } }, again[4] = { { 0 } }, okg = { 0 };
+	char err[128], addr[32];
+
+	ck_assert_int_eq(config_set(cfg, "smtp_blind_after", "4", err, sizeof err), 0);
+	for (int i = 0; i < 4; i++) {
+		snprintf(addr, sizeof addr, "127.77.2.%d", i + 1);	/* nothing listens */
+		ask(addr, &g[i]);
+	}
+	run();
+	ck_assert_uint_eq(smtp_prober_stats(prober)->blind, 1);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->blind_episodes, 1);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(g[i].r.status, SMTP_ST_REFUSED);
+	/* the cached results of the streak are marked too */
+	for (int i = 0; i < 4; i++) {
+		snprintf(addr, sizeof addr, "127.77.2.%d", i + 1);
+		ask(addr, &again[i]);
+	}
+	run();
+	for (int i = 0; i < 4; i++)
+		ck_assert_msg(again[i].r.blind, "cached result %d not marked blind", i);
+	/* contact: no longer blind; a new failure is judged */
+	ask("127.77.1.1", &okg);
+	run();
+	ck_assert_int_eq(okg.r.status, SMTP_ST_OK);
+	ck_assert(!okg.r.blind);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->blind, 0);
+	ask("127.77.2.5", &g[4]);
+	run();
+	ck_assert_int_eq(g[4].r.status, SMTP_ST_REFUSED);
+	ck_assert(!g[4].r.blind);
+	/* the streak's results stay blind until they expire */
+	ask("127.77.2.1", &g[5]);
+	run();
+	ck_assert(g[5].r.blind);
+}
+END_TEST
+
+/* The default (16): a few failures in a row are judged as usual. */
+START_TEST(test_not_blind_by_default)
+{
+	struct got g[4] = { { 0 } };
+	char addr[32];
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(addr, sizeof addr, "127.77.2.%d", i + 1);
+		ask(addr, &g[i]);
+	}
+	run();
+	for (int i = 0; i < 4; i++)
+		ck_assert(!g[i].r.blind);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->blind, 0);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
 int main(void)
@@ -471,6 +531,8 @@ int main(void)
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_coalesce);
 	tcase_add_test(tc, test_local_error);
+	tcase_add_test(tc, test_blind);
+	tcase_add_test(tc, test_not_blind_by_default);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(cap, setup_cap1, teardown);
 	tcase_set_timeout(cap, 15);
