@@ -16,6 +16,7 @@
 #include "resolver.h"
 
 #include <event2/event.h>
+#include <ldns/ldns.h>
 #include <stdlib.h>
 #include <ctype.h>
 #include <string.h>
@@ -67,6 +68,11 @@ struct zone {
 	struct zone *child;		/* set on a parent zone: whose delegation we want */
 	bool finished;			/* a parent zone has delivered its referral */
 	bool dispatched;		/* its queries were sent */
+	bool deferred;			/* the domain's zone: its NS lookup waits for
+					 * the parent's referral (iterative) */
+	bool ns_asked;			/* its own NS RRset asked (directly or not) */
+	bool child_ns_done;		/* a server gave it cleanly */
+	int child_ns_out;		/* direct NS queries to it in flight */
 	char want[DNAME_MAXLEN];	/* parent zone: the child name asked for */
 };
 
@@ -80,7 +86,7 @@ struct lookup {
 	int rrtype;
 };
 
-enum qkind { Q_MX_EDNS, Q_MX_PLAIN, Q_HOST_AAAA, Q_REFERRAL };
+enum qkind { Q_MX_EDNS, Q_MX_PLAIN, Q_HOST_AAAA, Q_REFERRAL, Q_CHILD_NS };
 
 struct query {
 	struct stage *st;
@@ -89,7 +95,8 @@ struct query {
 	size_t srv;			/* server index in ae->srv (MX queries) */
 	size_t rep;			/* repeat slot */
 	const char *host;		/* Q_HOST_AAAA */
-	struct zone *z;			/* Q_REFERRAL: the parent zone asked */
+	struct zone *z;			/* Q_REFERRAL: the parent zone asked;
+					 * Q_CHILD_NS: the zone asked about */
 	char server[DNAME_MAXLEN + NETADDR_STRLEN + 2];
 };
 
@@ -290,8 +297,8 @@ static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 	st->pending++;
 	z->pending++;
 }
-static struct zone *zone_start(struct stage *st, const char *name, const char *host,
-			       struct zone *child)
+static struct zone *zone_new(struct stage *st, const char *name, const char *host,
+			     struct zone *child)
 {
 	struct zone *z;
 
@@ -304,7 +311,23 @@ static struct zone *zone_start(struct stage *st, const char *name, const char *h
 	z->host = host;
 	z->child = child;
 	snprintf(z->cur, sizeof z->cur, "%s", name);
+	return z;
+}
+
+/* The zone's own NS RRset through libunbound (walking up from cur). */
+static void ask_ns(struct zone *z)
+{
+	z->ns_asked = true;
 	resolve(z, -1, RR_NS, z->cur);
+}
+
+static struct zone *zone_start(struct stage *st, const char *name, const char *host,
+			       struct zone *child)
+{
+	struct zone *z = zone_new(st, name, host, child);
+
+	if (z)
+		ask_ns(z);
 	return z;
 }
 
@@ -322,10 +345,17 @@ static void zone_piece_done(struct zone *z)
 /* The parent zone pz has said what it could about its child's delegation. */
 static void parent_done(struct zone *pz)
 {
+	struct zone *c = pz->child;
+
 	if (pz->finished)
 		return;
 	pz->finished = true;
-	zone_piece_done(pz->child);
+	/* no delegation from the parent (the domain is no zone apex, the
+	 * parent failed or said something odd): libunbound finds the zone,
+	 * walking up, as for any other name */
+	if (c->deferred && !c->ns_asked && !c->found)
+		ask_ns(c);
+	zone_piece_done(c);
 }
 
 /* SPEC: the servers probed are the union of the parent's delegation and
@@ -339,10 +369,15 @@ static void parent_start(struct zone *z)
 	if (!dot || !dot[1])
 		return;
 	z->pending++;	/* the parent's part; released by parent_done */
-	if (!zone_start(st, dot + 1, NULL, z) || st->zone[st->nzone - 1].pending == 0)
+	struct zone *pz = zone_start(st, dot + 1, NULL, z);
+	if (!pz)
+		z->pending--;
+	else if (pz->finished)
+		;		/* done already (from caches): parent_done released it */
+	else if (pz->pending == 0)
 		z->pending--;
 	else
-		snprintf(st->zone[st->nzone - 1].want, DNAME_MAXLEN, "%s", z->cur);
+		snprintf(pz->want, DNAME_MAXLEN, "%s", z->cur);
 }
 
 
@@ -353,17 +388,22 @@ static void got_ns(struct zone *z, const struct rrs *x)
 	enum dns_status dst = x->st;
 
 	if (dst == DNS_ST_OK && !x->alias) {
-		/* sorted: a stable choice when a hostile zone lists more than the cap */
-		for (size_t i = 0; i < x->n && z->nns < AUTH_MAX_NS_NAMES; i++)
-			if ((i == 0 || strcmp(x->names[i], x->names[i - 1])) &&
-			    (z->ns[z->nns] = strdup(x->names[i])))
+		size_t first_new = z->nns;
+		/* sorted: a stable choice when a hostile zone lists more than the cap;
+		 * names the parent's referral already gave are not added twice */
+		for (size_t i = 0; i < x->n && z->nns < AUTH_MAX_NS_NAMES; i++) {
+			bool known = i > 0 && !strcmp(x->names[i], x->names[i - 1]);
+			for (size_t k = 0; k < first_new && !known; k++)
+				known = dname_equal(z->ns[k], x->names[i]);
+			if (!known && (z->ns[z->nns] = strdup(x->names[i])))
 				z->nns++;
+		}
 		if (x->n > AUTH_MAX_NS_NAMES)
 			note(st, "more NS names than the cap; the first ones (sorted) were asked");
 		z->found = true;
 		if (z->idx == 0 && !st->ae->zone)
 			st->ae->zone = strdup(z->cur);
-		for (size_t i = 0; i < z->nns; i++) {
+		for (size_t i = first_new; i < z->nns; i++) {
 			resolve(z, (int)i, RR_A, z->ns[i]);
 			resolve(z, (int)i, RR_AAAA, z->ns[i]);
 		}
@@ -569,8 +609,13 @@ static void zone_servers_ready(struct zone *z)
 	}
 }
 
-/* Add the parent's NS names and glue to zone z; names without glue are
- * resolved. */
+static struct query *send_query(struct stage *st, const struct netaddr *to, const char *qname,
+				int qtype, bool edns, enum qkind kind);
+
+/* Add NS names and glue (a parent's referral, or the zone's own NS
+ * answer) to zone z; names without glue are resolved. */
+static void merge_ref(struct zone *z, struct auth_referral *r);
+
 static void merge_referral(struct zone *z, const char *want, const struct dnsq_reply *r)
 {
 	struct stage *st = z->st;
@@ -583,6 +628,72 @@ static void merge_referral(struct zone *z, const char *want, const struct dnsq_r
 		log_info("authority: domain=%s unparseable referral for %s ignored", st->domain, z->cur);
 		return;
 	}
+	merge_ref(z, &ref);
+	if (!z->deferred || z->ns_asked || !z->found)
+		return;
+	/* iterative: the zone's own NS RRset straight from its servers (the
+	 * glue, two at most; the first clean answer wins), instead of a
+	 * libunbound lookup per domain; without glue, or if none answers
+	 * cleanly, libunbound */
+	z->ns_asked = true;
+	for (size_t k = 0; k < z->naddr && z->child_ns_out < MAX_REFERRAL_SERVERS; k++) {
+		struct query *q = send_query(st, &z->addr[k].a, z->cur, RR_NS, true, Q_CHILD_NS);
+		if (!q)
+			continue;
+		q->z = z;
+		z->pending++;
+		z->child_ns_out++;
+	}
+	if (!z->child_ns_out)
+		resolve(z, -1, RR_NS, z->cur);
+}
+
+/* A clean answer came: the other servers' answers are not waited for. */
+static void cancel_child_ns(struct zone *z)
+{
+	struct stage *st = z->st;
+
+	for (size_t i = 0; i < st->nqs; i++) {
+		struct query *q = st->qs[i];
+		if (q->kind != Q_CHILD_NS || q->z != z || !q->q)
+			continue;
+		dnsq_cancel(q->q);
+		q->q = NULL;
+		st->pending--;
+		z->pending--;	/* the caller's piece keeps it above zero */
+		z->child_ns_out--;
+	}
+}
+
+/* The zone's own answer to "cur NS": merged if authoritative, clean and
+ * about cur; otherwise libunbound asks. */
+static void child_ns_answer(struct zone *z, const struct dnsq_reply *r)
+{
+	struct auth_referral ref;
+
+	z->child_ns_out--;
+	if (z->dispatched || z->child_ns_done)
+		return;
+	if (r->st == AQ_OK && r->len >= LDNS_HEADER_SIZE && LDNS_AA_WIRE(r->wire) &&
+	    LDNS_RCODE_WIRE(r->wire) == 0 && !LDNS_TC_WIRE(r->wire) &&
+	    auth_parse_referral(r->wire, r->len, z->cur, &ref) == 0) {
+		if (ref.nns) {
+			z->child_ns_done = true;
+			merge_ref(z, &ref);
+			cancel_child_ns(z);
+			return;
+		}
+		auth_referral_clear(&ref);
+	}
+	if (z->child_ns_out == 0)
+		resolve(z, -1, RR_NS, z->cur);	/* none answered cleanly */
+}
+
+static void merge_ref(struct zone *z, struct auth_referral *r)
+{
+	struct stage *st = z->st;
+	struct auth_referral ref = *r;
+
 	if (ref.nns && z->idx == 0 && !st->ae->zone)
 		st->ae->zone = strdup(z->cur);
 	if (ref.nns)
@@ -680,6 +791,9 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 	if (q->kind == Q_REFERRAL) {
 		if (r->st == AQ_OK)
 			merge_referral(q->z->child, q->z->want, r);
+		zone_piece_done(q->z);
+	} else if (q->kind == Q_CHILD_NS) {
+		child_ns_answer(q->z, r);
 		zone_piece_done(q->z);
 	} else if (q->kind == Q_HOST_AAAA) {
 		struct netaddr v[16];
@@ -786,8 +900,15 @@ void authority_stage_start(struct check *c)
 	if (st->disc_ev)
 		evtimer_add(st->disc_ev, &tv);
 	check_hold(c);
-	/* the domain's NS and its parent's delegation are asked at once */
-	if (zone_start(st, st->domain, NULL, NULL))
-		parent_start(&st->zone[0]);
+	/* iteratively: the parent's delegation first, then the zone's own NS
+	 * RRset from its servers; libunbound finds the zone when the domain
+	 * is no zone apex or anything is odd (parent_done, child_ns_answer) */
+	struct zone *z0 = zone_new(st, st->domain, NULL, NULL);
+	if (z0) {
+		z0->deferred = true;
+		parent_start(z0);
+		if (z0->pending == 0 && !z0->ns_asked && !z0->found)
+			ask_ns(z0);	/* a TLD, or the parent could not be asked */
+	}
 	kick(st);	/* nothing started: finish from the loop */
 }

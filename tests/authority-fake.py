@@ -30,15 +30,21 @@ MXA = NET + ".9."   # MX host addresses (nothing connects: tests use --no-smtp)
 # refused, silent, formerr-edns, drop-edns (silent only to EDNS), wildcard-add,
 # garbage, tc (UDP always truncated)
 ZONES = {}
+DELEGATED = {}  # zone -> the servers the parent names, when not all of them
 
 
-def zone(name, servers, mx=None, extra=None):
+def zone(name, servers, mx=None, extra=None, delegated=None, child_ns=None):
+    """servers: started; child_ns: the zone's own NS RRset (default all);
+    delegated: what the parent's referral names (default all)."""
     d = name + "." + TLD
     recs = [(d, "SOA", "ns1.%s hostmaster.%s 1 3600 600 86400 300" % (d, d))]
     for n, a, _ in servers:
-        recs.append((d, "NS", n))
+        if child_ns is None or n in child_ns:
+            recs.append((d, "NS", n))
         if n.endswith(d):
             recs.append((n, "A", a))
+    if delegated is not None:
+        DELEGATED[d] = [s for s in servers if s[0] in delegated]
     for pref, host, addr in (mx if mx is not None else [(10, "mx." + d, MXA + "1")]):
         recs.append((d, "MX", "%d %s" % (pref, host)))
         if addr:
@@ -72,6 +78,12 @@ zone("garbage", [ns("garbage", 1, NET + ".8.1", "garbage"), ns("garbage", 2, NET
 zone("tc", [ns("tc", 1, NET + ".10.1", "tc")])
 zone("many", [ns("many", 0, NET + ".11.100")] +
      [ns("many", i, NET + ".11.%d" % i, "silent") for i in range(1, 41)])
+# the zone's own NS RRset names a dead server the parent does not
+zone("childonly", [ns("childonly", 1, NET + ".12.1"), ns("childonly", 2, NET + ".12.2", "silent")],
+     delegated=["ns1.childonly." + TLD])
+# the parent names a dead server the zone's own NS RRset does not
+zone("parentonly", [ns("parentonly", 1, NET + ".13.1"), ns("parentonly", 2, NET + ".13.2", "silent")],
+     child_ns=["ns1.parentonly." + TLD])
 
 ALTERNATE = {}
 LOCK = threading.Lock()
@@ -145,7 +157,7 @@ def answer_parent(q):
     tld = dns.name.from_text(TLD)
     if d:
         recs, servers = ZONES[d]
-        for n, a, _ in servers:
+        for n, a, _ in DELEGATED.get(d, servers):
             rs = r.find_rrset(r.authority, dns.name.from_text(d), dns.rdataclass.IN,
                               dns.rdatatype.NS, create=True)
             rs.update(rr(d, "NS", n))

@@ -35,7 +35,7 @@ dns_timeout = 3s
 authority_timeout = 3s
 mx_providers_file = $top_srcdir/data/mx-providers.txt
 EOC
-domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many"
+domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many childonly parentonly"
 args=""
 for d in $domains; do args="$args $d.authlab"; done
 "$top_builddir/mxvet" check -v --json --no-smtp --config "$work/mxvet.conf" $args > "$work/out.json" 2>"$work/err"
@@ -75,6 +75,12 @@ T = [
     ("garbage", "annotate", {"NS_UNREACHABLE"},
      ("NS_UNREACHABLE", "risk", "ns1.garbage.authlab 127.153.8.1", "do not parse", "dig @127.153.8.1")),
     ("tc", "accept", set(), None),
+    # the servers probed are the union of the parent's delegation and the
+    # zone's own NS RRset: a dead server named by only one side is found
+    ("childonly", "annotate", {"NS_UNREACHABLE"},
+     ("NS_UNREACHABLE", "risk", "ns2.childonly.authlab 127.153.12.2", "1 of 2", "dig @127.153.12.2")),
+    ("parentonly", "annotate", {"NS_UNREACHABLE"},
+     ("NS_UNREACHABLE", "risk", "ns2.parentonly.authlab 127.153.13.2", "1 of 2", "dig @127.153.13.2")),
 ]
 print("1..%d" % (len(T) + 6))
 n = 0

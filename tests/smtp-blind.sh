@@ -55,7 +55,7 @@ show() { head -c 600 "$1"; }
 got=$(count "$T/off1.json" ALL_MX_UNREACHABLE)
 [ "$got" = "$ND" ] && ok "guard off: all $ND healthy domains ALL_MX_UNREACHABLE (port closed)" ||
 	notok "guard off: all $ND healthy domains ALL_MX_UNREACHABLE" "got $got" "$(show "$T/off1.json")"
-sleep 1.2	# the failing streak is now older than dead_after
+sleep 2.1	# the failing streak is now older than dead_after (whole seconds)
 
 "$MXVET" check --json --config "$T/on.conf" $DOMAINS > "$T/on.json" 2> "$T/on.err"
 got=$(count "$T/on.json" accept)
