@@ -26,33 +26,45 @@ void policy_parser_init(struct policy_parser *p)
 	memset(p, 0, sizeof *p);
 }
 
-static int name_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
+/* Attribute name characters: letters, digits, '_', '-', '.' (not NUL). */
+static const unsigned char name_ok[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+	['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
-/* One complete line buf[start..nl) (nl is the '\n'). Returns NULL or why. */
+/* One complete line buf[start..nl) (nl is the '\n'). Returns NULL or why.
+ * One pass over the name (which cannot hold a NUL), one over the value. */
 static const char *take_line(struct policy_parser *p, char *buf, size_t start, size_t nl)
 {
-	size_t end = nl, eq;
+	size_t end = nl, eq = start;
 
 	if (end > start && buf[end - 1] == '\r')	/* tolerate telnet's CRLF */
 		end--;
-	buf[end] = '\0';
-	if (memchr(buf + start, '\0', end - start))
-		return "NUL byte in attribute";
-	for (eq = start; eq < end && buf[eq] != '='; eq++)
-		if (!name_char((unsigned char)buf[eq]))
-			return "bad character in attribute name";
+	while (eq < end && name_ok[(unsigned char)buf[eq]])
+		eq++;
 	if (eq == end)
-		return "line without '='";
+		return memchr(buf + start, '\0', end - start) ? "NUL byte in attribute"
+							       : "line without '='";
+	if (buf[eq] != '=')
+		return buf[eq] ? "bad character in attribute name" : "NUL byte in attribute";
 	if (eq == start)
 		return "empty attribute name";
 	if (eq - start > POLICY_MAX_NAME)
 		return "attribute name too long";
+	if (memchr(buf + eq + 1, '\0', end - eq - 1))
+		return "NUL byte in attribute";
 	if (++p->nattr > POLICY_MAX_ATTRS)
 		return "too many attributes";
+	buf[end] = '\0';
 	buf[eq] = '\0';
 	/* hot path: most of Postfix's 29 attributes are skipped by length */
 	for (int i = 0; i < PA__COUNT; i++)
