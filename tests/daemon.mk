@@ -1,9 +1,9 @@
 # mxvetd: unit tests of the policy parser and the cache, and the policy
 # protocol test against a running mxvetd (its own loopback DNS fixture).
 check_PROGRAMS += tests/unit/test_policy_parser tests/unit/test_cache
-TESTS += tests/unit/test_policy_parser tests/unit/test_cache tests/policy-protocol.py \
+TESTS += tests/unit/test_policy_parser tests/unit/test_cache tests/policy-protocol.py tests/policy-faults.py \
 	tests/policy-lab.py
-EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-lab.py
+EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-faults.py tests/policy-lab.py
 tests_unit_test_policy_parser_SOURCES = tests/unit/test_policy_parser.c \
 	daemon/policy_parser.c daemon/policy_parser.h
 tests_unit_test_policy_parser_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/daemon
@@ -14,3 +14,4 @@ tests_unit_test_cache_LDADD = $(UNIT_LDADD)
 # tests/policy-protocol.py runs ./mxvetd
 tests/policy-protocol.log: mxvetd mxvet
 tests/policy-lab.log: mxvetd mxvet
+tests/policy-faults.log: mxvetd

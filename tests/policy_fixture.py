@@ -11,6 +11,15 @@ Zone pt.test:
   slow*       no answer at all      -> DNS_TIMEOUT (defer) after dns_timeout
   slowok*     MX after 0.6 s        -> accept, late (single flight)
   other names NXDOMAIN              -> reject 550 5.1.2
+Faulty servers for domains whose true verdict is accept (MX 10 mx.pt.test),
+tests/policy-faults.py: never a 5xx, always answered in decision_timeout:
+  flakyok*    every other query dropped
+  garbageok*  random bytes instead of an answer (every time)
+  tcok*       truncated UDP answers (and no TCP)
+  servfailok* SERVFAIL
+  refusedok*  REFUSED
+  formerrok*  FORMERR to queries with EDNS, the answer without
+  badidok*    the answer with a wrong ID first, then the right one
 """
 import collections, os, signal, socket, subprocess, sys, threading, time
 
@@ -67,12 +76,46 @@ class FakeDNS:
             with self.lock:
                 self.counts[(qn, qt)] += 1
             label = qn[: -len(ZONE)].rstrip(".") if qn.endswith(ZONE) else None
+            if label is not None and self.fault(q, label, data, peer):
+                continue
             if label is not None and label.startswith("slowok"):
                 threading.Timer(0.6, self.reply, (q, qn, qt, label, peer)).start()
             elif label is not None and label.startswith("slow"):
                 continue        # a silent server
             else:
                 self.reply(q, qn, qt, label, peer)
+
+    def fault(self, q, label, data, peer):
+        """Misbehave for the fault labels; True if the query is dealt with."""
+        send = lambda b: self.sock.sendto(b, peer)
+        if label.startswith("flakyok"):
+            with self.lock:
+                self.counts["flaky"] += 1
+                drop = self.counts["flaky"] % 2 == 1
+            return drop
+        if label.startswith("garbageok"):
+            send(os.urandom(5) + data[:2][::-1] + os.urandom(40))
+            return True
+        if label.startswith(("tcok", "servfailok", "refusedok")):
+            r = dns.message.make_response(q)
+            if label.startswith("tcok"):
+                r.flags |= dns.flags.TC
+            else:
+                r.set_rcode(dns.rcode.SERVFAIL if label.startswith("servfail") else dns.rcode.REFUSED)
+            send(r.to_wire())
+            return True
+        if label.startswith("formerrok") and q.edns >= 0:
+            r = dns.message.make_response(q)
+            r.use_edns(False)
+            r.set_rcode(dns.rcode.FORMERR)
+            send(r.to_wire())
+            return True
+        if label.startswith("badidok"):
+            r = dns.message.make_response(q)
+            r.id = (q.id + 1) % 65536
+            r.answer.append(dns.rrset.from_text(q.question[0].name, 300, "IN", "MX", "10 evil.pt.test."))
+            send(r.to_wire())
+        return False
 
     def reply(self, q, qn, qt, label, peer):
         r = dns.message.make_response(q)
@@ -96,7 +139,7 @@ class FakeDNS:
                 add("MX", "0 .")
             else:
                 r.authority.append(soa)
-        elif label.startswith("ok") or label.startswith("slowok"):
+        elif label.startswith(("ok", "slowok", "flakyok", "formerrok", "badidok")):
             if qt == "MX":
                 add("MX", "10 mx.pt.test.")
             else:
