@@ -346,6 +346,15 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	close_conn(e);
 }
 
+/* The greeting did not complete: judged by what came, SILENT if nothing. */
+static void finish_partial(struct entry *e)
+{
+	if (e->g.code)
+		finish(e, smtp_greeting_status(&e->g), e->g.code);
+	else
+		finish(e, SMTP_ST_SILENT, 0);
+}
+
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct entry *e = arg;
@@ -359,10 +368,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	case P_GREETING:
 		/* a greeting started but not finished in time still says
 		 * what the host meant; nothing at all is SILENT */
-		if (e->g.code)
-			finish(e, smtp_greeting_status(&e->g), e->g.code);
-		else
-			finish(e, SMTP_ST_SILENT, 0);
+		finish_partial(e);
 		break;
 	case P_QUIT:
 		close_conn(e);
@@ -447,10 +453,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		 * connection and said nothing usable */
 		if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
 			cut_rest(e);
-		if (e->g.code)
-			finish(e, smtp_greeting_status(&e->g), e->g.code);
-		else
-			finish(e, SMTP_ST_SILENT, 0);
+		finish_partial(e);
 		break;
 	case P_QUIT:
 		close_conn(e);

@@ -9,15 +9,8 @@ import os, shutil, socket, sys, tempfile, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402  (may re-exec under /usr/bin/python3)
 
-results = []
-
-
-def ok(cond, name, diag=None):
-    results.append(bool(cond))
-    print("%s %d - %s" % ("ok" if cond else "not ok", len(results), name))
-    if not cond and diag is not None:
-        print("# " + repr(diag)[:2000].replace("\n", "\n# "))
-    sys.stdout.flush()
+tap = pf.Tap()
+ok = tap.ok
 
 
 FAULTS = ["flakyok", "garbageok", "tcok", "servfailok", "refusedok", "formerrok", "badidok"]
@@ -63,8 +56,7 @@ def main():
     ok(rc == 0, "SIGTERM: exit status 0", rc)
     log = open(d.log).read()
     ok("runtime error" not in log and "Sanitizer" not in log, "no sanitizer report", log[-2000:])
-    print("1..%d" % len(results))
-    if all(results):
+    if tap.plan():
         shutil.rmtree(work, ignore_errors=True)
 
 

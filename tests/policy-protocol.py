@@ -20,15 +20,8 @@ def timeout_reply(d):
             "[DNS_TIMEOUT]" % d)
 
 
-results = []
-
-
-def ok(cond, name, diag=None):
-    results.append(bool(cond))
-    print("%s %d - %s" % ("ok" if cond else "not ok", len(results), name))
-    if not cond and diag is not None:
-        print("# " + repr(diag)[:2000].replace("\n", "\n# "))
-    sys.stdout.flush()
+tap = pf.Tap()
+ok = tap.ok
 
 
 def conn(d):
@@ -60,8 +53,7 @@ def main():
     log = open(d.log).read()
     ok("error:" not in log and "runtime error" not in log and "Sanitizer" not in log,
        "daemon log has no errors or sanitizer reports", log[-3000:])
-    print("1..%d" % len(results))
-    if all(results):
+    if tap.plan():
         shutil.rmtree(work, ignore_errors=True)   # kept for a look when a test failed
 
 

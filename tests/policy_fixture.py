@@ -34,6 +34,24 @@ import dns.flags, dns.message, dns.rcode, dns.rdataclass, dns.rdatatype, dns.rrs
 ZONE = "pt.test."
 
 
+class Tap:
+    """TAP lines: ok(cond, name, diag) prints one; plan() the 1..N line."""
+
+    def __init__(self):
+        self.results = []
+
+    def ok(self, cond, name, diag=None):
+        self.results.append(bool(cond))
+        print("%s %d - %s" % ("ok" if cond else "not ok", len(self.results), name))
+        if not cond and diag is not None:
+            print("# " + repr(diag)[:2000].replace("\n", "\n# "))
+        sys.stdout.flush()
+
+    def plan(self):
+        print("1..%d" % len(self.results))
+        return all(self.results)
+
+
 def free_port(kind=socket.SOCK_STREAM):
     s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
