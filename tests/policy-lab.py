@@ -13,15 +13,8 @@ import policy_fixture as pf  # noqa: E402
 top = os.environ.get("top_srcdir", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 build = os.environ.get("top_builddir", top)
 lab = os.environ.get("MXVET_LAB", "/tmp/mxvet-lab")
-results = []
-
-
-def ok(cond, name, diag=None):
-    results.append(bool(cond))
-    print("%s %d - %s" % ("ok" if cond else "not ok", len(results), name))
-    if not cond and diag is not None:
-        print("# " + repr(diag)[:1500])
-    sys.stdout.flush()
+tap = pf.Tap()
+ok = tap.ok
 
 
 def expected_answer(domain, res):
@@ -136,8 +129,7 @@ def main():
     for dom, want in exact.items():
         ok(ans.get(dom) == want, "%s: exact answer" % dom, ans.get(dom))
     ok(d.returncode == 0, "mxvetd exits 0 on SIGTERM", d.returncode)
-    print("1..%d" % len(results))
-    if all(results):
+    if tap.plan():
         shutil.rmtree(work, ignore_errors=True)   # kept for a look when a test failed
 
 
