@@ -12,7 +12,8 @@
  * skip_domains, headers, logging, on_<CODE>); what the engine or the
  * sockets were built from (unbound_config, trust_anchor_file, dns_timeout,
  * checks, smtp_port, state_dir, mx_providers_file, policy_listen,
- * admin_listen, user, pid_file) needs a restart, and a reload that changes it says so. */
+ * admin_listen, milter_listen and, with a milter, the header names, user,
+ * pid_file) needs a restart, and a reload that changes it says so. */
 #include "admin_http.h"
 #include "cache.h"
 #include "config.h"
@@ -112,6 +113,11 @@ static const char *restart_needed(const struct config *o, const struct config *n
 	if (!same_list(&o->policy_listen, &n->policy_listen)) return "policy_listen";
 	if (!same_str(o->admin_listen, n->admin_listen)) return "admin_listen";
 	if (!same_str(o->milter_listen, n->milter_listen)) return "milter_listen";
+	/* libmilter was told the header names at start */
+	if (o->milter_listen && *o->milter_listen &&
+	    (!same_str(o->header_name, n->header_name) ||
+	     !same_str(o->detail_header_name, n->detail_header_name)))
+		return "header_name or detail_header_name (for the milter)";
 	if (!same_str(o->pid_file, n->pid_file)) return "pid_file";
 	if (!same_str(o->user, n->user)) return "user";
 	if (o->smtp_port != n->smtp_port) return "smtp_port";
