@@ -708,27 +708,47 @@ static void merge_ref(struct zone *z, struct auth_referral *r)
 	}
 	for (size_t oi = 0; oi < ref.nns; oi++) {
 		size_t i = order[oi], k, glued = 0;
-		for (k = 0; k < z->nns && strcmp(z->ns[k], ref.ns[i]); k++)
+		bool have4 = false, have6 = false;
+		for (k = 0; k < z->nns && !dname_equal(z->ns[k], ref.ns[i]); k++)
 			;
-		if (k < z->nns)
-			continue;	/* known from the zone itself */
-		if (z->nns >= AUTH_MAX_NS_NAMES) {
-			note(st, "more NS names than the cap; the first ones (sorted) were asked");
-			break;
+		bool known = k < z->nns;	/* from the other side, or asked before */
+		if (!known) {
+			if (z->nns >= AUTH_MAX_NS_NAMES) {
+				note(st, "more NS names than the cap; the first ones (sorted) were asked");
+				break;
+			}
+			z->ns[z->nns++] = ref.ns[i];
+			ref.ns[i] = NULL;
 		}
-		z->ns[z->nns++] = ref.ns[i];
-		ref.ns[i] = NULL;
+		for (size_t n = 0; n < z->naddr; n++)
+			if (z->addr[n].ns == (int)k) {
+				have4 |= z->addr[n].a.family == AF_INET;
+				have6 |= z->addr[n].a.family == AF_INET6;
+				glued++;
+			}
+		/* glue (or the zone's own additional records) adds what is new */
 		for (size_t g = 0; g < ref.nglue; g++) {
+			bool dup = false;
 			if (ref.glue[g].ns != i || z->naddr >= MAX_ZONE_ADDRS ||
 			    glued >= AUTH_MAX_ADDRS_PER_NAME)
 				continue;
+			for (size_t n = 0; n < z->naddr && !dup; n++)
+				dup = z->addr[n].ns == (int)k && netaddr_equal(&z->addr[n].a, &ref.glue[g].a);
+			if (dup)
+				continue;
+			have4 |= ref.glue[g].a.family == AF_INET;
+			have6 |= ref.glue[g].a.family == AF_INET6;
 			z->addr[z->naddr].ns = (int)k;
 			z->addr[z->naddr++].a = ref.glue[g].a;
 			glued++;
 		}
-		if (!glued) {
-			resolve(z, (int)k, RR_A, z->ns[k]);
-			resolve(z, (int)k, RR_AAAA, z->ns[k]);
+		/* a new name: the family its glue lacks (parents often carry A
+		 * glue only) is looked up, so IPv6 servers are probed too */
+		if (!known) {
+			if (!have4)
+				resolve(z, (int)k, RR_A, z->ns[k]);
+			if (!have6)
+				resolve(z, (int)k, RR_AAAA, z->ns[k]);
 		}
 	}
 	for (size_t i = 0; i < ref.nns; i++)

@@ -81,6 +81,11 @@ zone("many", [ns("many", 0, NET + ".11.100")] +
 # the zone's own NS RRset names a dead server the parent does not
 zone("childonly", [ns("childonly", 1, NET + ".12.1"), ns("childonly", 2, NET + ".12.2", "silent")],
      delegated=["ns1.childonly." + TLD])
+# the parent's glue is A only; the zone gives its server an AAAA too (::1,
+# served below when this machine has IPv6 loopback): both must be probed
+zone("v6ns", [ns("v6ns", 1, NET + ".14.1")],
+     extra=[("ns1.v6ns." + TLD, "AAAA", "::1")])
+V6 = ("::1", "ok", "v6ns." + TLD, "ns1v6.v6ns")
 # the parent names a dead server the zone's own NS RRset does not
 zone("parentonly", [ns("parentonly", 1, NET + ".13.1"), ns("parentonly", 2, NET + ".13.2", "silent")],
      child_ns=["ns1.parentonly." + TLD])
@@ -264,14 +269,22 @@ def main():
     for d, (_, srv) in ZONES.items():
         for n, a, beh in srv:
             servers.append((a, beh, d, n.split(".")[0] + "." + d.split(".")[0]))
+    servers.append(V6)
     threads = []
     for addr, beh, d, ident in servers:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        u.bind((addr, 53))
-        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        t.bind((addr, 53))
+        fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+        try:
+            u = socket.socket(fam, socket.SOCK_DGRAM)
+            u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            u.bind((addr, 53))
+            t = socket.socket(fam, socket.SOCK_STREAM)
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            t.bind((addr, 53))
+        except OSError as e:
+            if fam != socket.AF_INET6:
+                raise
+            print("no IPv6 loopback here (%s): v6ns is served on IPv4 only" % e, flush=True)
+            continue
         t.listen(16)
         for fn, s in ((serve_udp, u), (serve_tcp, t)):
             th = threading.Thread(target=fn, args=(s, addr, beh, d, ident), daemon=True)

@@ -35,14 +35,14 @@ dns_timeout = 3s
 authority_timeout = 3s
 mx_providers_file = $top_srcdir/data/mx-providers.txt
 EOC
-domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many childonly parentonly"
+domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many childonly parentonly v6ns"
 args=""
 for d in $domains; do args="$args $d.authlab"; done
 "$top_builddir/mxvet" check -v --json --no-smtp --config "$work/mxvet.conf" $args > "$work/out.json" 2>"$work/err"
 rc=$?
 "$top_builddir/mxvet" check --json --no-smtp --no-authority --config "$work/mxvet.conf" nsdiff.authlab \
 	> "$work/noauth.json" 2>>"$work/err"
-$PY - "$work/out.json" "$work/noauth.json" "$rc" "$work/err" <<'EOPY'
+$PY - "$work/out.json" "$work/noauth.json" "$rc" "$work/err" "$work/fake.log" <<'EOPY'
 import json, sys
 AUTH = {"APEX_CNAME", "NS_INCONSISTENT", "NS_NOT_AUTHORITATIVE", "NS_UNREACHABLE",
         "WILDCARD_ADDITIONAL", "EDNS_INTOLERANT"}
@@ -79,10 +79,11 @@ T = [
     # zone's own NS RRset: a dead server named by only one side is found
     ("childonly", "annotate", {"NS_UNREACHABLE"},
      ("NS_UNREACHABLE", "risk", "ns2.childonly.authlab 127.153.12.2", "1 of 2", "dig @127.153.12.2")),
+    ("v6ns", "accept", set(), None),
     ("parentonly", "annotate", {"NS_UNREACHABLE"},
      ("NS_UNREACHABLE", "risk", "ns2.parentonly.authlab 127.153.13.2", "1 of 2", "dig @127.153.13.2")),
 ]
-print("1..%d" % (len(T) + 6))
+print("1..%d" % (len(T) + 7))
 n = 0
 def ok(cond, msg, extra=""):
     global n
@@ -124,6 +125,14 @@ ms = int(st.group(2)) if st else 99999
 ok(st and ms <= 3300 and int(st.group(1)) <= 200 and len(m["nameservers"]) == 10 and len(dead) >= 9,
    "many.authlab (41 NS, 40 silent): 10 names asked, stage done in %d ms (authority_timeout 3 s)" % ms,
    json.dumps([st and st.group(0), len(m["nameservers"]), [x["server"] for x in dead]]))
+v6 = res["v6ns"]["nameservers"]
+if "no IPv6 loopback" in open(sys.argv[5]).read():
+    n += 1
+    print("ok %d - v6ns: the AAAA of a server with A glue only is probed # SKIP no IPv6 loopback" % n)
+else:
+    ok(sorted(s["address"] for s in v6) == ["127.153.14.1", "::1"] and
+       all(a["status"] == "answered" for s in v6 for a in s["answers"]),
+       "v6ns: the AAAA of a server with A glue only is probed (::1 beside 127.153.14.1)", json.dumps(v6))
 err = open(sys.argv[4]).read()
 ok(sys.argv[3] == "2" and "Sanitizer" not in err and "runtime error" not in err,
    "exit status 2 (defer is the worst verdict), no sanitizer report", err[-2000:])
