@@ -92,7 +92,10 @@ void auth_cache_put(struct auth_cache *ac, const char *name, int rrtype,
 	unsigned slot = cache_slot(name, rrtype);
 	struct cache_ent *c;
 
-	if (x->st != DNS_ST_OK || x->alias || x->ttl == 0)
+	/* positive answers, and "no address of this family" (most name
+	 * servers have no AAAA: each check would ask again) */
+	if ((x->st != DNS_ST_OK && !(x->st == DNS_ST_NODATA && rrtype != RR_NS)) || x->alias ||
+	    x->ttl == 0)
 		return;
 	c = calloc(1, sizeof *c);
 	if (!c || !(c->name = strdup(name))) {

@@ -1,7 +1,8 @@
 /* auth_cache: the authority prober's cache of NS and address answers, so
  * that the servers of a parent zone, or name servers shared by many zones,
  * are asked of libunbound once a TTL (at most AUTH_CACHE_MAX_TTL) rather
- * than once a check. Positive answers only; a fixed table where a new
+ * than once a check. Positive answers and
+ * address NODATA only; a fixed table where a new
  * entry overwrites the one in its slot, so memory is bounded. Also the
  * parsed form (struct rrs) the stage uses for lookup answers. */
 #ifndef MXVET_AUTH_CACHE_H
@@ -41,7 +42,8 @@ struct auth_cache *auth_cache_new(void);
 void auth_cache_free(struct auth_cache *ac);
 /* The cached answer, valid until the next put, or NULL. */
 const struct rrs *auth_cache_get(struct auth_cache *ac, const char *name, int rrtype, time_t now);
-/* Keep a copy of x if it is a positive answer with a TTL. */
+/* Keep a copy of x if it is a positive answer with a TTL, or an address
+ * lookup that found no record of its type (NODATA), for min(TTL, 300 s). */
 void auth_cache_put(struct auth_cache *ac, const char *name, int rrtype,
 		    const struct rrs *x, time_t now);
 

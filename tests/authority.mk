@@ -1,7 +1,7 @@
 # Authority checks (issue 3): unit tests on canned packets, the loopback
 # integration test with its own fake servers, and the fuzz target.
-check_PROGRAMS += tests/unit/test_authority
-TESTS += tests/unit/test_authority tests/authority.sh
+check_PROGRAMS += tests/unit/test_authority tests/unit/test_auth_cache
+TESTS += tests/unit/test_authority tests/unit/test_auth_cache tests/authority.sh
 tests_unit_test_authority_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_authority_LDADD = $(UNIT_LDADD)
 tests_unit_test_authority_SOURCES = tests/unit/test_authority.c tests/unit/evfix.c tests/unit/evfix.h
@@ -17,3 +17,6 @@ tests/fuzz/fuzz_authority: $(FUZZ_AUTHORITY_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 endif
+tests_unit_test_auth_cache_SOURCES = tests/unit/test_auth_cache.c
+tests_unit_test_auth_cache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_auth_cache_LDADD = $(UNIT_LDADD)
