@@ -4,9 +4,7 @@
  * (resolver lookups cannot be cancelled), so a late callback finds the
  * stage and does nothing. Direct queries are ours and are cancelled at
  * the deadline. */
-#include "authority.h"
-#include "auth_cache.h"
-#include "auth_evidence.h"
+#include "auth_stage.h"
 #include "config.h"
 #include "dname.h"
 #include "dnsquery.h"
@@ -24,108 +22,6 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unbound.h>
-
-#define RR_A 1
-#define RR_NS 2
-#define RR_MX 15
-#define RR_AAAA 28
-#define MAX_ZONES (3 + AUTH_MAX_HOSTS)	/* the domain's, its parent (twice), MX hosts' */
-#define MAX_REFERRAL_SERVERS 2
-#define AUTH_MAX_SERVERS_HARD 64	/* authority_max_servers' upper bound */
-#define PLAIN_DELAY_MS 200
-#define LDNS_RCODE_FORMERR_ 1
-#define LDNS_RCODE_NOTIMPL_ 4
-#define AUTH_MAX_CHANNELS 64		/* server addresses with a socket per stage */
-#define MAX_ZONE_ADDRS (AUTH_MAX_NS_NAMES * AUTH_MAX_ADDRS_PER_NAME * 2)
-
-struct stage;
-
-/* Stages still alive: a released stage waits for its resolver callbacks;
- * at shutdown the resolver drops them, so the prober frees what is left. */
-
-struct auth_prober {
-	struct engine *e;
-	struct auth_prober_stats stats;
-	struct stage *live;
-	struct auth_cache *cache;
-};
-
-struct stage;
-
-/* The servers of one zone: found by walking up from a name. */
-struct zone {
-	struct stage *st;
-	int idx;
-	char cur[DNAME_MAXLEN];		/* the name whose NS is asked */
-	int steps;
-	bool found;
-	char *ns[AUTH_MAX_NS_NAMES];
-	size_t nns;
-	struct { int ns; struct netaddr a; } addr[MAX_ZONE_ADDRS];
-	size_t naddr;
-	int pending;			/* resolver lookups in flight */
-	const char *host;		/* MX host this zone is for; NULL for the domain */
-	struct zone *child;		/* set on a parent zone: whose delegation we want */
-	bool finished;			/* a parent zone has delivered its referral */
-	bool dispatched;		/* its queries were sent */
-	bool deferred;			/* the domain's zone: its NS lookup waits for
-					 * the parent's referral (iterative) */
-	bool ns_asked;			/* its own NS RRset asked (directly or not) */
-	bool child_ns_done;		/* a server gave it cleanly */
-	int child_ns_out;		/* direct NS queries to it in flight */
-	char want[DNAME_MAXLEN];	/* parent zone: the child name asked for */
-};
-
-/* Owned by the stage (freed with it), so that a stage freed at shutdown
- * takes the lookups the resolver will never answer along. */
-struct lookup {
-	struct lookup *next;
-	char name[DNAME_MAXLEN];
-	struct zone *z;
-	int ns;				/* index into z->ns, or -1 for the NS query */
-	int rrtype;
-};
-
-enum qkind { Q_MX_EDNS, Q_MX_PLAIN, Q_HOST_AAAA, Q_REFERRAL, Q_CHILD_NS };
-
-struct query {
-	struct stage *st;
-	struct dnsq *q;			/* NULL once done */
-	enum qkind kind;
-	size_t srv;			/* server index in ae->srv (MX queries) */
-	size_t rep;			/* repeat slot */
-	const char *host;		/* Q_HOST_AAAA */
-	struct zone *z;			/* Q_REFERRAL: the parent zone asked;
-					 * Q_CHILD_NS: the zone asked about */
-	char server[DNAME_MAXLEN + NETADDR_STRLEN + 2];
-};
-
-struct stage {
-	struct check *c;
-	struct engine *e;
-	struct auth_prober *p;
-	struct auth_evidence *ae;
-	char domain[DNAME_MAXLEN];
-	int refs;			/* the check + resolver callbacks outstanding */
-	int pending;			/* pieces of work outstanding */
-	bool released;
-	struct event *done_ev;		/* deadline, or activated when pending hits 0 */
-	struct event *disc_ev;		/* end of discovery: query the servers known */
-	struct event *plain_ev;		/* queries without EDNS where EDNS is late */
-	bool plain_sent[AUTH_MAX_SERVERS_HARD];
-	struct zone zone[MAX_ZONES];
-	size_t nzone;
-	struct query *qs[AUTH_MAX_QUERIES];
-	size_t nqs;
-	char *hosts[AUTH_MAX_HOSTS];
-	size_t nhosts;
-	struct dnsq_opts opts;
-	struct lookup *lookups;
-	struct stage *prev, *next;	/* in auth_prober.live */
-	struct { struct netaddr a; struct dnsq_chan *ch; } chan[AUTH_MAX_CHANNELS];
-	size_t nchan;
-	struct timeval started;
-};
 
 struct auth_prober *auth_prober_new(struct engine *e)
 {
@@ -193,13 +89,13 @@ static void stage_destroy(struct stage *st)
 	free(st);
 }
 
-static void unref(struct stage *st)
+void auth_unref(struct stage *st)
 {
 	if (--st->refs == 0)
 		stage_destroy(st);
 }
 
-static void kick(struct stage *st)
+void auth_kick(struct stage *st)
 {
 	if (st->pending == 0 && !st->released)
 		event_active(st->done_ev, EV_TIMEOUT, 0);
@@ -245,224 +141,25 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	if (st->plain_ev)
 		event_del(st->plain_ev);
 	check_release(st->c);
-	unref(st);
+	auth_unref(st);
 }
 
-static void note(struct stage *st, const char *msg)
+void auth_note(struct stage *st, const char *msg)
 {
 	if (!st->ae->note)
 		st->ae->note = strdup(msg);
 }
 
-static void zone_servers_ready(struct zone *z);
-static void parent_done(struct zone *pz);
-static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r);
-
-static void zone_piece_done(struct zone *z);
-
-static void got_ns(struct zone *z, const struct rrs *x);
-static void got_addr(struct zone *z, int ns, const struct rrs *x);
-
-static void resolve(struct zone *z, int ns, int rrtype, const char *name)
-{
-	struct stage *st = z->st;
-	const struct rrs *hit = auth_cache_get(st->p->cache, name, rrtype, time(NULL));
-	struct lookup *l;
-
-	if (hit) {
-		st->p->stats.cache_hits++;
-		/* as if a lookup had come back: the zone's count goes up and down */
-		z->pending++;
-		if (ns < 0)
-			got_ns(z, hit);
-		else
-			got_addr(z, ns, hit);
-		zone_piece_done(z);
-		return;
-	}
-	l = malloc(sizeof *l);
-	if (!l)
-		return;
-	l->z = z;
-	l->ns = ns;
-	l->rrtype = rrtype;
-	snprintf(l->name, sizeof l->name, "%s", name);
-	if (resolver_lookup(st->e->res, name, rrtype, on_lookup, l) != 0) {
-		free(l);
-		return;
-	}
-	l->next = st->lookups;
-	st->lookups = l;
-	st->refs++;
-	st->pending++;
-	z->pending++;
-}
-static struct zone *zone_new(struct stage *st, const char *name, const char *host,
-			     struct zone *child)
-{
-	struct zone *z;
-
-	if (st->nzone >= MAX_ZONES)
-		return NULL;
-	z = &st->zone[st->nzone];
-	memset(z, 0, sizeof *z);
-	z->st = st;
-	z->idx = (int)st->nzone++;
-	z->host = host;
-	z->child = child;
-	snprintf(z->cur, sizeof z->cur, "%s", name);
-	return z;
-}
-
-/* The zone's own NS RRset through libunbound (walking up from cur). */
-static void ask_ns(struct zone *z)
-{
-	z->ns_asked = true;
-	resolve(z, -1, RR_NS, z->cur);
-}
-
-static struct zone *zone_start(struct stage *st, const char *name, const char *host,
-			       struct zone *child)
-{
-	struct zone *z = zone_new(st, name, host, child);
-
-	if (z)
-		ask_ns(z);
-	return z;
-}
-
-/* One piece of a zone's discovery ended: a lookup, or the parent's part. */
-static void zone_piece_done(struct zone *z)
-{
-	if (--z->pending > 0)
-		return;
-	if (z->child && z->dispatched)
-		parent_done(z);		/* every referral query came back */
-	else if (z->found)
-		zone_servers_ready(z);
-}
-
-/* The parent zone pz has said what it could about its child's delegation. */
-static void parent_done(struct zone *pz)
-{
-	struct zone *c = pz->child;
-
-	if (pz->finished)
-		return;
-	pz->finished = true;
-	/* no delegation from the parent (the domain is no zone apex, the
-	 * parent failed or said something odd): libunbound finds the zone,
-	 * walking up, as for any other name */
-	if (c->deferred && !c->ns_asked && !c->found)
-		ask_ns(c);
-	zone_piece_done(c);
-}
-
-/* SPEC: the servers probed are the union of the parent's delegation and
- * the zone's own NS RRset; when every server of a zone is broken (or the
- * apex hides behind a CNAME) only the parent still names them. */
-static void parent_start(struct zone *z)
-{
-	struct stage *st = z->st;
-	const char *dot = strchr(z->cur, '.');
-
-	if (!dot || !dot[1])
-		return;
-	z->pending++;	/* the parent's part; released by parent_done */
-	struct zone *pz = zone_start(st, dot + 1, NULL, z);
-	if (!pz)
-		z->pending--;
-	else if (pz->finished)
-		;		/* done already (from caches): parent_done released it */
-	else if (pz->pending == 0)
-		z->pending--;
-	else
-		snprintf(pz->want, DNAME_MAXLEN, "%s", z->cur);
-}
 
 
-/* The answer to "cur NS": the apex and its server names, or walk up. */
-static void got_ns(struct zone *z, const struct rrs *x)
-{
-	struct stage *st = z->st;
-	enum dns_status dst = x->st;
 
-	if (dst == DNS_ST_OK && !x->alias) {
-		size_t first_new = z->nns;
-		/* sorted: a stable choice when a hostile zone lists more than the cap;
-		 * names the parent's referral already gave are not added twice */
-		for (size_t i = 0; i < x->n && z->nns < AUTH_MAX_NS_NAMES; i++) {
-			bool known = i > 0 && !strcmp(x->names[i], x->names[i - 1]);
-			for (size_t k = 0; k < first_new && !known; k++)
-				known = dname_equal(z->ns[k], x->names[i]);
-			if (!known && (z->ns[z->nns] = strdup(x->names[i])))
-				z->nns++;
-		}
-		if (x->n > AUTH_MAX_NS_NAMES)
-			note(st, "more NS names than the cap; the first ones (sorted) were asked");
-		z->found = true;
-		if (z->idx == 0 && !st->ae->zone)
-			st->ae->zone = strdup(z->cur);
-		for (size_t i = first_new; i < z->nns; i++) {
-			resolve(z, (int)i, RR_A, z->ns[i]);
-			resolve(z, (int)i, RR_AAAA, z->ns[i]);
-		}
-		if (z->idx == 0 && z->steps > 0)
-			parent_start(z);	/* the first one asked about the domain itself */
-		return;
-	}
-	if (z->idx == 0 && z->steps == 0 &&
-	    (x->alias || (dst != DNS_ST_NODATA && dst != DNS_ST_NXDOMAIN))) {
-		/* the domain's own NS RRset is unavailable (all servers lame or
-		 * dead, or an apex CNAME): ask its parent for the delegation */
-		z->found = true;	/* the parent's referral, asked at the start, tells */
-		return;
-	}
-	if ((dst == DNS_ST_NODATA || dst == DNS_ST_NXDOMAIN || x->alias) &&
-	    z->steps < AUTH_MAX_WALK && strchr(z->cur, '.')) {
-		/* not a zone apex (or an alias): try the enclosing name */
-		memmove(z->cur, strchr(z->cur, '.') + 1, strlen(strchr(z->cur, '.') + 1) + 1);
-		z->steps++;
-		resolve(z, -1, RR_NS, z->cur);
-		return;
-	}
-	if (z->child)
-		parent_done(z);
-	else if (z->idx == 0)
-		note(st, dst == DNS_ST_OK || dst == DNS_ST_NODATA || dst == DNS_ST_NXDOMAIN
-			 ? "no zone apex found" : "the NS lookup failed");
-}
-static void got_addr(struct zone *z, int ns, const struct rrs *x)
-{
-	if (x->st != DNS_ST_OK)
-		return;
-	for (size_t i = 0; i < x->n && i < AUTH_MAX_ADDRS_PER_NAME && z->naddr < MAX_ZONE_ADDRS; i++) {
-		z->addr[z->naddr].ns = ns;
-		z->addr[z->naddr].a = x->addrs[i];
-		z->naddr++;
-	}
-}
-static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r)
-{
-	struct lookup *l = arg;
-	struct zone *z = l->z;
-	struct stage *st = z->st;
-	struct rrs x;
 
-	rrs_from_ub(l->ns < 0 ? RR_NS : l->rrtype, dst, r, &x);
-	auth_cache_put(st->p->cache, l->name, l->ns < 0 ? RR_NS : l->rrtype, &x, time(NULL));
-	if (!st->released) {
-		if (l->ns < 0)
-			got_ns(z, &x);
-		else
-			got_addr(z, l->ns, &x);
-		zone_piece_done(z);
-		st->pending--;
-		kick(st);
-	}
-	rrs_clear(&x);
-	unref(st);
-}
+
+
+
+
+
+
 static void on_query(void *arg, const struct dnsq_reply *r);
 
 /* One channel (socket) per server address and stage. */
@@ -480,13 +177,13 @@ static struct dnsq_chan *chan_for(struct stage *st, const struct netaddr *a)
 	return st->chan[st->nchan++].ch;
 }
 
-static struct query *send_query(struct stage *st, const struct netaddr *to, const char *qname,
+struct query *auth_send_query(struct stage *st, const struct netaddr *to, const char *qname,
 				int qtype, bool edns, enum qkind kind)
 {
 	struct query *q;
 
 	if (st->nqs >= AUTH_MAX_QUERIES) {
-		note(st, "the query cap was reached");
+		auth_note(st, "the query cap was reached");
 		return NULL;
 	}
 	struct dnsq_chan *ch = chan_for(st, to);
@@ -523,7 +220,7 @@ static void host_queries(struct stage *st, struct zone *z, const char *host)
 {
 	for (size_t k = 0, sent = 0; k < z->naddr && sent < AUTH_MAX_HOST_SERVERS; k++) {
 		char a[NETADDR_STRLEN];
-		struct query *q = send_query(st, &z->addr[k].a, host, RR_AAAA, true, Q_HOST_AAAA);
+		struct query *q = auth_send_query(st, &z->addr[k].a, host, RR_AAAA, true, Q_HOST_AAAA);
 		if (!q)
 			continue;
 		q->host = host;
@@ -534,7 +231,7 @@ static void host_queries(struct stage *st, struct zone *z, const char *host)
 }
 
 /* Every name server address of zone z is known: send its queries. */
-static void zone_servers_ready(struct zone *z)
+void auth_zone_servers_ready(struct zone *z)
 {
 	struct stage *st = z->st;
 
@@ -547,7 +244,7 @@ static void zone_servers_ready(struct zone *z)
 	if (z->child) {
 		size_t sent = 0;
 		for (size_t k = 0; k < z->naddr && sent < MAX_REFERRAL_SERVERS; k++) {
-			struct query *q = send_query(st, &z->addr[k].a, z->child->cur, RR_NS, false,
+			struct query *q = auth_send_query(st, &z->addr[k].a, z->child->cur, RR_NS, false,
 						     Q_REFERRAL);
 			if (q) {
 				q->z = z;
@@ -556,12 +253,12 @@ static void zone_servers_ready(struct zone *z)
 			}
 		}
 		if (!sent)
-			parent_done(z);
+			auth_parent_done(z);
 		return;
 	}
 	if (z->naddr == 0) {
 		if (z->idx == 0)
-			note(st, "no name server has an address");
+			auth_note(st, "no name server has an address");
 		return;
 	}
 	if (z->host) {
@@ -577,7 +274,7 @@ static void zone_servers_ready(struct zone *z)
 		if (dup)
 			continue;	/* two names for one address: ask it once */
 		if (ae->nsrv >= (size_t)st->e->cfg->authority_max_servers) {
-			note(st, "more server addresses than authority_max_servers");
+			auth_note(st, "more server addresses than authority_max_servers");
 			break;
 		}
 		s = auth_evidence_add_server(ae, z->ns[z->addr[k].ns], &z->addr[k].a, rep);
@@ -585,7 +282,7 @@ static void zone_servers_ready(struct zone *z)
 			break;
 		si = ae->nsrv - 1;
 		for (size_t i = 0; i < rep; i++) {
-			struct query *q = send_query(st, &s->addr, st->domain, RR_MX, true, Q_MX_EDNS);
+			struct query *q = auth_send_query(st, &s->addr, st->domain, RR_MX, true, Q_MX_EDNS);
 			if (q) {
 				q->srv = si;
 				q->rep = i;
@@ -605,155 +302,17 @@ static void zone_servers_ready(struct zone *z)
 		if (ae->zone && host_in_zone(st->hosts[i], ae->zone))
 			host_queries(st, z, st->hosts[i]);
 		else
-			zone_start(st, st->hosts[i], st->hosts[i], NULL);
+			auth_zone_start(st, st->hosts[i], st->hosts[i], NULL);
 	}
 }
 
-static struct query *send_query(struct stage *st, const struct netaddr *to, const char *qname,
-				int qtype, bool edns, enum qkind kind);
 
 /* Add NS names and glue (a parent's referral, or the zone's own NS
  * answer) to zone z; names without glue are resolved. */
-static void merge_ref(struct zone *z, struct auth_referral *r);
 
-static void merge_referral(struct zone *z, const char *want, const struct dnsq_reply *r)
-{
-	struct stage *st = z->st;
-	struct auth_referral ref;
 
-	if (z->dispatched || !dname_equal(want, z->cur))
-		return;		/* too late, or about a name that proved no zone cut */
 
-	if (auth_parse_referral(r->wire, r->len, z->cur, &ref) != 0) {
-		log_info("authority: domain=%s unparseable referral for %s ignored", st->domain, z->cur);
-		return;
-	}
-	merge_ref(z, &ref);
-	if (!z->deferred || z->ns_asked || !z->found)
-		return;
-	/* iterative: the zone's own NS RRset straight from its servers (the
-	 * glue, two at most; the first clean answer wins), instead of a
-	 * libunbound lookup per domain; without glue, or if none answers
-	 * cleanly, libunbound */
-	z->ns_asked = true;
-	for (size_t k = 0; k < z->naddr && z->child_ns_out < MAX_REFERRAL_SERVERS; k++) {
-		struct query *q = send_query(st, &z->addr[k].a, z->cur, RR_NS, true, Q_CHILD_NS);
-		if (!q)
-			continue;
-		q->z = z;
-		z->pending++;
-		z->child_ns_out++;
-	}
-	if (!z->child_ns_out)
-		resolve(z, -1, RR_NS, z->cur);
-}
 
-/* A clean answer came: the other servers' answers are not waited for. */
-static void cancel_child_ns(struct zone *z)
-{
-	struct stage *st = z->st;
-
-	for (size_t i = 0; i < st->nqs; i++) {
-		struct query *q = st->qs[i];
-		if (q->kind != Q_CHILD_NS || q->z != z || !q->q)
-			continue;
-		dnsq_cancel(q->q);
-		q->q = NULL;
-		st->pending--;
-		z->pending--;	/* the caller's piece keeps it above zero */
-		z->child_ns_out--;
-	}
-}
-
-/* The zone's own answer to "cur NS": merged if authoritative, clean and
- * about cur; otherwise libunbound asks. */
-static void child_ns_answer(struct zone *z, const struct dnsq_reply *r)
-{
-	struct auth_referral ref;
-
-	z->child_ns_out--;
-	if (z->dispatched || z->child_ns_done)
-		return;
-	if (r->st == AQ_OK && r->len >= LDNS_HEADER_SIZE && LDNS_AA_WIRE(r->wire) &&
-	    LDNS_RCODE_WIRE(r->wire) == 0 && !LDNS_TC_WIRE(r->wire) &&
-	    auth_parse_referral(r->wire, r->len, z->cur, &ref) == 0) {
-		if (ref.nns) {
-			z->child_ns_done = true;
-			merge_ref(z, &ref);
-			cancel_child_ns(z);
-			return;
-		}
-		auth_referral_clear(&ref);
-	}
-	if (z->child_ns_out == 0)
-		resolve(z, -1, RR_NS, z->cur);	/* none answered cleanly */
-}
-
-static void merge_ref(struct zone *z, struct auth_referral *r)
-{
-	struct stage *st = z->st;
-	struct auth_referral ref = *r;
-
-	if (ref.nns && z->idx == 0 && !st->ae->zone)
-		st->ae->zone = strdup(z->cur);
-	if (ref.nns)
-		z->found = true;	/* a delegation, even if the zone's own NS lookup hangs */
-	/* sorted, for a stable choice under the cap */
-	size_t order[AUTH_REF_MAX];
-	for (size_t i = 0; i < ref.nns; i++) {
-		size_t j = i;
-		for (; j > 0 && strcmp(ref.ns[order[j - 1]], ref.ns[i]) > 0; j--)
-			order[j] = order[j - 1];
-		order[j] = i;
-	}
-	for (size_t oi = 0; oi < ref.nns; oi++) {
-		size_t i = order[oi], k, glued = 0;
-		bool have4 = false, have6 = false;
-		for (k = 0; k < z->nns && !dname_equal(z->ns[k], ref.ns[i]); k++)
-			;
-		bool known = k < z->nns;	/* from the other side, or asked before */
-		if (!known) {
-			if (z->nns >= AUTH_MAX_NS_NAMES) {
-				note(st, "more NS names than the cap; the first ones (sorted) were asked");
-				break;
-			}
-			z->ns[z->nns++] = ref.ns[i];
-			ref.ns[i] = NULL;
-		}
-		for (size_t n = 0; n < z->naddr; n++)
-			if (z->addr[n].ns == (int)k) {
-				have4 |= z->addr[n].a.family == AF_INET;
-				have6 |= z->addr[n].a.family == AF_INET6;
-				glued++;
-			}
-		/* glue (or the zone's own additional records) adds what is new */
-		for (size_t g = 0; g < ref.nglue; g++) {
-			bool dup = false;
-			if (ref.glue[g].ns != i || z->naddr >= MAX_ZONE_ADDRS ||
-			    glued >= AUTH_MAX_ADDRS_PER_NAME)
-				continue;
-			for (size_t n = 0; n < z->naddr && !dup; n++)
-				dup = z->addr[n].ns == (int)k && netaddr_equal(&z->addr[n].a, &ref.glue[g].a);
-			if (dup)
-				continue;
-			have4 |= ref.glue[g].a.family == AF_INET;
-			have6 |= ref.glue[g].a.family == AF_INET6;
-			z->addr[z->naddr].ns = (int)k;
-			z->addr[z->naddr++].a = ref.glue[g].a;
-			glued++;
-		}
-		/* a new name: the family its glue lacks (parents often carry A
-		 * glue only) is looked up, so IPv6 servers are probed too */
-		if (!known) {
-			if (!have4)
-				resolve(z, (int)k, RR_A, z->ns[k]);
-			if (!have6)
-				resolve(z, (int)k, RR_AAAA, z->ns[k]);
-		}
-	}
-	for (size_t i = 0; i < ref.nns; i++)
-		free(ref.ns[i]);
-}
 
 /* An EDNS answer that shows EDNS works (whatever the rcode says about
  * the zone). */
@@ -771,7 +330,7 @@ static void send_plain(struct stage *st, size_t si)
 	if (si >= AUTH_MAX_SERVERS_HARD || st->plain_sent[si])
 		return;
 	st->plain_sent[si] = true;
-	q = send_query(st, &s->addr, st->domain, RR_MX, false, Q_MX_PLAIN);
+	q = auth_send_query(st, &s->addr, st->domain, RR_MX, false, Q_MX_PLAIN);
 	if (q) {
 		q->srv = si;
 		s->plain.st = AQ_TIMEOUT;
@@ -810,11 +369,11 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 		st->p->stats.timeouts++;
 	if (q->kind == Q_REFERRAL) {
 		if (r->st == AQ_OK)
-			merge_referral(q->z->child, q->z->want, r);
-		zone_piece_done(q->z);
+			auth_merge_referral(q->z->child, q->z->want, r);
+		auth_zone_piece_done(q->z);
 	} else if (q->kind == Q_CHILD_NS) {
-		child_ns_answer(q->z, r);
-		zone_piece_done(q->z);
+		auth_child_ns_answer(q->z, r);
+		auth_zone_piece_done(q->z);
 	} else if (q->kind == Q_HOST_AAAA) {
 		struct netaddr v[16];
 		int n = r->st == AQ_OK ? auth_parse_additional_a(r->wire, r->len, q->host, v, 16) : 0;
@@ -842,29 +401,13 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 			send_plain(st, q->srv);
 	}
 	if (ae->bytes > AUTH_MAX_BYTES) {
-		note(st, "the byte cap was reached");
+		auth_note(st, "the byte cap was reached");
 		event_active(st->done_ev, EV_TIMEOUT, 0);
 		return;
 	}
-	kick(st);
+	auth_kick(st);
 }
 
-/* Name server lookups may hang up to dns_timeout (a zone with many dead
- * servers): query the servers known so far rather than none. */
-static void on_discovery_end(evutil_socket_t fd, short what, void *arg)
-{
-	struct stage *st = arg;
-
-	(void)fd;
-	(void)what;
-	for (size_t i = 0; i < st->nzone && !st->released; i++) {
-		struct zone *z = &st->zone[i];
-		if (z->child && z->naddr > 0)
-			zone_servers_ready(z);
-		else if (!z->child && z->found)
-			zone_servers_ready(z);
-	}
-}
 
 void authority_stage_start(struct check *c)
 {
@@ -896,7 +439,7 @@ void authority_stage_start(struct check *c)
 		st->next->prev = st;
 	st->p->live = st;
 	snprintf(st->domain, sizeof st->domain, "%s", ev->domain);
-	/* discovery gets 45% of the budget (on_discovery_end), then two
+	/* discovery gets 45% of the budget (auth_on_discovery_end), then two
 	 * tries of a quarter each */
 	st->opts.port = AUTH_PORT;
 	st->opts.tries = 2;
@@ -915,20 +458,20 @@ void authority_stage_start(struct check *c)
 	}
 	tv.tv_sec = ms * 45 / 100 / 1000;
 	tv.tv_usec = ms * 45 / 100 % 1000 * 1000;
-	st->disc_ev = evtimer_new(e->base, on_discovery_end, st);
+	st->disc_ev = evtimer_new(e->base, auth_on_discovery_end, st);
 	st->plain_ev = evtimer_new(e->base, on_plain_timer, st);
 	if (st->disc_ev)
 		evtimer_add(st->disc_ev, &tv);
 	check_hold(c);
 	/* iteratively: the parent's delegation first, then the zone's own NS
 	 * RRset from its servers; libunbound finds the zone when the domain
-	 * is no zone apex or anything is odd (parent_done, child_ns_answer) */
-	struct zone *z0 = zone_new(st, st->domain, NULL, NULL);
+	 * is no zone apex or anything is odd (auth_parent_done, auth_child_ns_answer) */
+	struct zone *z0 = auth_zone_new(st, st->domain, NULL, NULL);
 	if (z0) {
 		z0->deferred = true;
-		parent_start(z0);
+		auth_parent_start(z0);
 		if (z0->pending == 0 && !z0->ns_asked && !z0->found)
-			ask_ns(z0);	/* a TLD, or the parent could not be asked */
+			auth_ask_ns(z0);	/* a TLD, or the parent could not be asked */
 	}
-	kick(st);	/* nothing started: finish from the loop */
+	auth_kick(st);	/* nothing started: finish from the loop */
 }
