@@ -3,7 +3,9 @@
  * answer hides the MX behind an apex CNAME) and has been since a failing
  * streak began more than dead_after ago, with no success since, is dead:
  * reject 550 5.4.4. The streak comes from the persistent history as it
- * was before this check (ev->history). Registered after the smtp and
+ * was before this check (ev->history). Connect failures not judged while
+ * the prober was blind (smtp_not_judged) never make a domain dead:
+ * smtp_none_greets counts their hosts as unknown. Registered after the smtp and
  * authority modules: the apex case is read from their findings in out. */
 #include "registry.h"
 #include "config.h"

@@ -5,30 +5,37 @@
  * PRIMARY_MX_DOWN when the most preferred hosts fail but a backup greets.
  * Only addresses that were probed count: skipped ones (loopback,
  * non-routable) are the mxhost check's business, hosts without an
- * address are MX_NO_ADDRESS, and a connect failure marked blind (the
- * prober's own port 25 looked blocked, egress_guard.h) says nothing. */
+ * address are MX_NO_ADDRESS. A connect failure not judged because the
+ * prober was blind (its own port 25 looked blocked, egress_guard.h;
+ * smtp_not_judged) says nothing: no per-address finding, and its host
+ * counts as unknown, so neither ALL_MX_UNREACHABLE nor PRIMARY_MX_DOWN
+ * (nor, in dead.c, DOMAIN_DEAD) can rest on it. Greetings and silence
+ * prove contact and are judged as ever. */
 #include "registry.h"
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
-enum host_state { H_UNPROBED, H_FAILS, H_GREETS };
+/* H_UNKNOWN: no greeting, and an address not judged (it might greet) */
+enum host_state { H_UNPROBED, H_FAILS, H_UNKNOWN, H_GREETS };
 
 static bool probed(const struct ev_addr *a)
 {
-	return a->smtp.status != SMTP_ST_NONE && a->smtp.status != SMTP_ST_SKIPPED &&
-	       !a->smtp.blind;
+	return a->smtp.status != SMTP_ST_NONE && a->smtp.status != SMTP_ST_SKIPPED;
 }
 
-static enum host_state host_state(const struct ev_mx *m)
+static enum host_state host_state(const struct evidence *ev, const struct ev_mx *m)
 {
 	enum host_state s = H_UNPROBED;
 
 	for (size_t k = 0; k < m->naddrs; k++) {
-		if (m->addrs[k].smtp.status == SMTP_ST_OK)
+		const struct ev_addr *a = &m->addrs[k];
+		if (a->smtp.status == SMTP_ST_OK)
 			return H_GREETS;
-		if (probed(&m->addrs[k]))
+		if (smtp_not_judged(ev, a))
+			s = H_UNKNOWN;
+		else if (probed(a) && s == H_UNPROBED)
 			s = H_FAILS;
 	}
 	return s;
@@ -41,8 +48,8 @@ bool smtp_none_greets(const struct evidence *ev)
 	if (!ev->smtp_done)
 		return false;
 	for (size_t i = 0; i < ev->nmx; i++) {
-		enum host_state s = host_state(&ev->mx[i]);
-		if (s == H_GREETS)
+		enum host_state s = host_state(ev, &ev->mx[i]);
+		if (s == H_GREETS || s == H_UNKNOWN)
 			return false;
 		any |= s == H_FAILS;
 	}
@@ -70,7 +77,7 @@ static void per_address(const struct evidence *ev, size_t i, const struct check_
 		char addr[NETADDR_STRLEN], repro[256];
 		const char *b = r->banner ? r->banner : "";
 
-		if (r->blind)
+		if (smtp_not_judged(ev, &m->addrs[k]))
 			continue;
 		netaddr_format(&m->addrs[k].addr, addr, sizeof addr);
 		snprintf(repro, sizeof repro, "swaks --quit-after CONNECT --server %s --port %ld",
@@ -118,11 +125,11 @@ static void describe(const struct evidence *ev, uint16_t only_pref, bool any_pre
 	for (size_t i = 0; i < ev->nmx && n < len; i++) {
 		const struct ev_mx *m = &ev->mx[i];
 		if ((!any_pref && m->pref != only_pref) || dup_host(ev, i) ||
-		    host_state(m) != H_FAILS)
+		    host_state(ev, m) != H_FAILS)
 			continue;
 		const char *st = "?";
 		for (size_t k = 0; k < m->naddrs; k++)
-			if (probed(&m->addrs[k])) {
+			if (probed(&m->addrs[k]) && !smtp_not_judged(ev, &m->addrs[k])) {
 				st = smtp_status_name(m->addrs[k].smtp.status);
 				break;
 			}
@@ -149,11 +156,12 @@ void check_smtp(const struct evidence *ev, const struct check_env *env, struct f
 			     "no MX host of %s greets with 2xx: %s", ev->domain, hosts);
 		return;
 	}
-	/* the primary: the best preference with a host that was probed */
+	/* the primary: the best preference with a host that was probed (an
+	 * unknown one may be fine: then the primary is not known to fail) */
 	bool have = false, fails = true;
 	uint16_t pref = 0;
 	for (size_t i = 0; i < ev->nmx; i++) {
-		enum host_state s = host_state(&ev->mx[i]);
+		enum host_state s = host_state(ev, &ev->mx[i]);
 		if (s == H_UNPROBED)
 			continue;
 		if (!have) {
@@ -168,11 +176,15 @@ void check_smtp(const struct evidence *ev, const struct check_env *env, struct f
 		return;
 	const char *backup = NULL;
 	for (size_t i = 0; i < ev->nmx && !backup; i++)
-		if (host_state(&ev->mx[i]) == H_GREETS)
+		if (host_state(ev, &ev->mx[i]) == H_GREETS)
 			backup = ev->mx[i].target;
+	/* no backup greets, yet not all fail: the others are unjudged (the
+	 * prober was blind), so nothing is known about the fallback */
+	if (!backup)
+		return;
 	describe(ev, pref, false, hosts, sizeof hosts);
 	findings_add(out, F_PRIMARY_MX_DOWN, CLASS_RISK, NULL, NULL, repro,
 		     "the most preferred MX hosts of %s (preference %u) fail: %s; mail "
 		     "waits for a backup (%s greets)", ev->domain, pref, hosts,
-		     backup ? backup : "?");
+		     backup);
 }

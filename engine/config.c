@@ -62,9 +62,10 @@ static const struct param params[] = {
 	  "how long an SMTP probe result is reused for the same address" },
 	{ "smtp_max_concurrent", P_INT, O(smtp_max_concurrent), "64", 1, 4096,
 	  "SMTP probes in flight at most" },
-	{ "smtp_blind_after", P_INT, O(smtp_blind_after), "16", 0, 100000,
-	  "probes in a row without contact after which mxvet's own port 25 is taken "
-	  "to be blocked and connect failures stop counting against domains; 0: off" },
+	{ "smtp_blind_after", P_INT, O(smtp_blind_after), "16", 0, 1024 /* EGRESS_WINDOW_MAX */,
+	  "when this many addresses probed last in a row gave no contact, mxvet's own "
+	  "port 25 is taken to be blocked and connect failures stop counting against "
+	  "domains; 0: off" },
 	{ "state_dir", P_STR, O(state_dir), LOCALSTATEDIR "/lib/mxvet", 0, 0,
 	  "directory of the persistent domain history (LMDB)" },
 	{ "dead_after", P_DUR, O(dead_after), "5d", 1, 365 * DAY,

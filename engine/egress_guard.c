@@ -1,41 +1,50 @@
 /* egress_guard: the prober's blindness (see egress_guard.h). */
 #include "egress_guard.h"
 
-bool smtp_status_no_contact(enum smtp_status st)
+#include <string.h>
+
+static void drop(struct egress_guard *g, size_t i)
 {
-	return st == SMTP_ST_REFUSED || st == SMTP_ST_TIMEOUT;
+	if (g->win[i].contact)
+		g->contacts--;
+	memmove(&g->win[i], &g->win[i + 1], (g->n - i - 1) * sizeof g->win[0]);
+	g->n--;
 }
 
-bool smtp_status_contact(enum smtp_status st)
+static enum guard_change become(struct egress_guard *g, bool blind)
 {
-	return st == SMTP_ST_OK || st == SMTP_ST_SILENT || st == SMTP_ST_TEMPFAIL ||
-	       st == SMTP_ST_REJECT;
-}
-
-enum guard_change egress_guard_note(struct egress_guard *g, enum smtp_status st, long now_ms)
-{
-	if (g->threshold <= 0 && g->blind) {
-		g->blind = false;	/* switched off (a reload) */
-		g->streak = 0;
+	if (blind == g->blind)
+		return GUARD_SAME;
+	g->blind = blind;
+	if (!blind)
 		return GUARD_RECOVERED;
+	g->episodes++;
+	return GUARD_TURNED_BLIND;
+}
+
+enum guard_change egress_guard_note(struct egress_guard *g, const struct netaddr *addr,
+				    const struct smtp_result *r)
+{
+	bool contact = smtp_result_contact(r);
+	size_t size;
+
+	if (g->threshold <= 0) {
+		g->n = g->contacts = 0;	/* off, or switched off by a reload */
+		return become(g, false);
 	}
-	if (smtp_status_contact(st)) {
-		g->streak = 0;
-		if (g->blind) {
-			g->blind = false;
-			return GUARD_RECOVERED;
+	if (!contact && !smtp_result_no_contact(r))
+		return GUARD_SAME;	/* skipped, not probed here: says nothing */
+	size = g->threshold < EGRESS_WINDOW_MAX ? (size_t)g->threshold : EGRESS_WINDOW_MAX;
+	for (size_t i = 0; i < g->n; i++)
+		if (netaddr_equal(&g->win[i].addr, addr)) {
+			drop(g, i);
+			break;
 		}
-		return GUARD_SAME;
-	}
-	/* skipped, not probed here, garbled: say nothing about egress */
-	if (!smtp_status_no_contact(st))
-		return GUARD_SAME;
-	if (g->streak++ == 0)
-		g->streak_start_ms = now_ms;
-	if (!g->blind && g->threshold > 0 && g->streak >= (unsigned long)g->threshold) {
-		g->blind = true;
-		g->episodes++;
-		return GUARD_TURNED_BLIND;
-	}
-	return GUARD_SAME;
+	while (g->n >= size)
+		drop(g, 0);
+	g->win[g->n].addr = *addr;
+	g->win[g->n].contact = contact;
+	g->n++;
+	g->contacts += contact;
+	return become(g, g->n >= size && g->contacts == 0);
 }

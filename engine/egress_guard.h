@@ -1,36 +1,48 @@
 /* egress_guard: is the SMTP prober blind? Where outbound port 25 is
  * blocked (many cloud providers do) every probe fails at connect, and every
  * domain would look unreachable, then dead: mxvet would defer or reject
- * all mail for a fault of its own. The guard counts the probes that ended
- * without any contact (refused, connect timeout) in a row; at
- * smtp_blind_after of them the prober is blind, and connection failures
- * seen while blind are not held against any domain (fail open). Any
- * contact at all (a greeting of any kind, or a connection that stays
- * silent) proves egress works and ends it. Pure; the prober owns one. */
+ * all mail for a fault of its own (SPEC 2: our own failures fail open).
+ *
+ * The guard keeps a window of the last smtp_blind_after probe outcomes,
+ * one per address (a new outcome for an address replaces its old one, so
+ * one dead domain probed again and again cannot fill it; cached answers
+ * are never noted). An outcome is contact (the TCP connection was
+ * accepted: any greeting, a garbled one, or silence) or no contact
+ * (refused, connect timeout, unreachable: smtp_result_no_contact). When
+ * the window is full and holds no contact at all, the prober is blind;
+ * one contact ends it. Other outcomes (skipped, not probed here) are not
+ * noted. Pure, no I/O; the prober owns one and logs the changes. */
 #ifndef MXVET_EGRESS_GUARD_H
 #define MXVET_EGRESS_GUARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "evidence.h"
+#include "netaddr.h"
+
+#define EGRESS_WINDOW_MAX 1024	/* upper bound of smtp_blind_after */
+
+struct egress_slot {
+	struct netaddr addr;
+	bool contact;
+};
 
 struct egress_guard {
-	long threshold;		/* smtp_blind_after; 0: the guard is off */
-	unsigned long streak;	/* probes without contact, in a row */
-	long streak_start_ms;	/* when the streak's first probe ended */
+	long threshold;		/* smtp_blind_after: the window's size; 0: off */
+	struct egress_slot win[EGRESS_WINDOW_MAX];	/* oldest first */
+	size_t n;
+	size_t contacts;	/* slots with contact */
 	bool blind;
 	uint64_t episodes;	/* times it turned blind */
 };
 
 enum guard_change { GUARD_SAME, GUARD_TURNED_BLIND, GUARD_RECOVERED };
 
-/* A connect that failed without contact: refused or timed out. */
-bool smtp_status_no_contact(enum smtp_status st);
-/* The host answered at the TCP level at least. */
-bool smtp_status_contact(enum smtp_status st);
-
-/* Record one finished probe (other statuses leave it unchanged). */
-enum guard_change egress_guard_note(struct egress_guard *g, enum smtp_status st, long now_ms);
+/* Record the finished probe of addr. The caller sets g->threshold first
+ * (a reload may change it; 0 ends a blind spell at once). */
+enum guard_change egress_guard_note(struct egress_guard *g, const struct netaddr *addr,
+				    const struct smtp_result *r);
 
 #endif

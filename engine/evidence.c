@@ -19,6 +19,35 @@ const char *smtp_status_name(enum smtp_status st)
 	return (unsigned)st < sizeof n / sizeof n[0] ? n[st] : "?";
 }
 
+bool smtp_result_contact(const struct smtp_result *r)
+{
+	return r->connected || r->status == SMTP_ST_OK || r->status == SMTP_ST_SILENT ||
+	       r->status == SMTP_ST_TEMPFAIL || r->status == SMTP_ST_REJECT;
+}
+
+bool smtp_result_no_contact(const struct smtp_result *r)
+{
+	/* ERROR before the connection was up: no route to the host, an ICMP
+	 * "administratively prohibited" from a firewall on the way out */
+	return !smtp_result_contact(r) && (r->status == SMTP_ST_REFUSED ||
+					   r->status == SMTP_ST_TIMEOUT ||
+					   r->status == SMTP_ST_ERROR);
+}
+
+bool smtp_not_judged(const struct evidence *ev, const struct ev_addr *a)
+{
+	return (ev->smtp_blind || a->smtp.blind) && smtp_result_no_contact(&a->smtp);
+}
+
+bool evidence_smtp_unjudged(const struct evidence *ev)
+{
+	for (size_t i = 0; ev->smtp_done && i < ev->nmx; i++)
+		for (size_t k = 0; k < ev->mx[i].naddrs; k++)
+			if (smtp_not_judged(ev, &ev->mx[i].addrs[k]))
+				return true;
+	return false;
+}
+
 void evidence_init(struct evidence *ev, const char *domain)
 {
 	memset(ev, 0, sizeof *ev);

@@ -55,9 +55,16 @@ struct smtp_result {
 	int code;		/* greeting reply code, or 0 */
 	char *banner;		/* first greeting line, sanitized, or NULL */
 	long elapsed_ms;
+	bool connected;		/* the TCP connection was accepted */
 	bool blind;		/* a connect failure while the prober was blind
 				 * (egress_guard.h): not held against the domain */
 };
+
+/* The host took the connection (any greeting, a garbled one, or silence):
+ * proof that this machine's outbound SMTP works. */
+bool smtp_result_contact(const struct smtp_result *r);
+/* Failed before any contact: refused, connect timeout, unreachable. */
+bool smtp_result_no_contact(const struct smtp_result *r);
 
 struct ev_addr {
 	struct netaddr addr;
@@ -93,6 +100,8 @@ struct evidence {
 	size_t nmx_total;	/* MX records published (nmx may be capped) */
 	bool implicit_mx;	/* no MX: mx[0] is the domain itself (RFC 5321 5.1) */
 	bool smtp_done;		/* the smtp stage ran */
+	bool smtp_blind;	/* the prober was blind (egress_guard.h) when the
+				 * check completed: no connect failure is judged */
 	bool authority_done;	/* the authority stage ran */
 	struct auth_evidence *auth;
 	struct ev_history history;
@@ -104,6 +113,12 @@ void dns_lookup_clear(struct dns_lookup *l);
 /* Append an MX host; returns it, or NULL on OOM. */
 struct ev_mx *evidence_add_mx(struct evidence *ev, uint16_t pref, const char *target);
 struct ev_addr *ev_mx_add_addr(struct ev_mx *mx, const struct netaddr *a);
+/* A connect failure the checks must not judge: the prober was blind when
+ * it happened (a->smtp.blind) or when the check completed (ev->smtp_blind).
+ * Greetings and silence are always judged: they prove contact. */
+bool smtp_not_judged(const struct evidence *ev, const struct ev_addr *a);
+/* Some address of the check was not judged (smtp_not_judged). */
+bool evidence_smtp_unjudged(const struct evidence *ev);
 /* Smallest positive TTL of the lookups (0 if none). */
 uint32_t evidence_min_ttl(const struct evidence *ev);
 

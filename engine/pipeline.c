@@ -78,6 +78,11 @@ static void finish(struct check *c)
 	struct check_env env = { e->cfg, e->providers };
 	struct check_result res;
 
+	/* the prober's state as the check completes, not as each probe ended:
+	 * failures a check collected before the prober turned blind are no
+	 * more a fact about the domain than the ones after */
+	if (c->ev.smtp_done)
+		c->ev.smtp_blind = smtp_prober_blind(e->smtp);
 	history_stage_load(c);
 	checks_run_all(&c->ev, &env, &c->findings);
 	verdict_decide(&c->ev, &c->findings, e->cfg, &c->verdict);

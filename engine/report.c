@@ -5,7 +5,9 @@
 
 #include <string.h>
 
-static json_t *smtp_json(const struct ev_addr *a)
+#define NOT_JUDGED_NOTE "not judged: prober blind (mxvet's own outbound port looks blocked)"
+
+static json_t *smtp_json(const struct evidence *ev, const struct ev_addr *a)
 {
 	char addr[NETADDR_STRLEN];
 
@@ -17,9 +19,12 @@ static json_t *smtp_json(const struct ev_addr *a)
 			      "code", a->smtp.code,
 			      "banner", a->smtp.banner,
 			      "elapsed_ms", (json_int_t)a->smtp.elapsed_ms);
-	/* only when set: the prober's port 25 looked blocked (not judged) */
-	if (o && a->smtp.blind)
+	/* only when set: a connect failure while the prober's port 25 looked
+	 * blocked, not held against the domain (smtp_not_judged) */
+	if (o && smtp_not_judged(ev, a)) {
 		json_object_set_new(o, "blind", json_true());
+		json_object_set_new(o, "note", json_string(NOT_JUDGED_NOTE));
+	}
 	return o;
 }
 
@@ -38,7 +43,7 @@ static json_t *mx_json(const struct evidence *ev)
 				netaddr_format(&m->addrs[k].addr, buf, sizeof buf)));
 			if (m->addrs[k].smtp.status != SMTP_ST_NONE)
 				probed = 1;
-			json_array_append_new(smtp, smtp_json(&m->addrs[k]));
+			json_array_append_new(smtp, smtp_json(ev, &m->addrs[k]));
 		}
 		json_array_append_new(arr, json_pack("{s:i, s:s, s:o, s:o, s:b}",
 			"preference", m->pref, "host", m->target, "addresses", addrs,
@@ -70,7 +75,7 @@ json_t *report_json(const struct check_result *res, const char *input)
 	const struct evidence *ev = res->ev;
 	json_t *ns = ev->auth ? auth_evidence_json(ev->auth) : NULL;
 
-	return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:s, s:o, s:o, s:o}",
+	return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:s, s:b, s:o, s:o, s:o}",
 			 "domain", res->domain,
 			 "input", input ? input : res->domain,
 			 "verdict", verdict_name(res->verdict),
@@ -78,6 +83,7 @@ json_t *report_json(const struct check_result *res, const char *input)
 			 "ttl", (json_int_t)res->ttl,
 			 "elapsed_ms", (json_int_t)res->elapsed_ms,
 			 "mx_status", dns_status_name(ev->mx_lookup.status),
+			 "smtp_blind", ev->smtp_blind,
 			 "findings", findings_json(res->findings),
 			 "mx", mx_json(ev),
 			 "nameservers", ns ? ns : json_array());
@@ -104,8 +110,7 @@ void report_text(FILE *out, const struct check_result *res, const char *input)
 			fprintf(out, " %s", netaddr_format(&m->addrs[k].addr, buf, sizeof buf));
 			if (m->addrs[k].smtp.status != SMTP_ST_NONE)
 				fprintf(out, "(smtp %s%s)", smtp_status_name(m->addrs[k].smtp.status),
-					m->addrs[k].smtp.blind ? ", not judged: mxvet's own port 25 "
-					"looks blocked" : "");
+					smtp_not_judged(ev, &m->addrs[k]) ? ", " NOT_JUDGED_NOTE : "");
 		}
 		fputc('\n', out);
 	}

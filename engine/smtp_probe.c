@@ -279,37 +279,47 @@ static void close_conn(struct entry *e)
 	pump_queue(p);
 }
 
-/* Mark the cached connect failures of the streak that made the prober
- * blind: they say nothing about their domains either. */
-static void mark_streak_blind(struct smtp_prober *p, long since_ms)
+/* The prober just turned blind: the cached connect failures of the window
+ * say nothing about their domains either. */
+static void mark_window_blind(struct smtp_prober *p)
 {
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct entry *e = p->tab[i]; e; e = e->hnext)
-			if (e->have_result && e->done_ms >= since_ms &&
-			    smtp_status_no_contact(e->res.status))
-				e->res.blind = true;
+	for (size_t i = 0; i < p->guard.n; i++) {
+		struct entry *e = lookup(p, &p->guard.win[i].addr);
+		if (e && e->have_result && smtp_result_no_contact(&e->res))
+			e->res.blind = true;
+	}
 }
 
 static void guard_note(struct smtp_prober *p, struct entry *e)
 {
+	char addr[NETADDR_STRLEN];
+
 	p->guard.threshold = p->cfg->smtp_blind_after;
-	switch (egress_guard_note(&p->guard, e->res.status, e->done_ms)) {
+	switch (egress_guard_note(&p->guard, &e->addr, &e->res)) {
 	case GUARD_TURNED_BLIND:
-		log_warn("smtp: the last %lu probes made no contact at all (refused or timed "
-			 "out): outbound port %ld looks blocked here; connect failures are not "
-			 "held against domains until a probe gets through (smtp_blind_after)",
-			 p->guard.streak, p->cfg->smtp_port);
-		mark_streak_blind(p, p->guard.streak_start_ms);
+		log_warn("smtp: the last %zu addresses probed gave no contact at all (refused, "
+			 "timed out, unreachable): outbound port %ld looks blocked here; connect "
+			 "failures are not held against domains until a probe gets through "
+			 "(smtp_blind_after) blind=1 last=%s", p->guard.n, p->cfg->smtp_port,
+			 netaddr_format(&e->addr, addr, sizeof addr));
+		mark_window_blind(p);
 		break;
 	case GUARD_RECOVERED:
-		log_info("smtp: a probe made contact again: connect failures count again");
+		log_info("smtp: a probe made contact again (address=%s status=%s): connect "
+			 "failures count again blind=0", netaddr_format(&e->addr, addr, sizeof addr),
+			 smtp_status_name(e->res.status));
 		break;
 	default:
 		break;
 	}
 	p->st.blind = p->guard.blind;
 	p->st.blind_episodes = p->guard.episodes;
-	e->res.blind = p->guard.blind && smtp_status_no_contact(e->res.status);
+	e->res.blind = p->guard.blind && smtp_result_no_contact(&e->res);
+}
+
+bool smtp_prober_blind(const struct smtp_prober *p)
+{
+	return p && p->guard.blind;
 }
 
 /* The result is known: record it, answer every waiter, then either say
@@ -322,6 +332,7 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	free(e->res.banner);
 	e->res.status = st;
 	e->res.code = code;
+	e->res.connected = e->state != P_CONNECT;
 	e->res.banner = e->g.banner[0] ? strdup(e->g.banner) : NULL;
 	e->done_ms = now_ms();
 	e->res.elapsed_ms = e->done_ms - e->started_ms;

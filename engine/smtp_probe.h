@@ -15,9 +15,11 @@
  * never opens a socket. stats.connects counts every socket opened, so a
  * test can prove that a hostile MX drew no connection.
  *
- * Egress guard (egress_guard.h): after smtp_blind_after probes in a row
- * that made no contact, connect failures are marked blind (also those of
- * the streak already cached) until a probe makes contact again.
+ * Egress guard (egress_guard.h): when the last smtp_blind_after addresses
+ * probed all gave no contact, the prober is blind: connect failures are
+ * marked blind (also those of the window already cached; they stay marked
+ * until they expire) until a probe makes contact again, and the pipeline
+ * marks a check that completes meanwhile (evidence.smtp_blind).
  *
  * A connect that fails for a reason of this machine (no route to an IPv6
  * address on a host without IPv6, no descriptors left) is SMTP_ST_NONE,
@@ -68,6 +70,8 @@ struct smtp_prober *smtp_prober_new(struct engine *e);
 void smtp_prober_free(struct smtp_prober *p);
 const struct smtp_stats *smtp_prober_stats(const struct smtp_prober *p);
 /* One line "requests=N cache_hits=N ... connects=N skipped=N ..." */
+/* The egress guard's state now (false for NULL). */
+bool smtp_prober_blind(const struct smtp_prober *p);
 void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len);
 
 /* Ask for the greeting status of addr. cb gets a result that lives until

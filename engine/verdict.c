@@ -43,6 +43,10 @@ void verdict_decide(const struct evidence *ev, struct findings *fs,
 	/* our own resolver failing is no fact about the domain: cache briefly */
 	if (ev->mx_lookup.status == DNS_ST_ERROR)
 		v->temporary = true;
+	/* nor is a verdict that left hosts unjudged because the prober was
+	 * blind: judge them again soon */
+	if (evidence_smtp_unjudged(ev))
+		v->temporary = true;
 	if (v->action == ACT_DEFER || v->action == ACT_REJECT) {
 		const struct finding *f = &fs->v[v->decisive];
 		const struct finding_info *fi = finding_info(f->code);

@@ -2,6 +2,7 @@
  * LMDB store in a temporary state_dir: round trip, read-only opening
  * while a writer has it open, a missing state_dir, and durability across
  * kill -9 of the writer. */
+#include "config.h"
 #include "evfix.h"
 #include "history.h"
 #include "tap.h"
@@ -103,6 +104,50 @@ START_TEST(test_outcome)
 	ck_assert_uint_eq(rec.risk_count, 1);
 	findings_clear(&fs);
 	evidence_clear(&ev);
+}
+END_TEST
+
+/* A check that completed while the prober was blind (egress guard): its
+ * connect failures produce no ALL_MX_UNREACHABLE, so the history records
+ * no failure, and no success either: an old failing streak is kept, not
+ * lengthened into DOMAIN_DEAD, not broken. */
+START_TEST(test_outcome_blind)
+{
+	struct evidence ev;
+	struct findings fs = { 0 };
+	struct config *cfg = config_new();
+	struct history_rec rec;
+
+	ck_assert_ptr_nonnull(cfg);
+	evfix_init(&ev, "d.example", DNS_ST_OK);
+	struct ev_mx *m = evfix_mx(&ev, 10, "mx.d.example", "8.8.8.8", DNS_ST_OK, DNS_ST_NODATA);
+	ev.smtp_done = true;
+	m->addrs[0].smtp.status = SMTP_ST_REFUSED;
+	/* not blind: a failure */
+	ck_assert_str_eq(evfix_codes(&ev, cfg, &fs), "ALL_MX_UNREACHABLE,SMTP_REFUSED");
+	ck_assert_int_eq(history_outcome(&ev, &fs), HIST_FAIL);
+	findings_clear(&fs);
+	/* blind: neutral */
+	ev.smtp_blind = true;
+	ck_assert_str_eq(evfix_codes(&ev, cfg, &fs), "-");
+	enum history_outcome o = history_outcome(&ev, &fs);
+	ck_assert_int_eq(o, HIST_NEUTRAL);
+	memset(&rec, 0, sizeof rec);
+	history_update(&rec, false, 100, HIST_FAIL, ACT_DEFER, NULL);
+	history_update(&rec, true, 200, o, ACT_IGNORE, &fs);
+	ck_assert_int_eq(rec.first_failure, 100);
+	ck_assert_int_eq(rec.last_failure, 100);
+	ck_assert_uint_eq(rec.failures, 1);
+	ck_assert_int_eq(rec.last_success, 0);
+	findings_clear(&fs);
+	/* blind, but the host greets 554: contact, judged, a failure */
+	m->addrs[0].smtp.status = SMTP_ST_REJECT;
+	m->addrs[0].smtp.connected = true;
+	ck_assert_str_eq(evfix_codes(&ev, cfg, &fs), "ALL_MX_UNREACHABLE,SMTP_BANNER_REJECT");
+	ck_assert_int_eq(history_outcome(&ev, &fs), HIST_FAIL);
+	findings_clear(&fs);
+	evidence_clear(&ev);
+	config_free(cfg);
 }
 END_TEST
 
@@ -265,6 +310,7 @@ int main(void)
 
 	tcase_add_loop_test(pure, test_streak, 0, N(streak_rows));
 	tcase_add_test(pure, test_outcome);
+	tcase_add_test(pure, test_outcome_blind);
 	suite_add_tcase(s, pure);
 	tcase_add_checked_fixture(store, setup, teardown);
 	tcase_add_test(store, test_roundtrip_and_readonly);

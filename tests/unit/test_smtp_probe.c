@@ -331,6 +331,8 @@ START_TEST(test_status)
 	ck_assert_msg(g.r.status == r->want, "%s: got %s, want %s", addr,
 		      smtp_status_name(g.r.status), smtp_status_name(r->want));
 	ck_assert_int_eq(g.r.code, r->code);
+	/* contact for the egress guard: the connection was accepted */
+	ck_assert_int_eq(g.r.connected, r->want != SMTP_ST_TIMEOUT && r->want != SMTP_ST_REFUSED);
 	long took = g.at_ms - t0;
 	ck_assert_msg(took >= r->min_ms && took <= r->max_ms, "%s took %ld ms", addr, took);
 	ck_assert_uint_le(strlen(g.banner), SMTP_BANNER_MAX - 1);
@@ -456,8 +458,8 @@ START_TEST(test_local_error)
 END_TEST
 
 /* The egress guard with smtp_blind_after = 4: four refused addresses in a
- * row make the prober blind, marking all four (also in the cache); one
- * greeting ends it; later failures count again. */
+ * row fill the window and make the prober blind, marking all four (also in
+ * the cache); one greeting ends it; later failures count again. */
 START_TEST(test_blind)
 {
 	struct got g[6] = { { 0 } }, again[4] = { { 0 } }, okg = { 0 };
@@ -515,6 +517,30 @@ START_TEST(test_not_blind_by_default)
 }
 END_TEST
 
+/* smtp_probe_ttl 0, smtp_blind_after 2: one address refused again and
+ * again is one outcome of the window, never blindness; a second address
+ * refused fills it. */
+START_TEST(test_blind_distinct)
+{
+	struct got g[7] = { { 0 } };
+	char err[128];
+
+	ck_assert_int_eq(config_set(cfg, "smtp_blind_after", "2", err, sizeof err), 0);
+	for (int i = 0; i < 6; i++) {
+		ask("127.77.2.9", &g[i]);
+		run();
+		ck_assert_int_eq(g[i].r.status, SMTP_ST_REFUSED);
+		ck_assert(!g[i].r.blind);
+	}
+	ck_assert_uint_eq(smtp_prober_stats(prober)->connects, 6);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->blind, 0);
+	ask("127.77.2.10", &g[6]);
+	run();
+	ck_assert(g[6].r.blind);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->blind, 1);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
 int main(void)
@@ -541,6 +567,7 @@ int main(void)
 	tcase_add_checked_fixture(ttl, setup_ttl0, teardown);
 	tcase_set_timeout(ttl, 15);
 	tcase_add_test(ttl, test_ttl0_reprobes);
+	tcase_add_test(ttl, test_blind_distinct);
 	suite_add_tcase(s, ttl);
 	return tap_run(s);
 }
