@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#define TEXT_MAX MILTER_REPLY_MAX
 
 struct pending {
 	TAILQ_ENTRY(pending) link;
@@ -60,7 +59,7 @@ void milter_bridge_set_decider(struct milter_bridge *b, struct decider *d,
 static void answer_job(struct milter_bridge *b, struct milter_job *job, const char *answer,
 		       size_t len)
 {
-	char reply[TEXT_MAX], header[TEXT_MAX], details[4 * TEXT_MAX];
+	char reply[MILTER_REPLY_MAX], header[MILTER_REPLY_MAX], details[4 * MILTER_REPLY_MAX];
 	enum action a = milter_translate(answer, len, b->cfg->header_name, reply, sizeof reply,
 					 header, sizeof header, details, sizeof details);
 

@@ -1,6 +1,7 @@
 /* auth_cache: see auth_cache.h. */
 #include "auth_cache.h"
 #include "dname.h"
+#include "resolver.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -8,8 +9,6 @@
 #include <strings.h>
 #include <unbound.h>
 
-#define RR_A 1
-#define RR_NS 2
 
 static int cmp_str(const void *a, const void *b)
 {

@@ -16,20 +16,15 @@
 #include "dname.h"
 #include "dnsquery.h"
 #include "netaddr.h"
+#include "resolver.h"
 
 struct check;
 struct engine;
 
-#define RR_A 1
-#define RR_NS 2
-#define RR_MX 15
-#define RR_AAAA 28
 #define MAX_ZONES (3 + AUTH_MAX_HOSTS)	/* the domain's, its parent (twice), MX hosts' */
 #define MAX_REFERRAL_SERVERS 2
 #define AUTH_MAX_SERVERS_HARD 64	/* authority_max_servers' upper bound */
 #define PLAIN_DELAY_MS 200
-#define LDNS_RCODE_FORMERR_ 1
-#define LDNS_RCODE_NOTIMPL_ 4
 #define AUTH_MAX_CHANNELS 64		/* server addresses with a socket per stage */
 #define MAX_ZONE_ADDRS (AUTH_MAX_NS_NAMES * AUTH_MAX_ADDRS_PER_NAME * 2)
 

@@ -318,7 +318,7 @@ void auth_zone_servers_ready(struct zone *z)
  * the zone). */
 static bool edns_works(const struct auth_answer *a)
 {
-	return a->st == AQ_OK && a->rcode != LDNS_RCODE_FORMERR_ && a->rcode != LDNS_RCODE_NOTIMPL_ &&
+	return a->st == AQ_OK && a->rcode != LDNS_RCODE_FORMERR && a->rcode != LDNS_RCODE_NOTIMPL &&
 	       a->rcode != 16 /* BADVERS */ && !(a->rcode == 2 && !a->edns);
 }
 

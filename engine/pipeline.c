@@ -18,9 +18,6 @@
 #include <sys/time.h>
 #include <unbound.h>
 
-#define RR_A 1
-#define RR_MX 15
-#define RR_AAAA 28
 
 enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_DONE };
 

@@ -19,6 +19,9 @@ struct config;
 struct ub_result;
 struct resolver;
 
+/* The record types mxvet asks for (RFC 1035, 3596): one definition. */
+enum { RR_A = 1, RR_NS = 2, RR_MX = 15, RR_AAAA = 28 };
+
 typedef void (*resolver_cb)(void *arg, enum dns_status st, struct ub_result *r);
 
 struct resolver_stats {

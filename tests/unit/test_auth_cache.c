@@ -1,12 +1,10 @@
 /* Unit tests: the authority prober's answer cache (engine/auth_cache.c). */
 #include "auth_cache.h"
+#include "resolver.h"
 #include "tap.h"
 
 #include <string.h>
 
-#define RR_A 1
-#define RR_NS 2
-#define RR_AAAA 28
 
 static struct rrs answer(enum dns_status st, uint32_t ttl)
 {
