@@ -17,7 +17,7 @@
 #include "engine.h"
 #include "log.h"
 #include "pipeline.h"
-#include "registry.h"
+#include "lib/addr_policy.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -570,7 +570,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	p->st.requests++;
 	/* the one gate in front of connect(): a hostile domain must not aim
 	 * us at loopback or an internal network (SPEC section 1) */
-	if (mx_addr_class(addr, p->cfg, &why) != ADDR_GLOBAL) {
+	if (!addr_policy_allows(addr, &p->cfg->mx_allowed_networks, &why)) {
 		struct smtp_result r = { .status = SMTP_ST_SKIPPED };
 		char buf[NETADDR_STRLEN];
 		p->st.skipped++;

@@ -9,9 +9,8 @@
  * smtp_port, read the greeting (multi-line 220- included, capped), send
  * QUIT, close.
  *
- * Safety: smtp_probe() itself refuses any address whose class
- * (mx_addr_class, i.e. with mx_allowed_networks applied) is not
- * ADDR_GLOBAL: it answers SMTP_ST_SKIPPED, counts it in stats.skipped and
+ * Safety: smtp_probe() itself refuses any address the address policy
+ * refuses (addr_policy_allows with mx_allowed_networks): it answers SMTP_ST_SKIPPED, counts it in stats.skipped and
  * never opens a socket. stats.connects counts every socket opened, so a
  * test can prove that a hostile MX drew no connection.
  *
