@@ -7,7 +7,8 @@ libmxvet_a_SOURCES += \
 	engine/engine.c engine/engine.h \
 	engine/pipeline.c engine/pipeline.h \
 	engine/verdict.c engine/verdict.h \
-	engine/report.c engine/report.h
+	engine/report.c engine/report.h \
+	engine/unbound_upstreams.c engine/unbound_upstreams.h
 libmxvet_a_SOURCES += \
 	engine/auth_evidence.h engine/auth_evidence.c \
 	engine/dnsquery.c engine/dnsquery.h \
