@@ -119,6 +119,16 @@ bool dnsq_reply_matches(const uint8_t *query, size_t qlen,
 	return true;
 }
 
+int dnsq_tcp_frame(const uint8_t *prefix, size_t buffered, size_t max_tcp, size_t *len)
+{
+	if (buffered < 2)
+		return 0;
+	*len = (size_t)prefix[0] << 8 | prefix[1];
+	if (*len < LDNS_HEADER_SIZE || *len > max_tcp)
+		return -1;
+	return buffered < *len + 2 ? 0 : 1;
+}
+
 static void dnsq_free(struct dnsq *q);
 static void finish(struct dnsq *q, enum auth_qstatus st, const uint8_t *wire, size_t len);
 
@@ -132,17 +142,17 @@ static void on_tcp_read(struct bufferevent *bev, void *arg)
 {
 	struct dnsq *q = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
-	uint8_t hdr[2], *buf;
+	uint8_t hdr[2] = { 0, 0 }, *buf;
 	size_t len;
+	int st;
 
-	if (evbuffer_copyout(in, hdr, 2) < 2)
-		return;
-	len = (size_t)hdr[0] << 8 | hdr[1];
-	if (len < LDNS_HEADER_SIZE || len > q->o.max_tcp) {
+	(void)evbuffer_copyout(in, hdr, 2);
+	st = dnsq_tcp_frame(hdr, evbuffer_get_length(in), q->o.max_tcp, &len);
+	if (st < 0) {
 		finish(q, AQ_NETERR, NULL, 0);
 		return;
 	}
-	if (evbuffer_get_length(in) < len + 2)
+	if (st == 0)
 		return;
 	buf = malloc(len);
 	if (!buf) {

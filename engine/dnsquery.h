@@ -70,5 +70,11 @@ int dnsq_build(const char *qname, int qtype, bool edns, uint16_t id,
 /* Does reply match query (ID, QR, question)? Pure, for tests and fuzzing. */
 bool dnsq_reply_matches(const uint8_t *query, size_t qlen,
 			const uint8_t *reply, size_t rlen);
+/* TCP reassembly: buffered bytes have arrived, prefix holds the first two
+ * of them (when there are two). 1: a whole message is there, *len bytes
+ * after the two-byte prefix; 0: wait for more; -1: the prefix announces a
+ * length no DNS message has (< 12) or more than max_tcp (give up on the
+ * connection). Pure, for tests and fuzzing. */
+int dnsq_tcp_frame(const uint8_t *prefix, size_t buffered, size_t max_tcp, size_t *len);
 
 #endif

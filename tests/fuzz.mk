@@ -5,11 +5,21 @@ FUZZ_CONFIG_SRC = tests/fuzz/fuzz_config.c engine/config.c engine/findings.c \
 	lib/netaddr.c lib/strlist.c lib/log.c
 FUZZ_DNAME_SRC = tests/fuzz/fuzz_dname.c engine/dname.c lib/netaddr.c
 FUZZ_POLICY_SRC = tests/fuzz/fuzz_policy.c daemon/policy_parser.c
-EXTRA_DIST += tests/fuzz.sh tests/fuzz/corpus $(FUZZ_CONFIG_SRC) $(FUZZ_DNAME_SRC) $(FUZZ_POLICY_SRC)
-CLEANFILES += tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy
+FUZZ_DNSREPLY_SRC = tests/fuzz/fuzz_dnsreply.c engine/dnsquery.c lib/netaddr.c lib/log.c
+FUZZ_MILTER_REPLY_SRC = tests/fuzz/fuzz_milter_reply.c daemon/milter_reply.c engine/findings.c \
+	lib/log.c
+FUZZ_POLICY_SERVER_SRC = tests/fuzz/fuzz_policy_server.c daemon/policy_server.c \
+	daemon/policy_parser.c engine/config.c engine/findings.c lib/netaddr.c lib/strlist.c \
+	lib/log.c
+EXTRA_DIST += tests/fuzz.sh tests/fuzz/corpus tests/fuzz/README.md $(FUZZ_CONFIG_SRC) \
+	$(FUZZ_DNAME_SRC) $(FUZZ_POLICY_SRC) $(FUZZ_DNSREPLY_SRC) $(FUZZ_MILTER_REPLY_SRC) \
+	$(FUZZ_POLICY_SERVER_SRC)
+CLEANFILES += tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy \
+	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server
 TESTS += tests/fuzz.sh
 if HAVE_CLANG
-check_SCRIPTS = tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy
+check_SCRIPTS = tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy \
+	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server
 tests/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -19,4 +29,25 @@ tests/fuzz/fuzz_dname: $(FUZZ_DNAME_SRC)
 tests/fuzz/fuzz_policy: $(FUZZ_POLICY_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -I$(top_srcdir)/daemon -o $@ $^
+tests/fuzz/fuzz_dnsreply: $(FUZZ_DNSREPLY_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
+tests/fuzz/fuzz_milter_reply: $(FUZZ_MILTER_REPLY_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -I$(top_srcdir)/daemon -o $@ $^ $(DEP_LIBS)
+tests/fuzz/fuzz_policy_server: $(FUZZ_POLICY_SERVER_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -I$(top_srcdir)/daemon -o $@ $^ $(DEP_LIBS)
 endif
+
+# make fuzz: every target for FUZZ_TIME seconds (default 60), figures in
+# tests/fuzz/summary.txt (see tests/fuzz/README.md).
+FUZZ_TIME = 60
+EXTRA_DIST += tests/fuzz/run.sh
+fuzz: $(check_SCRIPTS)
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' FUZZ_TIME='$(FUZZ_TIME)' \
+		$(SHELL) $(top_srcdir)/tests/fuzz/run.sh
+clean-local: clean-fuzz
+clean-fuzz:
+	rm -rf tests/fuzz/work tests/fuzz/artifacts tests/fuzz/summary.txt tests/fuzz/fuzz_*.log
+.PHONY: fuzz clean-fuzz
