@@ -289,6 +289,16 @@ void history_update(struct history_rec *rec, bool existed, time_t now,
 	}
 }
 
+int history_rec_decode(const void *data, size_t len, struct history_rec *r)
+{
+	return rec_decode(data, len, r);
+}
+
+size_t history_rec_encode(const struct history_rec *r, void *buf)
+{
+	return rec_encode(r, buf);
+}
+
 void history_stage_load(struct check *c)
 {
 	struct history *h = check_engine(c)->hist;

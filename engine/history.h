@@ -74,4 +74,11 @@ void history_stage_load(struct check *c);
 /* Record the outcome of a completed check. */
 void history_stage_store(struct check *c, const struct check_result *res);
 
+/* The stored form of a record, for tests and fuzzing: decode returns 0,
+ * or -1 when the bytes are no record (r is then zeroed); encode writes at
+ * most HISTORY_REC_MAX bytes and returns their number. */
+#define HISTORY_REC_MAX (256 + HISTORY_CODES_MAX)
+int history_rec_decode(const void *data, size_t len, struct history_rec *r);
+size_t history_rec_encode(const struct history_rec *r, void *buf);
+
 #endif

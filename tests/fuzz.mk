@@ -11,15 +11,18 @@ FUZZ_MILTER_REPLY_SRC = tests/fuzz/fuzz_milter_reply.c daemon/milter_reply.c eng
 FUZZ_POLICY_SERVER_SRC = tests/fuzz/fuzz_policy_server.c daemon/policy_server.c \
 	daemon/policy_parser.c engine/config.c engine/findings.c lib/netaddr.c lib/strlist.c \
 	lib/log.c
+FUZZ_HISTORY_SRC = tests/fuzz/fuzz_history.c engine/history.c engine/findings.c lib/log.c
 EXTRA_DIST += tests/fuzz.sh tests/fuzz/corpus tests/fuzz/README.md $(FUZZ_CONFIG_SRC) \
 	$(FUZZ_DNAME_SRC) $(FUZZ_POLICY_SRC) $(FUZZ_DNSREPLY_SRC) $(FUZZ_MILTER_REPLY_SRC) \
-	$(FUZZ_POLICY_SERVER_SRC)
+	$(FUZZ_POLICY_SERVER_SRC) $(FUZZ_HISTORY_SRC)
 CLEANFILES += tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy \
-	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server
+	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server \
+	tests/fuzz/fuzz_history
 TESTS += tests/fuzz.sh
 if HAVE_CLANG
 check_SCRIPTS = tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy \
-	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server
+	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server \
+	tests/fuzz/fuzz_history
 tests/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -38,6 +41,9 @@ tests/fuzz/fuzz_milter_reply: $(FUZZ_MILTER_REPLY_SRC)
 tests/fuzz/fuzz_policy_server: $(FUZZ_POLICY_SERVER_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -I$(top_srcdir)/daemon -o $@ $^ $(DEP_LIBS)
+tests/fuzz/fuzz_history: $(FUZZ_HISTORY_SRC)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 endif
 
 # make fuzz: every target for FUZZ_TIME seconds (default 60), figures in

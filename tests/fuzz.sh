@@ -3,7 +3,7 @@
 # clang when it is there; without clang the targets are skipped, saying so.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-targets="config dname authority smtp policy dnsreply milter_reply policy_server"
+targets="config dname authority smtp policy dnsreply milter_reply policy_server history"
 set -- $targets
 echo "1..$#"
 n=0
