@@ -211,9 +211,11 @@ class FakeDNS:
 
 
 class Daemon:
-    """mxvetd -f on a free port with the fixture's DNS."""
+    """mxvetd -f -l stderr on a free port with the fixture's DNS; its log in
+    self.log. args replaces "-f -l stderr"; wrap is a command line that
+    runs mxvetd (its arguments appended)."""
 
-    def __init__(self, workdir, extra=None, mxvetd=None):
+    def __init__(self, workdir, extra=None, mxvetd=None, args=("-f", "-l", "stderr"), wrap=()):
         top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
         build = os.environ.get("top_builddir", top)
         self.mxvetd = mxvetd or os.path.join(build, "mxvetd")
@@ -252,7 +254,7 @@ class Daemon:
                 f.write("%s = %s\n" % (k, v))
         if os.geteuid() == 0:
             os.chmod(workdir, 0o777)
-        self.proc = subprocess.Popen([self.mxvetd, "-f", "-c", self.conf],
+        self.proc = subprocess.Popen(list(wrap) + [self.mxvetd] + list(args) + ["-c", self.conf],
                                      stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:
