@@ -12,7 +12,9 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${MXVET_LAB:=/tmp/mxvet-lab}"
-: "${MXVET_MILTER_PORT:=10745}"	# smtpd; the sink is +1, mxvetd's milter +2
+: "${MXVET_MILTER_PORT:=10755}"	# smtpd; the sink is +1, mxvetd's milter +2
+# (not 10745: tests/postfix-e2e.sh, which may run at the same time, has its
+# policy port there)
 SMTPD_PORT=$MXVET_MILTER_PORT
 SINK_PORT=$((MXVET_MILTER_PORT + 1))
 MILTER_PORT=$((MXVET_MILTER_PORT + 2))
