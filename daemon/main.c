@@ -83,7 +83,7 @@ static int cleanup(struct daemon *dm, int code)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mxvetd [-f] [-n] [-c FILE]\n");
+	fprintf(stderr, "usage: mxvetd [-f [-l syslog|stderr]] [-n] [-c FILE]\n");
 	exit(EX_USAGE_);
 }
 
@@ -157,6 +157,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	if (dm->eng)
 		dm->eng->cfg = n;
 	decider_reconfigure(dm->dec, dm->eng, n);
+	log_set_level_name(n->log_level);
 	if (dm->mb)
 		milter_bridge_set_decider(dm->mb, dm->dec, n);
 	policy_server_start(dm->srv, dm->base, dm->dec, n);
@@ -277,20 +278,26 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	struct daemon dm;
-	int fg = 0, check_only = 0, opt, code;
+	int fg = 0, check_only = 0, to_syslog = 1, opt, code;
 	char err[512];
 
 	memset(&dm, 0, sizeof dm);
 	dm.cfg_path = SYSCONFDIR "/mxvet/mxvet.conf";
-	while ((opt = getopt(argc, argv, "fnc:")) != -1) {
+	while ((opt = getopt(argc, argv, "fnc:l:")) != -1) {
 		switch (opt) {
 		case 'f': fg = 1; break;
+		case 'l':
+			if (strcmp(optarg, "syslog") != 0 && strcmp(optarg, "stderr") != 0)
+				usage();
+			to_syslog = !strcmp(optarg, "syslog");
+			break;
 		case 'n': check_only = 1; break;
 		case 'c': dm.cfg_path = optarg; break;
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	/* stderr is /dev/null once detached */
+	if (optind != argc || (!to_syslog && !fg))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	if (!(dm.cfg = config_new()) || config_load(dm.cfg, dm.cfg_path, err, sizeof err) < 0) {
@@ -299,25 +306,26 @@ int main(int argc, char **argv)
 	}
 	if (check_only)
 		return cleanup(&dm, EX_OK_);
-	log_open("mxvetd", !fg, LOG_MAIL);
+	log_open("mxvetd", to_syslog, LOG_MAIL);
+	log_set_level_name(dm.cfg->log_level);
 	raise_nofile();
 	if (geteuid() == 0 && dm.cfg->user && *dm.cfg->user && !getpwnam(dm.cfg->user)) {
 		log_err("user %s does not exist (create it, or set user = to another "
 			"unprivileged user)", dm.cfg->user);
-		if (!fg)
+		if (to_syslog)
 			fprintf(stderr, "mxvetd: user %s does not exist\n", dm.cfg->user);
 		return cleanup(&dm, EX_CONFIG_);
 	}
 	if (!(dm.srv = policy_server_new(dm.cfg, err, sizeof err))) {
 		log_err("%s", err);
-		if (!fg)
+		if (to_syslog)
 			fprintf(stderr, "mxvetd: %s\n", err);
 		return cleanup(&dm, 71);
 	}
 	if (dm.cfg->admin_listen && *dm.cfg->admin_listen &&
 	    !(dm.admin = admin_http_new(dm.cfg->admin_listen, err, sizeof err))) {
 		log_err("%s", err);
-		if (!fg)
+		if (to_syslog)
 			fprintf(stderr, "mxvetd: %s\n", err);
 		return cleanup(&dm, 71);
 	}
@@ -328,7 +336,7 @@ int main(int argc, char **argv)
 				dm.cfg->header_name, dm.cfg->detail_header_name, err,
 				sizeof err) < 0) {
 			log_err("%s", err);
-			if (!fg)
+			if (to_syslog)
 				fprintf(stderr, "mxvetd: %s\n", err);
 			return cleanup(&dm, 71);
 		}
