@@ -86,6 +86,7 @@ static void stage_destroy(struct stage *st)
 		event_free(st->disc_ev);
 	if (st->plain_ev)
 		event_free(st->plain_ev);
+	config_free(st->cfg);
 	free(st);
 }
 
@@ -239,7 +240,7 @@ void auth_zone_servers_ready(struct zone *z)
 		return;
 	z->dispatched = true;
 	struct auth_evidence *ae = st->ae;
-	size_t rep = (size_t)st->e->cfg->authority_repeat;
+	size_t rep = (size_t)st->cfg->authority_repeat;
 
 	if (z->child) {
 		size_t sent = 0;
@@ -273,7 +274,7 @@ void auth_zone_servers_ready(struct zone *z)
 			dup |= netaddr_equal(&ae->srv[j].addr, &z->addr[k].a);
 		if (dup)
 			continue;	/* two names for one address: ask it once */
-		if (ae->nsrv >= (size_t)st->e->cfg->authority_max_servers) {
+		if (ae->nsrv >= (size_t)st->cfg->authority_max_servers) {
 			auth_note(st, "more server addresses than authority_max_servers");
 			break;
 		}
@@ -413,9 +414,10 @@ void authority_stage_start(struct check *c)
 {
 	struct engine *e = check_engine(c);
 	struct evidence *ev = check_evidence(c);
+	const struct config *cfg = check_config(c);
 	struct stage *st = calloc(1, sizeof *st);
-	long ms = e->cfg->authority_timeout * 1000L;
-	struct timeval tv = { e->cfg->authority_timeout, 0 };
+	long ms = cfg->authority_timeout * 1000L;
+	struct timeval tv = { cfg->authority_timeout, 0 };
 
 	if (!st)
 		return;
@@ -430,6 +432,7 @@ void authority_stage_start(struct check *c)
 	}
 	st->c = c;
 	st->e = e;
+	st->cfg = config_ref(cfg);
 	st->p = e->auth;
 	st->p->stats.stages++;
 	st->refs = 1;
