@@ -15,3 +15,8 @@ tests_unit_test_cache_LDADD = $(UNIT_LDADD)
 tests/policy-protocol.log: mxvetd mxvet
 tests/policy-lab.log: mxvetd mxvet
 tests/policy-faults.log: mxvetd
+# Reloads under load on the lab (policy and milter requests between 20
+# SIGHUPs that change what a reload may change); meant for ASan builds too.
+TESTS += tests/reload-soak.sh
+EXTRA_DIST += tests/reload-soak.sh
+tests/reload-soak.log: mxvetd
