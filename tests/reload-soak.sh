@@ -304,9 +304,13 @@ for i in $(seq 1 $RELOADS); do
 			"smtp_max_concurrent=1" "smtp_blind_after=1"
 		hup
 		fresh
-		ms=$(elapsed smtpsilent.test primarydown.test)
-		[ "$ms" -ge 1900 ] && ok "round $i: smtp_max_concurrent 1: two silent hosts one after the other: $ms ms" ||
-			notok "round $i: smtp_max_concurrent 1 serializes the probes" "$ms ms"
+		# a silent host holds its slot 1 s, then up to 2 s more for
+		# the answer to QUIT: twice in the soak is enough
+		if [ "$i" = 5 ] || [ "$i" = 15 ]; then
+			ms=$(elapsed smtpsilent.test primarydown.test)
+			[ "$ms" -ge 1900 ] && ok "round $i: smtp_max_concurrent 1: two silent hosts one after the other: $ms ms" ||
+				notok "round $i: smtp_max_concurrent 1 serializes the probes" "$ms ms"
+		fi
 		a=$(answer smtprefused.test)
 		check "round $i: smtp_blind_after 1: one refused connect makes the prober blind (accept, blind=1)" \
 			"action=DUNNO 1" "$a $(metric mxvet_smtp_blind)"
