@@ -71,6 +71,7 @@ struct smtp_prober {
 	struct event *ready_ev;
 	struct smtp_stats st;
 	struct egress_guard guard;
+	long results_port;	/* the smtp_port the cached results are for */
 };
 
 static long now_ms(void)
@@ -340,6 +341,13 @@ void smtp_prober_reconfigure(struct smtp_prober *p)
 {
 	if (!p)
 		return;
+	if (p->results_port != p->eng->cfg->smtp_port) {
+		/* results for another port say nothing about this one */
+		for (size_t i = 0; i < p->nbuckets; i++)
+			for (struct entry *e = p->tab[i]; e; e = e->hnext)
+				e->have_result = false;
+		p->results_port = p->eng->cfg->smtp_port;
+	}
 	if (p->guard.threshold != p->eng->cfg->smtp_blind_after)
 		guard_changed(p, egress_guard_resize(&p->guard, p->eng->cfg->smtp_blind_after),
 			      NULL);
@@ -635,6 +643,7 @@ struct smtp_prober *smtp_prober_new(struct engine *eng)
 		return NULL;
 	p->eng = eng;
 	p->base = eng->base;
+	p->results_port = eng->cfg->smtp_port;
 	p->nbuckets = 256;
 	p->qtail = &p->qhead;
 	p->rtail = &p->ready;

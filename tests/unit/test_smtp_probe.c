@@ -605,6 +605,25 @@ START_TEST(test_reload_banner_timeout)
 }
 END_TEST
 
+/* A new smtp_port: the results cached for the old one are not reused. */
+START_TEST(test_reload_port)
+{
+	struct got g1 = { 0 }, g2 = { 0 };
+	char other[16];
+
+	ask("127.77.1.1", &g1);
+	run();
+	ck_assert_int_eq(g1.r.status, SMTP_ST_OK);
+	snprintf(other, sizeof other, "%d", port == 65535 ? 1 : port + 1);	/* nothing there */
+	reload_with("smtp_port", other);
+	smtp_prober_reconfigure(prober);
+	ask("127.77.1.1", &g2);
+	run();
+	ck_assert_int_eq(g2.r.status, SMTP_ST_REFUSED);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->cache_hits, 0);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
 int main(void)
@@ -626,6 +645,7 @@ int main(void)
 	tcase_add_test(tc, test_reload_allowed_networks);
 	tcase_add_test(tc, test_reload_probe_ttl);
 	tcase_add_test(tc, test_reload_banner_timeout);
+	tcase_add_test(tc, test_reload_port);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(cap, setup_cap1, teardown);
 	tcase_set_timeout(cap, 15);
