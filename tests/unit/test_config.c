@@ -157,7 +157,8 @@ END_TEST
 static const struct { const char *key; bool reloadable; } reload_rows[] = {
 	{ "smtp_connect_timeout", true }, { "smtp_banner_timeout", true },
 	{ "smtp_probe_ttl", true }, { "smtp_max_concurrent", true },
-	{ "smtp_blind_after", true }, { "smtp_port", true },
+	{ "smtp_blind_after", true }, { "smtp_port", true }, { "smtp_max_per_network", true },
+	{ "max_checks_in_flight", true },
 	{ "mx_allowed_networks", true }, { "checks", true }, { "mx_max_hosts", true },
 	{ "authority_timeout", true }, { "dead_after", true },
 	{ "timeout_action", true }, { "error_action", true }, { "on_mx_cname", true },
