@@ -190,7 +190,7 @@ struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
 		goto fail;
 	}
 	/* Threads mode first: any other setting may finalize the context and
-	 * silently leave it in fork mode (LIBRARY-NOTES 1). */
+	 * silently leave it in fork mode (libunbound 1.17's ub_ctx_async). */
 	if ((rc = ub_ctx_async(r->ctx, 1)) != 0) {
 		snprintf(err, errlen, "ub_ctx_async: %s", ub_strerror(rc));
 		goto fail;

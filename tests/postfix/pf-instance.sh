@@ -17,7 +17,7 @@
 # destinations (mydestination empty), and relayhost is the sink.
 #
 # Postfix refuses "postfix -c DIR" unless DIR is listed in
-# alternate_config_directories of the default main.cf (LIBRARY-NOTES 9), so
+# alternate_config_directories of the default main.cf (postconf(5)), so
 # start adds DIR/etc there (creating /etc/postfix/main.cf with that line
 # only, if it is missing); stop takes it out again (and removes a main.cf
 # it created). Needs root.
