@@ -30,7 +30,10 @@ struct waiter {
 	char rcpt[];
 };
 
+struct domain_job;
+
 struct decider {
+	struct domain_job *jobs;	/* decide_domain callers waiting */
 	struct engine *eng;
 	const struct config *cfg;
 	decide_answer_fn fn;
@@ -78,10 +81,13 @@ struct decider *decider_new(struct engine *e, const struct config *cfg,
 	return d;
 }
 
+static void free_domain_jobs(struct decider *d);
+
 void decider_free(struct decider *d)
 {
 	if (!d)
 		return;
+	free_domain_jobs(d);
 	cache_free(d->cache);
 	flight_table_free(d->flights);
 	risklog_close(d->risk);
@@ -207,6 +213,8 @@ static void answer_waiter(struct waiter *w, const char *ans, size_t len)
 }
 
 /* The check is done: cache the verdict, answer every waiter still there. */
+static void deliver_domain_jobs(struct decider *d, const struct check_result *res);
+
 static void on_check_done(void *arg, const struct check_result *res)
 {
 	struct decider *d = arg;
@@ -219,6 +227,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 	size_t len;
 	int prev;
 
+	deliver_domain_jobs(d, res);
 	for (size_t i = 0; i < nc; i++)
 		c8[i] = (uint8_t)codes[i];
 	if (failed) {
@@ -279,6 +288,24 @@ static bool skipped(const struct config *cfg, const char *domain)
 	return false;
 }
 
+/* The flight for domain: the one in progress, or a new one with its
+ * check started. NULL when out of memory or without an engine. */
+static struct flight *flight_join(struct decider *d, const char *domain)
+{
+	struct flight *f = flight_find(d->flights, domain);
+
+	if (f)
+		return f;
+	if (!d->eng || !(f = flight_begin(d->flights, domain)))
+		return NULL;
+	d->st.checks++;
+	if (!check_start(d->eng, domain, 0, on_check_done, d)) {
+		flight_end(d->flights, f);
+		return NULL;
+	}
+	return f;
+}
+
 size_t decide_request(struct decider *d, const struct policy_request *req,
 		      uint64_t conn_id, uint32_t seq, char *out)
 {
@@ -326,17 +353,9 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	w->d = d;
 	w->conn_id = conn_id;
 	w->seq = seq;
-	if (!(f = flight_find(d->flights, domain))) {
-		if (!(f = flight_begin(d->flights, domain))) {
-			free(w);
-			goto error;
-		}
-		d->st.checks++;
-		if (!check_start(d->eng, domain, 0, on_check_done, d)) {
-			flight_end(d->flights, f);
-			free(w);
-			goto error;
-		}
+	if (!(f = flight_join(d, domain))) {
+		free(w);
+		goto error;
 	}
 	w->f = f;
 	w->timer = evtimer_new(d->eng->base, on_timeout, w);
@@ -353,4 +372,126 @@ error:
 	d->st.errors++;
 	log_warn("rcpt=<%.300s>: cannot start a check (out of memory or no engine)", rcpt);
 	return put_action(out, d->cfg->error_action, NULL);
+}
+
+/* ---- decide_domain: one domain for the admin API ----
+ * A job waits either for the check of its domain (timer NULL: the single
+ * flight guarantees one check per domain at a time, so the next result
+ * for that name is its result) or for its zero-delay timer (a cached
+ * verdict, copied into the job). */
+
+struct domain_job {
+	struct domain_job *next;
+	struct decider *d;
+	decide_domain_fn cb;
+	void *arg;
+	struct event *timer;
+	enum action verdict;
+	bool has_reply;
+	char reply[MAX_REPLY];
+	size_t ncodes;
+	enum finding_code codes[CACHE_MAX_CODES];
+	char domain[DNAME_MAXLEN];
+};
+
+static void unlink_job(struct decider *d, struct domain_job *j)
+{
+	struct domain_job **pp;
+
+	for (pp = &d->jobs; *pp && *pp != j; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = j->next;
+}
+
+static void job_free(struct domain_job *j)
+{
+	if (j->timer)
+		event_free(j->timer);
+	free(j);
+}
+
+static void on_cached_job(evutil_socket_t fd, short what, void *arg)
+{
+	struct domain_job *j = arg;
+	struct decide_result r = { j->domain, j->verdict, j->has_reply ? j->reply : NULL,
+				   j->codes, j->ncodes, true, NULL };
+
+	(void)fd;
+	(void)what;
+	unlink_job(j->d, j);
+	j->cb(j->arg, &r);
+	job_free(j);
+}
+
+static void deliver_domain_jobs(struct decider *d, const struct check_result *res)
+{
+	enum finding_code codes[CACHE_MAX_CODES];
+	size_t nc = acting_codes(res->findings, codes, CACHE_MAX_CODES);
+	struct decide_result r = { res->domain, res->verdict, res->reply, codes, nc, false, res };
+	struct domain_job **pp = &d->jobs, *j;
+
+	while ((j = *pp)) {
+		if (j->timer || strcmp(j->domain, res->domain) != 0) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		j->cb(j->arg, &r);
+		job_free(j);
+	}
+}
+
+static void free_domain_jobs(struct decider *d)
+{
+	struct domain_job *j;
+
+	while ((j = d->jobs)) {
+		d->jobs = j->next;
+		j->cb(j->arg, NULL);
+		job_free(j);
+	}
+}
+
+int decide_domain(struct decider *d, const char *domain, bool fresh,
+		  decide_domain_fn cb, void *arg)
+{
+	struct domain_job *j;
+	struct cache_hit hit;
+
+	if (!d->eng || strlen(domain) >= DNAME_MAXLEN || !(j = calloc(1, sizeof *j)))
+		return -1;
+	j->d = d;
+	j->cb = cb;
+	j->arg = arg;
+	strcpy(j->domain, domain);
+	if (!fresh && cache_get(d->cache, domain, decider_now(), &hit)) {
+		struct timeval now = { 0, 0 };
+		d->st.cache_hits++;
+		j->verdict = hit.verdict;
+		if ((j->has_reply = hit.tmpl != NULL))
+			cache_expand(hit.tmpl, domain, j->reply, sizeof j->reply);
+		for (size_t i = 0; i < hit.ncodes && i < CACHE_MAX_CODES; i++)
+			j->codes[j->ncodes++] = (enum finding_code)hit.codes[i];
+		if (!(j->timer = evtimer_new(d->eng->base, on_cached_job, j)) ||
+		    evtimer_add(j->timer, &now) < 0) {
+			job_free(j);
+			return -1;
+		}
+	} else {
+		if (!fresh)
+			d->st.cache_misses++;
+		if (!flight_join(d, domain)) {
+			job_free(j);
+			return -1;
+		}
+	}
+	j->next = d->jobs;
+	d->jobs = j;
+	return 0;
+}
+
+void decider_reopen_logs(struct decider *d)
+{
+	risklog_reopen(d->risk);
 }
