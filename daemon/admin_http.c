@@ -16,6 +16,7 @@
 #include "history.h"
 #include "log.h"
 #include "netaddr.h"
+#include "lib/addr_policy.h"
 #include "pipeline.h"
 #include "policy_server.h"
 #include "report.h"
@@ -449,7 +450,7 @@ struct admin_http *admin_http_new(const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "admin_listen: want inet:HOST:PORT, got \"%s\"", spec);
 		return NULL;
 	}
-	if (netaddr_classify(&na, NULL) != ADDR_LOOPBACK) {
+	if (addr_classify(&na, NULL) != ADDR_LOOPBACK) {
 		snprintf(err, errlen, "admin_listen: %s: HOST must be a loopback address "
 			 "(the API has no authentication)", spec);
 		return NULL;

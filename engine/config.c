@@ -43,7 +43,7 @@ static const struct param params[] = {
 	{ "checks", P_LIST, O(checks), "dns, authority, smtp", 0, 0,
 	  "check families to run: dns, authority, smtp" },
 	{ "mx_allowed_networks", P_CIDRS, O(mx_allowed_networks), "", 0, 0,
-	  "networks that count as ordinary routable space for MX hosts (and may be probed)" },
+	  "non-routable networks mxvet may contact all the same (SMTP and DNS) and MX hosts may use" },
 	{ "mx_providers_file", P_STR, O(mx_providers_file), PKGDATADIR "/mx-providers.txt", 0, 0,
 	  "registered domains of well-known mail providers' MX hosts (for MX_TYPO)" },
 	{ "authority_timeout", P_DUR, O(authority_timeout), "4s", 1, 60,

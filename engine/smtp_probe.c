@@ -17,7 +17,7 @@
 #include "engine.h"
 #include "log.h"
 #include "pipeline.h"
-#include "registry.h"
+#include "lib/addr_policy.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -44,6 +44,8 @@ struct waiter {
 struct entry {
 	struct entry *hnext;	/* hash chain */
 	struct entry *qnext;	/* FIFO of entries waiting for the cap */
+	struct entry *xprev, *xnext;	/* expiry list, oldest result first */
+	bool xlinked;
 	struct smtp_prober *p;
 	struct netaddr addr;
 	enum pstate state;
@@ -67,6 +69,7 @@ struct smtp_prober {
 	struct entry **tab;
 	size_t nbuckets;
 	struct entry *qhead, **qtail;
+	struct entry *xhead, *xtail;	/* entries with a result, by when it came */
 	struct waiter *ready, **rtail;	/* answers to deliver from the loop */
 	struct event *ready_ev;
 	struct smtp_stats st;
@@ -141,31 +144,81 @@ static void entry_free(struct entry *e)
 	free(e);
 }
 
-/* Drop idle entries whose result has expired: the cache stays bounded by
- * the number of addresses seen within one TTL. */
-static void sweep(struct smtp_prober *p)
+/* ---- expiry: incremental, so that a flood of new addresses costs O(1)
+ * per insert, never a walk over the table ---- */
+
+static void xunlink(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+
+	if (!e->xlinked)
+		return;
+	if (e->xprev)
+		e->xprev->xnext = e->xnext;
+	else
+		p->xhead = e->xnext;
+	if (e->xnext)
+		e->xnext->xprev = e->xprev;
+	else
+		p->xtail = e->xprev;
+	e->xprev = e->xnext = NULL;
+	e->xlinked = false;
+}
+
+/* At the tail: results come in time order and share one TTL, so the list
+ * stays sorted by expiry (a reload that changes the TTL only delays some
+ * expiries by at most the old TTL). */
+static void xappend(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+
+	xunlink(e);
+	e->xprev = p->xtail;
+	if (p->xtail)
+		p->xtail->xnext = e;
+	else
+		p->xhead = e;
+	p->xtail = e;
+	e->xlinked = true;
+}
+
+static void hash_remove(struct smtp_prober *p, struct entry *e)
+{
+	for (struct entry **pe = &p->tab[hash_addr(&e->addr) & (p->nbuckets - 1)]; *pe;
+	     pe = &(*pe)->hnext)
+		if (*pe == e) {
+			*pe = e->hnext;
+			return;
+		}
+}
+
+/* Look at up to max entries at the head of the expiry list: an expired,
+ * idle one with nobody waiting is dropped; an expired busy one (probing
+ * again, or saying QUIT) goes to the tail. Each insert drops more than it
+ * adds, so the table holds about the addresses seen within one TTL. */
+static void expire_some(struct smtp_prober *p, int max)
 {
 	long now = now_ms();
 
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct entry **pe = &p->tab[i]; *pe;) {
-			struct entry *e = *pe;
-			if (e->state == P_IDLE && !e->waiters && e->expires_ms <= now) {
-				*pe = e->hnext;
-				entry_free(e);
-				p->st.entries--;
-			} else {
-				pe = &e->hnext;
-			}
+	for (int i = 0; i < max && p->xhead && p->xhead->expires_ms <= now; i++) {
+		struct entry *e = p->xhead;
+		if (e->state != P_IDLE || e->waiters) {
+			xappend(e);
+			continue;
 		}
+		xunlink(e);
+		hash_remove(p, e);
+		entry_free(e);
+		p->st.entries--;
+		p->st.expired++;
+	}
 }
 
 static struct entry *insert(struct smtp_prober *p, const struct netaddr *a)
 {
 	struct entry *e;
 
-	if (p->st.entries >= SMTP_CACHE_MAX)
-		sweep(p);
+	expire_some(p, SMTP_EXPIRE_PER_INSERT);
 	if (p->st.entries >= 2 * p->nbuckets)
 		grow(p);
 	if (!(e = calloc(1, sizeof *e)))
@@ -338,6 +391,7 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->res.elapsed_ms = e->done_ms - e->started_ms;
 	e->have_result = true;
 	e->expires_ms = e->done_ms + p->cfg->smtp_probe_ttl * 1000L;
+	xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
 	log_debug("smtp: address=%s status=%s code=%d elapsed_ms=%ld",
@@ -570,7 +624,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	p->st.requests++;
 	/* the one gate in front of connect(): a hostile domain must not aim
 	 * us at loopback or an internal network (SPEC section 1) */
-	if (mx_addr_class(addr, p->cfg, &why) != ADDR_GLOBAL) {
+	if (!addr_policy_allows(addr, &p->cfg->mx_allowed_networks, &why)) {
 		struct smtp_result r = { .status = SMTP_ST_SKIPPED };
 		char buf[NETADDR_STRLEN];
 		p->st.skipped++;

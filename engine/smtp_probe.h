@@ -9,9 +9,8 @@
  * smtp_port, read the greeting (multi-line 220- included, capped), send
  * QUIT, close.
  *
- * Safety: smtp_probe() itself refuses any address whose class
- * (mx_addr_class, i.e. with mx_allowed_networks applied) is not
- * ADDR_GLOBAL: it answers SMTP_ST_SKIPPED, counts it in stats.skipped and
+ * Safety: smtp_probe() itself refuses any address the address policy
+ * refuses (addr_policy_allows with mx_allowed_networks): it answers SMTP_ST_SKIPPED, counts it in stats.skipped and
  * never opens a socket. stats.connects counts every socket opened, so a
  * test can prove that a hostile MX drew no connection.
  *
@@ -43,7 +42,7 @@ struct check;
 struct smtp_prober;
 
 #define SMTP_QUIT_TIMEOUT_MS 2000	/* wait for 221 after QUIT, then close */
-#define SMTP_CACHE_MAX 100000		/* entries before expired ones are swept */
+#define SMTP_EXPIRE_PER_INSERT 4	/* expired entries looked at per new address */
 #define SMTP_CHECK_MAX_ADDRS 64		/* addresses probed per check */
 
 struct smtp_stats {
@@ -58,6 +57,7 @@ struct smtp_stats {
 	uint64_t in_flight;	/* probes with an open connection now */
 	uint64_t queue_len;	/* probes waiting for the cap now */
 	uint64_t entries;	/* addresses in the cache now */
+	uint64_t expired;	/* entries dropped once their result expired */
 	uint64_t blind;		/* 1 while the egress guard says blind */
 	uint64_t blind_episodes;	/* times it turned blind */
 };

@@ -15,15 +15,17 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS)
 UNIT_LDADD = libmxvet.a $(DEP_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += tests/unit/tap.h
 
-check_PROGRAMS += tests/unit/test_netaddr tests/unit/test_config \
+check_PROGRAMS += tests/unit/test_netaddr tests/unit/test_addr_policy tests/unit/test_config \
 	tests/unit/test_dname tests/unit/test_checks_domain tests/unit/test_checks_mx \
 	tests/unit/test_verdict
-TESTS += tests/unit/test_netaddr tests/unit/test_config \
+TESTS += tests/unit/test_netaddr tests/unit/test_addr_policy tests/unit/test_config \
 	tests/unit/test_dname tests/unit/test_checks_domain tests/unit/test_checks_mx \
 	tests/unit/test_verdict
 
 tests_unit_test_netaddr_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_netaddr_LDADD = $(UNIT_LDADD)
+tests_unit_test_addr_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_addr_policy_LDADD = $(UNIT_LDADD)
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
 tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
