@@ -6,7 +6,8 @@
 # fakes can make, the implicit MX, the address gate (an MX at 127.0.0.1,
 # outside mx_allowed_networks, draws no connection), a slow greeting under
 # the default banner timeout, DOMAIN_DEAD on the third failing check
-# (dead_after = 1s), mxvet report, and the history surviving kill -9 of mxvet check. TAP output.
+# (dead_after = 1s), mxvet report, and the history surviving kill -9 of
+# mxvet check. TAP output.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
