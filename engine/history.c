@@ -363,13 +363,14 @@ int history_foreach(struct history *h,
 
 void history_set_limits(struct history *h, const struct history_limits *lim)
 {
-	MDB_envinfo info;
+	size_t was = h->lim.max_bytes;
 
 	if (h->readonly)
 		return;
 	h->lim = *lim;
-	/* no transaction of ours is live between loop callbacks */
-	if (mdb_env_info(h->env, &info) == 0 && info.me_mapsize != lim->max_bytes) {
+	/* only on a change: LMDB remaps. No transaction of ours is live
+	 * between loop callbacks; below what is in use LMDB keeps that. */
+	if (lim->max_bytes != was) {
 		int rc = mdb_env_set_mapsize(h->env, lim->max_bytes);
 		if (rc != 0)
 			log_warn("history: history_max_size: %s", mdb_strerror(rc));

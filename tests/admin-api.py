@@ -9,7 +9,8 @@ names answer their MX after 0.6 s).
   - at most 32 admin connections are open: the 33rd client waits until
     one closes, policy requests go on meanwhile;
   - SIGUSR1 reopens risk_log after it was moved away (logrotate);
-  - the history metrics are exported."""
+  - the history metrics are exported, and the daemon's pruning timer keeps
+    the history at history_max_entries (100 here) under 150 new domains."""
 import json, os, re, shutil, signal, socket, sys, tempfile, threading, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -52,7 +53,7 @@ def concurrent_checks(d, paths):
 
 def main():
     work = tempfile.mkdtemp(prefix="mxvet-admin-")
-    d = pf.Daemon(work)
+    d = pf.Daemon(work, extra={"history_max_entries": "100"})
     try:
         run(d, work)
     finally:
@@ -162,6 +163,22 @@ def run(d, work):
        and "mxvet_history_pruned_total" in m6,
        "/metrics: history entries, full flag and pruning counters",
        {k: v for k, v in m6.items() if k.startswith("mxvet_history")})
+
+    # 150 nonexistent domains (each recorded) with history_max_entries = 100
+    s = socket.create_connection(("127.0.0.1", d.port), 5)
+    s.sendall(b"".join(pf.request("u@nxh%d.pt.test" % i) for i in range(150)))
+    answers = pf.read_answers(s, 150, timeout=30)
+    s.close()
+    deadline = time.time() + 5
+    while True:
+        m7 = metrics(d)
+        if m7.get("mxvet_history_entries", 999) <= 100 or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    ok(len(answers) == 150 and m7.get("mxvet_history_entries", 999) <= 100
+       and m7.get("mxvet_history_pruned_total", 0) >= 50,
+       "history_max_entries = 100: the pruning timer keeps the history bounded",
+       (len(answers), {k: v for k, v in m7.items() if k.startswith("mxvet_history")}))
 
 
 def _send(d, rcpt):
