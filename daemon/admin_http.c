@@ -118,6 +118,9 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 	       a->eng->stats.checks_started);
 	metric(b, "mxvet_checks_in_flight", "gauge", "checks running",
 	       a->eng->stats.checks_in_flight);
+	metric(b, "mxvet_checks_refused_total", "counter",
+	       "uncached domains answered timeout_action at once: max_checks_in_flight reached",
+	       ds->refused);
 	metric(b, "mxvet_policy_connections_total", "counter", "policy connections accepted",
 	       ps->connections);
 	metric(b, "mxvet_policy_connections_open", "gauge", "policy connections open", ps->open);
@@ -131,6 +134,13 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		const struct smtp_stats *ss = smtp_prober_stats(a->eng->smtp);
 		metric(b, "mxvet_smtp_connects_total", "counter", "SMTP probe connections",
 		       ss->connects);
+		metric(b, "mxvet_smtp_probes_in_flight", "gauge", "SMTP probes connected now",
+		       ss->in_flight);
+		metric(b, "mxvet_smtp_probes_queued", "gauge",
+		       "SMTP probes waiting for a slot (per network or overall)", ss->queue_len);
+		metric(b, "mxvet_smtp_queue_expired_total", "counter",
+		       "SMTP probes given up after waiting a probe's time limit in the queue",
+		       ss->queue_expired);
 		metric(b, "mxvet_smtp_blind", "gauge",
 		       "1 while outbound SMTP looks blocked (smtp_blind_after)", ss->blind);
 		metric(b, "mxvet_smtp_blind_episodes_total", "counter",

@@ -42,6 +42,7 @@ struct decider {
 	struct flight_table *flights;
 	struct risklog *risk;
 	size_t waiting;
+	bool refusing;			/* max_checks_in_flight reached */
 	struct decide_stats st;
 };
 
@@ -289,14 +290,35 @@ static bool skipped(const struct config *cfg, const char *domain)
 }
 
 /* The flight for domain: the one in progress, or a new one with its
- * check started. NULL when out of memory or without an engine. */
-static struct flight *flight_join(struct decider *d, const char *domain)
+ * check started. NULL when out of memory or without an engine, or with
+ * *refused set when max_checks_in_flight is reached (counted here).
+ * Admission control: past the cap a new domain costs nothing but the
+ * caller's answer, so a flood of slow domains cannot pile up work (a
+ * domain already being checked is joined). */
+static struct flight *flight_join(struct decider *d, const char *domain, bool *refused)
 {
 	struct flight *f = flight_find(d->flights, domain);
 
+	*refused = false;
 	if (f)
 		return f;
-	if (!d->eng || !(f = flight_begin(d->flights, domain)))
+	if (!d->eng)
+		return NULL;
+	if (d->eng->stats.checks_in_flight >= (uint64_t)d->cfg->max_checks_in_flight) {
+		d->st.refused++;
+		if (!d->refusing)	/* once per episode, not per request */
+			log_warn("max_checks_in_flight=%ld reached: new domains get "
+				 "timeout_action \"%s\" without a check", d->cfg->max_checks_in_flight,
+				 d->cfg->timeout_action);
+		d->refusing = true;
+		*refused = true;
+		return NULL;
+	}
+	if (d->refusing)
+		log_info("checks in flight below max_checks_in_flight again: new domains "
+			 "are checked");
+	d->refusing = false;
+	if (!(f = flight_begin(d->flights, domain)))
 		return NULL;
 	d->st.checks++;
 	if (!check_start(d->eng, domain, 0, on_check_done, d)) {
@@ -315,6 +337,7 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	struct flight *f;
 	struct waiter *w;
 	size_t rl;
+	bool refused;
 
 	d->st.requests++;
 	if (!req->v[PA_REQUEST] || strcmp(req->v[PA_REQUEST], "smtpd_access_policy") != 0 ||
@@ -353,9 +376,12 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	w->d = d;
 	w->conn_id = conn_id;
 	w->seq = seq;
-	if (!(f = flight_join(d, domain))) {
+	if (!(f = flight_join(d, domain, &refused))) {
 		free(w);
-		goto error;
+		if (!refused)
+			goto error;
+		d->st.timeouts++;
+		return put_action(out, d->cfg->timeout_action, NULL);
 	}
 	w->f = f;
 	w->timer = evtimer_new(d->eng->base, on_timeout, w);
@@ -481,7 +507,8 @@ int decide_domain(struct decider *d, const char *domain, bool fresh,
 	} else {
 		if (!fresh)
 			d->st.cache_misses++;
-		if (!flight_join(d, domain)) {
+		bool refused;
+		if (!flight_join(d, domain, &refused)) {
 			job_free(j);
 			return -1;
 		}

@@ -29,6 +29,7 @@ typedef void (*decide_answer_fn)(void *arg, uint64_t conn_id, uint32_t seq,
 
 struct decide_stats {
 	uint64_t requests, cache_hits, cache_misses, checks, timeouts, errors;
+	uint64_t refused;		/* no check started: max_checks_in_flight */
 	uint64_t actions[4];		/* accept, annotate, defer, reject answered */
 };
 
@@ -80,7 +81,8 @@ typedef void (*decide_domain_fn)(void *arg, const struct decide_result *r);
  * flight, same counters; no decision_timeout: the check bounds itself).
  * cb runs exactly once and always from the loop, a cached verdict
  * through a zero-delay timer. Returns 0, or -1 (no engine, out of
- * memory) when cb will not be called. */
+ * memory, or max_checks_in_flight reached: counted as refused) when cb
+ * will not be called. */
 int decide_domain(struct decider *d, const char *domain, bool fresh,
 		  decide_domain_fn cb, void *arg);
 

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "dname.h"
 #include "lib/addr_policy.h"
+#include "unbound_upstreams.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -150,10 +151,25 @@ static int apply_address_policy(struct ub_ctx *ctx, const struct config *cfg, ch
 				size_t errlen)
 {
 	struct dont_query d = { ctx, 0, err, errlen };
+	struct cidr_list allowed = { NULL, 0 };
 
 	if (setopt(ctx, "do-not-query-localhost:", "no", err, errlen) != 0)
 		return -1;
-	addr_policy_refused(&cfg->mx_allowed_networks, dont_query, &d);
+	/* the allowed networks plus the forwarders and stubs the admin named */
+	for (size_t i = 0; i < cfg->mx_allowed_networks.n; i++) {
+		struct cidr *nv = realloc(allowed.v, (allowed.n + 1) * sizeof *nv);
+		if (!nv) {
+			cidr_list_clear(&allowed);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		allowed.v = nv;
+		allowed.v[allowed.n++] = cfg->mx_allowed_networks.v[i];
+	}
+	if (cfg->unbound_config && *cfg->unbound_config)
+		unbound_upstreams(cfg->unbound_config, &allowed);
+	addr_policy_refused(&allowed, dont_query, &d);
+	cidr_list_clear(&allowed);
 	return d.rc;
 }
 

@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "log.h"
 #include "pipeline.h"
+#include "probe_sched.h"
 #include "lib/addr_policy.h"
 
 #include <arpa/inet.h>
@@ -25,6 +26,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,7 @@ struct waiter {
 
 struct entry {
 	struct entry *hnext;	/* hash chain */
-	struct entry *qnext;	/* FIFO of entries waiting for the cap */
+	struct sched_item si;	/* in the scheduler while running or queued */
 	struct entry *xprev, *xnext;	/* expiry list, oldest result first */
 	bool xlinked;
 	struct smtp_prober *p;
@@ -68,7 +70,7 @@ struct smtp_prober {
 	const struct config *cfg;
 	struct entry **tab;
 	size_t nbuckets;
-	struct entry *qhead, **qtail;
+	struct sched *sched;
 	struct entry *xhead, *xtail;	/* entries with a result, by when it came */
 	struct waiter *ready, **rtail;	/* answers to deliver from the loop */
 	struct event *ready_ev;
@@ -302,17 +304,67 @@ static void deliver(struct entry *e)
 
 static void start_probe(struct entry *e);
 
+static void run_probe(struct entry *e);
+
+static size_t global_cap(const struct smtp_prober *p)
+{
+	return (size_t)p->cfg->smtp_max_concurrent;
+}
+
+static size_t net_cap(const struct smtp_prober *p)
+{
+	return (size_t)p->cfg->smtp_max_per_network;
+}
+
 static void pump_queue(struct smtp_prober *p)
 {
-	while (p->qhead && p->st.in_flight < (uint64_t)p->cfg->smtp_max_concurrent) {
-		struct entry *e = p->qhead;
-		p->qhead = e->qnext;
-		if (!p->qhead)
-			p->qtail = &p->qhead;
-		e->qnext = NULL;
+	struct sched_item *it;
+
+	while ((it = sched_next(p->sched, global_cap(p), net_cap(p)))) {
+		struct entry *e = (struct entry *)((char *)it - offsetof(struct entry, si));
 		p->st.queue_len--;
-		start_probe(e);
+		run_probe(e);
 	}
+}
+
+/* Answer every waiter "not probed" without recording a result: the
+ * address was not tried, which says nothing about it. */
+static void deliver_unprobed(struct entry *e)
+{
+	struct smtp_result r = { .status = SMTP_ST_NONE };
+	struct waiter *w = e->waiters;
+
+	/* an entry that never got a result still leaves the table in time */
+	if (!e->xlinked) {
+		e->expires_ms = now_ms();
+		xappend(e);
+	}
+
+	e->waiters = NULL;
+	e->wtail = &e->waiters;
+	while (w) {
+		struct waiter *nx = w->next;
+		w->cb(w->arg, &r);
+		free(w);
+		w = nx;
+	}
+}
+
+/* A probe waited longer than a probe may take: its network (or the
+ * whole prober) is busy with slow hosts. The checks waiting for it go on
+ * without it rather than wait behind somebody else's silent servers. */
+static void queue_expired(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+	char addr[NETADDR_STRLEN];
+
+	sched_cancel(p->sched, &e->si);
+	p->st.queue_len--;
+	p->st.queue_expired++;
+	e->state = P_IDLE;
+	log_debug("smtp: address=%s not probed: waited past the probe time limit in the "
+		  "queue of its network", netaddr_format(&e->addr, addr, sizeof addr));
+	deliver_unprobed(e);
 }
 
 static void close_conn(struct entry *e)
@@ -325,6 +377,7 @@ static void close_conn(struct entry *e)
 	}
 	evtimer_del(e->timer);
 	e->state = P_IDLE;
+	sched_done(p->sched, &e->si);
 	p->st.in_flight--;
 	/* requests that came during QUIT with a stale result need a new probe */
 	if (e->waiters)
@@ -437,6 +490,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		break;
 	case P_QUIT:
 		close_conn(e);
+		break;
+	case P_QUEUED:
+		queue_expired(e);
 		break;
 	default:
 		break;
@@ -553,7 +609,32 @@ static bool local_error(int err)
 	}
 }
 
+/* Run the probe now if its network and the prober have room, else queue
+ * it for at most as long as a probe itself may take. */
 static void start_probe(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+	struct timeval tv;
+
+	switch (sched_admit(p->sched, &e->si, &e->addr, global_cap(p), net_cap(p))) {
+	case 1:
+		run_probe(e);
+		return;
+	case 0:
+		e->state = P_QUEUED;
+		p->st.queued++;
+		p->st.queue_len++;
+		tv = ms_tv((p->cfg->smtp_connect_timeout + p->cfg->smtp_banner_timeout) * 1000L);
+		evtimer_add(e->timer, &tv);
+		return;
+	default:
+		p->st.local_errors++;
+		deliver_unprobed(e);
+		return;
+	}
+}
+
+static void run_probe(struct entry *e)
 {
 	struct smtp_prober *p = e->p;
 	struct sockaddr_storage ss;
@@ -561,14 +642,6 @@ static void start_probe(struct entry *e)
 	struct timeval tv;
 	int fd;
 
-	if (p->st.in_flight >= (uint64_t)p->cfg->smtp_max_concurrent) {
-		e->state = P_QUEUED;
-		*p->qtail = e;
-		p->qtail = &e->qnext;
-		p->st.queued++;
-		p->st.queue_len++;
-		return;
-	}
 	smtp_greeting_init(&e->g);
 	e->state = P_CONNECT;
 	e->sync_failed = false;
@@ -663,11 +736,11 @@ struct smtp_prober *smtp_prober_new(struct engine *eng)
 	p->base = eng->base;
 	p->cfg = eng->cfg;
 	p->nbuckets = 256;
-	p->qtail = &p->qhead;
 	p->rtail = &p->ready;
 	p->tab = calloc(p->nbuckets, sizeof *p->tab);
 	p->ready_ev = evtimer_new(p->base, on_ready, p);
-	if (!p->tab || !p->ready_ev) {
+	p->sched = sched_new();
+	if (!p->tab || !p->ready_ev || !p->sched) {
 		smtp_prober_free(p);
 		return NULL;
 	}
@@ -676,12 +749,13 @@ struct smtp_prober *smtp_prober_new(struct engine *eng)
 
 void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len)
 {
-	snprintf(buf, len, "requests=%lu cache_hits=%lu coalesced=%lu queued=%lu "
+	snprintf(buf, len, "requests=%lu cache_hits=%lu coalesced=%lu queued=%lu queue_expired=%lu "
 		 "skipped=%lu connects=%lu ok=%lu refused=%lu timeout=%lu silent=%lu "
 		 "tempfail=%lu reject=%lu error=%lu local_errors=%lu in_flight=%lu entries=%lu "
 		 "blind=%lu blind_episodes=%lu",
 		 (unsigned long)s->requests, (unsigned long)s->cache_hits,
 		 (unsigned long)s->coalesced, (unsigned long)s->queued,
+		 (unsigned long)s->queue_expired,
 		 (unsigned long)s->skipped, (unsigned long)s->connects,
 		 (unsigned long)s->results[SMTP_ST_OK], (unsigned long)s->results[SMTP_ST_REFUSED],
 		 (unsigned long)s->results[SMTP_ST_TIMEOUT], (unsigned long)s->results[SMTP_ST_SILENT],
@@ -717,6 +791,7 @@ void smtp_prober_free(struct smtp_prober *p)
 	}
 	if (p->ready_ev)
 		event_free(p->ready_ev);
+	sched_free(p->sched);
 	free(p->tab);
 	free(p);
 }

@@ -4,8 +4,11 @@
  * The prober is long-lived (engine->smtp) and shared by every check: it
  * keeps one entry per address with the last result (reused for
  * smtp_probe_ttl), runs at most one probe per address at a time (later
- * requests wait for it), and at most smtp_max_concurrent probes overall
- * (the rest wait in a FIFO queue). A probe: non-blocking connect to
+ * requests wait for it), at most smtp_max_per_network probes at once per
+ * destination network (IPv4 /24, IPv6 /48) and smtp_max_concurrent
+ * overall; the rest wait, served round robin across networks
+ * (probe_sched.h), for at most smtp_connect_timeout + smtp_banner_timeout,
+ * after which their checks go on with the address "not probed". A probe: non-blocking connect to
  * smtp_port, read the greeting (multi-line 220- included, capped), send
  * QUIT, close.
  *
@@ -49,7 +52,8 @@ struct smtp_stats {
 	uint64_t requests;	/* addresses asked for */
 	uint64_t cache_hits;	/* answered from a fresh result */
 	uint64_t coalesced;	/* joined a probe of the same address in flight */
-	uint64_t queued;	/* waited for the concurrency cap */
+	uint64_t queued;	/* waited for the concurrency caps */
+	uint64_t queue_expired;	/* waited too long: answered "not probed" */
 	uint64_t skipped;	/* refused by the address policy: no socket */
 	uint64_t connects;	/* sockets opened (connections attempted) */
 	uint64_t local_errors;	/* connect failed here (no route, no fds): not probed */

@@ -2,9 +2,9 @@
 # protocol test against a running mxvetd (its own loopback DNS fixture).
 check_PROGRAMS += tests/unit/test_policy_parser tests/unit/test_cache
 TESTS += tests/unit/test_policy_parser tests/unit/test_cache tests/policy-protocol.py tests/policy-faults.py \
-	tests/policy-lab.py tests/admin-api.py
+	tests/policy-lab.py tests/policy-flood.py tests/dns-forwarder.py tests/admin-api.py
 EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-faults.py tests/policy-lab.py \
-	tests/admin-api.py
+	tests/policy-flood.py tests/dns-forwarder.py tests/admin-api.py
 tests_unit_test_policy_parser_SOURCES = tests/unit/test_policy_parser.c \
 	daemon/policy_parser.c daemon/policy_parser.h
 tests_unit_test_policy_parser_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/daemon
@@ -16,4 +16,6 @@ tests_unit_test_cache_LDADD = $(UNIT_LDADD)
 tests/policy-protocol.log: mxvetd mxvet
 tests/policy-lab.log: mxvetd mxvet
 tests/policy-faults.log: mxvetd
+tests/policy-flood.log: mxvetd
+tests/dns-forwarder.log: mxvet
 tests/admin-api.log: mxvetd
