@@ -599,6 +599,6 @@ void history_stage_store(struct check *c, const struct check_result *res)
 	if (found == 1 && res->verdict == ACT_IGNORE && o != HIST_FAIL)
 		return;
 	history_update(&r, found == 0, ev->now, o, (int)res->verdict, res->findings,
-		       history_max_gap(check_engine(c)->cfg->dead_after));
+		       history_max_gap(check_config(c)->dead_after));
 	history_put(h, res->domain, &r);
 }
