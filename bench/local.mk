@@ -11,5 +11,17 @@ EXTRA_DIST += bench/policy-bench.sh bench/README.md
 bench-policy-floor: mxvetd bench/policy_load bench/policy_floor
 	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) $(SHELL) $(top_srcdir)/bench/policy-bench.sh
 
-bench: bench-policy-floor bench-cache bench-fresh bench-smtp bench-smtp-table
-.PHONY: bench bench-policy-floor
+# make bench-history: the domain history under 1,000,000 unique domains
+# with the default bounds (bench/history_bench.c; HISTORY_N to change N).
+EXTRA_PROGRAMS += bench/history_bench
+bench_history_bench_SOURCES = bench/history_bench.c
+bench_history_bench_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+bench_history_bench_LDADD = libmxvet.a $(DEP_LIBS)
+CLEANFILES += bench/history_bench
+HISTORY_N = 1000000
+
+bench-history: bench/history_bench
+	./bench/history_bench $(HISTORY_N)
+
+bench: bench-policy-floor bench-cache bench-fresh bench-smtp bench-smtp-table bench-history
+.PHONY: bench bench-policy-floor bench-history

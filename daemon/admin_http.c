@@ -1,9 +1,19 @@
-/* admin_http: /metrics, /v1/check/DOMAIN, /v1/risk on evhttp. */
+/* admin_http: /metrics, /v1/check/DOMAIN, /v1/risk on evhttp.
+ *
+ * Connections are capped at ADMIN_MAX_CONNS (evhttp 2.1 has no such
+ * setting). evhttp asks us for each new connection's bufferevent
+ * (evhttp_set_bevcb): we count it open there, and right after evhttp has
+ * bound it to its connection (an event activated then, run before any
+ * read) we learn that connection from the bufferevent's callback argument
+ * and set its close callback, which counts it out. At the cap the
+ * listener is disabled, so further clients wait in the kernel's backlog
+ * until one closes (idle ones are closed after ADMIN_TIMEOUT_S). */
 #include "admin_http.h"
 #include "cache.h"
 #include "decide.h"
 #include "dname.h"
 #include "engine.h"
+#include "history.h"
 #include "log.h"
 #include "netaddr.h"
 #include "lib/addr_policy.h"
@@ -22,26 +32,54 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
 #define RISK_MAX 100000		/* lines in one /v1/risk answer */
+#define ADMIN_MAX_CONNS 32	/* connections open at once */
+#define ADMIN_TIMEOUT_S 10	/* an idle or slow connection is closed */
+
+/* The connection count; lives until the admin server and its last
+ * connection are both gone (evhttp_free closes connections after it
+ * freed the listener). */
+struct conn_gate {
+	struct admin_http *a;	/* NULL once the server is freed */
+	struct evconnlistener *lev;
+	struct admin_conn *conns;
+	size_t open;		/* counted in, not yet out */
+	bool paused;
+	uint64_t accepted, paused_times;
+};
+
+/* One tracked connection, and the /v1/check job waiting on it. */
+struct admin_conn {
+	struct admin_conn *next;
+	struct conn_gate *g;
+	struct evhttp_connection *evcon;
+	struct admin_job *job;
+};
 
 struct admin_http {
 	int fd;			/* bound, until evhttp takes it */
+	struct conn_gate *gate;
 	struct evhttp *http;
 	struct engine *eng;
 	struct decider *dec;
 	struct policy_server *srv;
 };
 
-/* A /v1/check request waiting for its check; req is NULL once the
+/* A /v1/check request waiting for its verdict; req is NULL once the
  * client went away (the check still completes: then it is dropped). */
 struct admin_job {
 	struct evhttp_request *req;
+	struct admin_conn *conn;	/* NULL: the connection is not tracked */
 	char input[DNAME_MAXLEN];
 };
+
+static void history_metrics(struct evbuffer *b, struct admin_http *a);
 
 static void metric(struct evbuffer *b, const char *name, const char *type, const char *help,
 		   unsigned long long v)
@@ -108,6 +146,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		metric(b, "mxvet_smtp_blind_episodes_total", "counter",
 		       "times outbound SMTP looked blocked", ss->blind_episodes);
 	}
+	history_metrics(b, a);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);
@@ -132,24 +171,73 @@ static void send_json(struct evhttp_request *req, int code, const char *reason, 
 		evbuffer_free(b);
 }
 
-static void on_conn_close(struct evhttp_connection *conn, void *arg)
+/* Close callback of a connection the gate did not track (out of memory). */
+static void on_untracked_close(struct evhttp_connection *conn, void *arg)
 {
 	struct admin_job *j = arg;
 	(void)conn;
 	j->req = NULL;
 }
 
-static void on_check_done(void *arg, const struct check_result *res)
+static struct admin_conn *conn_of(struct conn_gate *g, struct evhttp_connection *evcon)
+{
+	struct admin_conn *c = g->conns;
+
+	while (c && c->evcon != evcon)
+		c = c->next;
+	return c;
+}
+
+/* A cached verdict: what the cache keeps, in the shape of a check's JSON. */
+static json_t *cached_json(const struct decide_result *r, const char *input)
+{
+	json_t *fs = json_array();
+
+	for (size_t i = 0; i < r->ncodes; i++)
+		json_array_append_new(fs, json_pack("{s:s}", "code",
+						    finding_info(r->codes[i])->name));
+	return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o}", "domain", r->domain, "input", input,
+			 "verdict", verdict_name(r->verdict), "reply", r->reply, "cached", 1,
+			 "findings", fs);
+}
+
+static void on_verdict(void *arg, const struct decide_result *r)
 {
 	struct admin_job *j = arg;
 
 	if (j->req) {
-		json_t *o = report_json(res, j->input);
-		evhttp_connection_set_closecb(evhttp_request_get_connection(j->req), NULL, NULL);
-		send_json(j->req, HTTP_OK, "OK", o);
+		if (j->conn)
+			j->conn->job = NULL;
+		else
+			evhttp_connection_set_closecb(evhttp_request_get_connection(j->req),
+						      NULL, NULL);
+		json_t *o = !r ? NULL : r->check ? report_json(r->check, j->input)
+						 : cached_json(r, j->input);
+		if (o && r->check)
+			json_object_set_new(o, "cached", json_false());
+		if (o)
+			send_json(j->req, HTTP_OK, "OK", o);
+		else
+			evhttp_send_error(j->req, HTTP_SERVUNAVAIL, NULL);
 		json_decref(o);
 	}
 	free(j);
+}
+
+/* ?fresh=1 (or yes, true): a new check even when the verdict is cached. */
+static bool want_fresh(struct evhttp_request *req)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq kv;
+	const char *v;
+	bool fresh = false;
+
+	if (!q || evhttp_parse_query_str(q, &kv) < 0)
+		return false;
+	if ((v = evhttp_find_header(&kv, "fresh")))
+		fresh = strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0;
+	evhttp_clear_headers(&kv);
+	return fresh;
 }
 
 static void on_check(struct evhttp_request *req, void *arg)
@@ -168,7 +256,8 @@ static void on_check(struct evhttp_request *req, void *arg)
 		free(in);
 		return;
 	}
-	if (!(j = calloc(1, sizeof *j)) || !check_start(a->eng, domain, 0, on_check_done, j)) {
+	if (!(j = calloc(1, sizeof *j)) ||
+	    decide_domain(a->dec, domain, want_fresh(req), on_verdict, j) < 0) {
 		free(j);
 		free(in);
 		evhttp_send_error(req, HTTP_SERVUNAVAIL, NULL);
@@ -177,7 +266,11 @@ static void on_check(struct evhttp_request *req, void *arg)
 	j->req = req;
 	snprintf(j->input, sizeof j->input, "%s", in);
 	free(in);
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_conn_close, j);
+	if ((j->conn = conn_of(a->gate, evhttp_request_get_connection(req))))
+		j->conn->job = j;
+	else
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+					      on_untracked_close, j);
 }
 
 struct risk_walk {
@@ -237,6 +330,124 @@ static void on_other(struct evhttp_request *req, void *arg)
 	evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 }
 
+/* ---- history metrics ---- */
+
+static void history_metrics(struct evbuffer *b, struct admin_http *a)
+{
+	struct history_stats st;
+
+	if (!a->eng || !a->eng->hist)
+		return;
+	history_get_stats(a->eng->hist, &st);
+	metric(b, "mxvet_history_entries", "gauge", "domains in the history", st.entries);
+	metric(b, "mxvet_history_full", "gauge",
+	       "1 while the history file or its disk is full (history_max_size)", st.full);
+	metric(b, "mxvet_history_full_episodes_total", "counter",
+	       "times the history file or its disk filled up", st.full_episodes);
+	metric(b, "mxvet_history_write_errors_total", "counter",
+	       "history records not written", st.write_errors);
+	metric(b, "mxvet_history_pruned_total", "counter",
+	       "history records deleted by history_max_entries or history_max_age", st.pruned);
+	if (a->gate) {
+		metric(b, "mxvet_admin_connections_open", "gauge", "admin API connections open",
+		       a->gate->open);
+		metric(b, "mxvet_admin_connections_capped_total", "counter",
+		       "times the admin API stopped accepting at its connection cap",
+		       a->gate->paused_times);
+	}
+}
+
+/* ---- the connection cap ---- */
+
+static void gate_release(struct conn_gate *g)
+{
+	g->open--;
+	if (!g->a) {
+		if (g->open == 0)
+			free(g);
+		return;
+	}
+	if (g->paused && g->open < ADMIN_MAX_CONNS && g->lev) {
+		g->paused = false;
+		evconnlistener_enable(g->lev);
+	}
+}
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct admin_conn *c = arg, **pp;
+	struct conn_gate *g = c->g;
+
+	(void)evcon;
+	if (c->job)
+		c->job->req = NULL;	/* its verdict will be dropped */
+	for (pp = &g->conns; *pp && *pp != c; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = c->next;
+	free(c);
+	gate_release(g);
+}
+
+/* A bufferevent handed to evhttp, waiting to be matched to its connection. */
+struct adoption {
+	struct conn_gate *g;
+	struct bufferevent *bev;	/* referenced until then */
+	struct event *ev;
+};
+
+static void gate_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct adoption *p = arg;
+	struct conn_gate *g = p->g;
+	struct admin_conn *c = NULL;
+	void *evcon = NULL;
+
+	(void)fd;
+	(void)what;
+	/* evhttp set (..., evcon) as the callbacks; a freed bufferevent has none */
+	bufferevent_getcb(p->bev, NULL, NULL, NULL, &evcon);
+	if (evcon && g->a && (c = calloc(1, sizeof *c))) {
+		c->g = g;
+		c->evcon = evcon;
+		c->next = g->conns;
+		g->conns = c;
+		evhttp_connection_set_closecb(evcon, on_conn_close, c);
+	} else {
+		gate_release(g);	/* gone already, or not tracked */
+	}
+	bufferevent_decref(p->bev);
+	event_free(p->ev);
+	free(p);
+}
+
+/* evhttp's bufferevent for a new connection (as evhttp would make it):
+ * counted open now, matched to its connection by gate_adopt. */
+static struct bufferevent *gate_new_bev(struct event_base *base, void *arg)
+{
+	struct conn_gate *g = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+	struct adoption *p = bev ? calloc(1, sizeof *p) : NULL;
+
+	if (!p || !(p->ev = event_new(base, -1, 0, gate_adopt, p))) {
+		free(p);
+		return bev;	/* not counted, but served */
+	}
+	p->g = g;
+	p->bev = bev;
+	bufferevent_incref(bev);
+	/* active now: runs in this loop pass, before the connection's first read */
+	event_active(p->ev, EV_TIMEOUT, 0);
+	g->open++;
+	g->accepted++;
+	if (g->open >= ADMIN_MAX_CONNS && !g->paused && g->lev) {
+		g->paused = true;
+		g->paused_times++;
+		evconnlistener_disable(g->lev);
+	}
+	return bev;
+}
+
 struct admin_http *admin_http_new(const char *spec, char *err, size_t errlen)
 {
 	struct admin_http *a;
@@ -263,12 +474,14 @@ struct admin_http *admin_http_new(const char *spec, char *err, size_t errlen)
 			close(fd);
 		return NULL;
 	}
-	if (!(a = calloc(1, sizeof *a))) {
+	if (!(a = calloc(1, sizeof *a)) || !(a->gate = calloc(1, sizeof *a->gate))) {
+		free(a);
 		close(fd);
 		snprintf(err, errlen, "admin_listen: out of memory");
 		return NULL;
 	}
 	a->fd = fd;
+	a->gate->a = a;
 	return a;
 }
 
@@ -281,15 +494,18 @@ int admin_http_start(struct admin_http *a, struct event_base *base, struct engin
 	if (!(a->http = evhttp_new(base)))
 		return -1;
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(a->http, 30);
+	evhttp_set_timeout(a->http, ADMIN_TIMEOUT_S);
+	evhttp_set_bevcb(a->http, gate_new_bev, a->gate);
 	evhttp_set_max_headers_size(a->http, 8192);
 	evhttp_set_max_body_size(a->http, 0);
 	evhttp_set_cb(a->http, "/metrics", on_metrics, a);
 	evhttp_set_cb(a->http, "/v1/risk", on_risk, a);
 	evhttp_set_gencb(a->http, on_other, a);
-	if (evhttp_accept_socket(a->http, a->fd) < 0)
+	struct evhttp_bound_socket *bs = evhttp_accept_socket_with_handle(a->http, a->fd);
+	if (!bs)
 		return -1;
 	a->fd = -1;	/* evhttp owns it now */
+	a->gate->lev = evhttp_bound_socket_get_listener(bs);
 	return 0;
 }
 
@@ -297,9 +513,16 @@ void admin_http_free(struct admin_http *a)
 {
 	if (!a)
 		return;
+	/* evhttp_free frees the listener first, then the connections (their
+	 * close callbacks run): the gate forgets both and holds itself alive
+	 * across the call; adoptions still pending free it last */
+	a->gate->a = NULL;
+	a->gate->lev = NULL;
+	a->gate->open++;
 	if (a->http)
 		evhttp_free(a->http);
 	if (a->fd >= 0)
 		close(a->fd);
+	gate_release(a->gate);
 	free(a);
 }

@@ -1,8 +1,11 @@
 /* admin_http: the loopback admin endpoint (admin_listen, evhttp):
  *   GET /metrics          Prometheus text (no per-domain labels)
- *   GET /v1/check/DOMAIN  a fresh check of DOMAIN, JSON as `mxvet check --json`
+ *   GET /v1/check/DOMAIN  the verdict of DOMAIN through the decider: cached,
+ *                         or the check in flight or a new one (JSON as
+ *                         `mxvet check --json`); ?fresh=1 skips the cache
  *   GET /v1/risk          cached verdicts other than accept, JSON lines
- * Only loopback addresses may be configured: it has no authentication. */
+ * Only loopback addresses may be configured: it has no authentication.
+ * At most ADMIN_MAX_CONNS (admin_http.c) connections are open at once. */
 #ifndef MXVET_ADMIN_HTTP_H
 #define MXVET_ADMIN_HTTP_H
 

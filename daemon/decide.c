@@ -39,7 +39,10 @@ struct waiter {
 	char text[];
 };
 
+struct domain_job;
+
 struct decider {
+	struct domain_job *jobs;	/* decide_domain callers waiting */
 	struct engine *eng;
 	const struct config *cfg;
 	decide_answer_fn fn;
@@ -88,10 +91,13 @@ struct decider *decider_new(struct engine *e, const struct config *cfg,
 	return d;
 }
 
+static void free_domain_jobs(struct decider *d);
+
 void decider_free(struct decider *d)
 {
 	if (!d)
 		return;
+	free_domain_jobs(d);
 	cache_free(d->cache);
 	flight_table_free(d->flights);
 	risklog_close(d->risk);
@@ -262,6 +268,8 @@ static void answer_waiter(struct waiter *w, const char *ans, size_t len)
 }
 
 /* The check is done: cache the verdict, answer every waiter still there. */
+static void deliver_domain_jobs(struct decider *d, const struct check_result *res);
+
 static void on_check_done(void *arg, const struct check_result *res)
 {
 	struct decider *d = arg;
@@ -274,6 +282,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 	size_t len;
 	int prev;
 
+	deliver_domain_jobs(d, res);
 	for (size_t i = 0; i < nc; i++)
 		c8[i] = (uint8_t)codes[i];
 	if (failed) {
@@ -334,6 +343,45 @@ static bool skipped(const struct config *cfg, const char *domain)
 	return false;
 }
 
+/* The flight for domain: the one in progress, or a new one with its
+ * check started. NULL when out of memory or without an engine, or with
+ * *refused set when max_checks_in_flight is reached (counted here).
+ * Admission control: past the cap a new domain costs nothing but the
+ * caller's answer, so a flood of slow domains cannot pile up work (a
+ * domain already being checked is joined). */
+static struct flight *flight_join(struct decider *d, const char *domain, bool *refused)
+{
+	struct flight *f = flight_find(d->flights, domain);
+
+	*refused = false;
+	if (f)
+		return f;
+	if (!d->eng)
+		return NULL;
+	if (d->eng->stats.checks_in_flight >= (uint64_t)d->cfg->max_checks_in_flight) {
+		d->st.refused++;
+		if (!d->refusing)	/* once per episode, not per request */
+			log_warn("max_checks_in_flight=%ld reached: new domains get "
+				 "timeout_action \"%s\" without a check", d->cfg->max_checks_in_flight,
+				 d->cfg->timeout_action);
+		d->refusing = true;
+		*refused = true;
+		return NULL;
+	}
+	if (d->refusing)
+		log_info("checks in flight below max_checks_in_flight again: new domains "
+			 "are checked");
+	d->refusing = false;
+	if (!(f = flight_begin(d->flights, domain)))
+		return NULL;
+	d->st.checks++;
+	if (!check_start(d->eng, domain, 0, on_check_done, d)) {
+		flight_end(d->flights, f);
+		return NULL;
+	}
+	return f;
+}
+
 size_t decide_request(struct decider *d, const struct policy_request *req,
 		      uint64_t conn_id, uint32_t seq, char *out)
 {
@@ -343,6 +391,7 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	struct flight *f;
 	struct waiter *w;
 	size_t rl;
+	bool refused;
 
 	d->st.requests++;
 	if (!req->v[PA_REQUEST] || strcmp(req->v[PA_REQUEST], "smtpd_access_policy") != 0 ||
@@ -378,35 +427,12 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	w->d = d;
 	w->conn_id = conn_id;
 	w->seq = seq;
-	if (!(f = flight_find(d->flights, domain))) {
-		/* admission control: past the cap a new domain costs nothing
-		 * but this answer, so a flood of slow domains cannot pile up
-		 * work (a domain already being checked is joined above) */
-		if (d->eng->stats.checks_in_flight >= (uint64_t)d->cfg->max_checks_in_flight) {
-			free(w);
-			d->st.refused++;
-			d->st.timeouts++;
-			if (!d->refusing)	/* once per episode, not per request */
-				log_warn("max_checks_in_flight=%ld reached: new domains get "
-					 "timeout_action \"%s\" without a check", d->cfg->max_checks_in_flight,
-					 d->cfg->timeout_action);
-			d->refusing = true;
-			return put_action(out, d->cfg->timeout_action, NULL);
-		}
-		if (d->refusing)
-			log_info("checks in flight below max_checks_in_flight again: new domains "
-				 "are checked");
-		d->refusing = false;
-		if (!(f = flight_begin(d->flights, domain))) {
-			free(w);
+	if (!(f = flight_join(d, domain, &refused))) {
+		free(w);
+		if (!refused)
 			goto error;
-		}
-		d->st.checks++;
-		if (!check_start(d->eng, domain, 0, on_check_done, d)) {
-			flight_end(d->flights, f);
-			free(w);
-			goto error;
-		}
+		d->st.timeouts++;
+		return put_action(out, d->cfg->timeout_action, NULL);
 	}
 	w->f = f;
 	w->timer = evtimer_new(d->eng->base, on_timeout, w);
@@ -423,4 +449,127 @@ error:
 	d->st.errors++;
 	log_warn("rcpt=<%.300s>: cannot start a check (out of memory or no engine)", rcpt);
 	return put_action(out, d->cfg->error_action, NULL);
+}
+
+/* ---- decide_domain: one domain for the admin API ----
+ * A job waits either for the check of its domain (timer NULL: the single
+ * flight guarantees one check per domain at a time, so the next result
+ * for that name is its result) or for its zero-delay timer (a cached
+ * verdict, copied into the job). */
+
+struct domain_job {
+	struct domain_job *next;
+	struct decider *d;
+	decide_domain_fn cb;
+	void *arg;
+	struct event *timer;
+	enum action verdict;
+	bool has_reply;
+	char reply[MAX_REPLY];
+	size_t ncodes;
+	enum finding_code codes[CACHE_MAX_CODES];
+	char domain[DNAME_MAXLEN];
+};
+
+static void unlink_job(struct decider *d, struct domain_job *j)
+{
+	struct domain_job **pp;
+
+	for (pp = &d->jobs; *pp && *pp != j; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = j->next;
+}
+
+static void job_free(struct domain_job *j)
+{
+	if (j->timer)
+		event_free(j->timer);
+	free(j);
+}
+
+static void on_cached_job(evutil_socket_t fd, short what, void *arg)
+{
+	struct domain_job *j = arg;
+	struct decide_result r = { j->domain, j->verdict, j->has_reply ? j->reply : NULL,
+				   j->codes, j->ncodes, true, NULL };
+
+	(void)fd;
+	(void)what;
+	unlink_job(j->d, j);
+	j->cb(j->arg, &r);
+	job_free(j);
+}
+
+static void deliver_domain_jobs(struct decider *d, const struct check_result *res)
+{
+	enum finding_code codes[CACHE_MAX_CODES];
+	size_t nc = acting_codes(res->findings, codes, CACHE_MAX_CODES);
+	struct decide_result r = { res->domain, res->verdict, res->reply, codes, nc, false, res };
+	struct domain_job **pp = &d->jobs, *j;
+
+	while ((j = *pp)) {
+		if (j->timer || strcmp(j->domain, res->domain) != 0) {
+			pp = &j->next;
+			continue;
+		}
+		*pp = j->next;
+		j->cb(j->arg, &r);
+		job_free(j);
+	}
+}
+
+static void free_domain_jobs(struct decider *d)
+{
+	struct domain_job *j;
+
+	while ((j = d->jobs)) {
+		d->jobs = j->next;
+		j->cb(j->arg, NULL);
+		job_free(j);
+	}
+}
+
+int decide_domain(struct decider *d, const char *domain, bool fresh,
+		  decide_domain_fn cb, void *arg)
+{
+	struct domain_job *j;
+	struct cache_hit hit;
+
+	if (!d->eng || strlen(domain) >= DNAME_MAXLEN || !(j = calloc(1, sizeof *j)))
+		return -1;
+	j->d = d;
+	j->cb = cb;
+	j->arg = arg;
+	strcpy(j->domain, domain);
+	if (!fresh && cache_get(d->cache, domain, decider_now(), &hit)) {
+		struct timeval now = { 0, 0 };
+		d->st.cache_hits++;
+		j->verdict = hit.verdict;
+		if ((j->has_reply = hit.tmpl != NULL))
+			cache_expand(hit.tmpl, domain, j->reply, sizeof j->reply);
+		for (size_t i = 0; i < hit.ncodes && i < CACHE_MAX_CODES; i++)
+			j->codes[j->ncodes++] = (enum finding_code)hit.codes[i];
+		if (!(j->timer = evtimer_new(d->eng->base, on_cached_job, j)) ||
+		    evtimer_add(j->timer, &now) < 0) {
+			job_free(j);
+			return -1;
+		}
+	} else {
+		if (!fresh)
+			d->st.cache_misses++;
+		bool refused;
+		if (!flight_join(d, domain, &refused)) {
+			job_free(j);
+			return -1;
+		}
+	}
+	j->next = d->jobs;
+	d->jobs = j;
+	return 0;
+}
+
+void decider_reopen_logs(struct decider *d)
+{
+	risklog_reopen(d->risk);
 }

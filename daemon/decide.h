@@ -11,9 +11,11 @@
 #ifndef MXVET_DECIDE_H
 #define MXVET_DECIDE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "findings.h"
 #include "policy_parser.h"
 
 struct engine;
@@ -52,5 +54,39 @@ size_t decider_flights(const struct decider *d);
  * DECIDE_MAX_ANSWER bytes) or 0: the answer will come through the callback. */
 size_t decide_request(struct decider *d, const struct policy_request *req,
 		      uint64_t conn_id, uint32_t seq, char *out);
+
+/* ---- one domain, for the admin API ---- */
+
+struct check_result;
+
+/* A verdict for decide_domain's caller, valid during the callback only:
+ * from a check that just completed (check non-NULL: the whole evidence),
+ * or from the cache (check NULL: the verdict, reply and acting codes). */
+struct decide_result {
+	const char *domain;
+	enum action verdict;
+	const char *reply;		/* NULL on accept and annotate */
+	const enum finding_code *codes;	/* codes of the findings that act */
+	size_t ncodes;
+	bool cached;
+	const struct check_result *check;
+};
+
+/* r is NULL only when the decider is freed before the verdict came. */
+typedef void (*decide_domain_fn)(void *arg, const struct decide_result *r);
+
+/* The verdict for a normalized domain: from the cache unless fresh,
+ * otherwise by joining the check in flight for the domain or starting
+ * one, exactly as a policy request would (same cache, same single
+ * flight, same counters; no decision_timeout: the check bounds itself).
+ * cb runs exactly once and always from the loop, a cached verdict
+ * through a zero-delay timer. Returns 0, or -1 (no engine, out of
+ * memory, or max_checks_in_flight reached: counted as refused) when cb
+ * will not be called. */
+int decide_domain(struct decider *d, const char *domain, bool fresh,
+		  decide_domain_fn cb, void *arg);
+
+/* SIGUSR1: reopen risk_log after it was rotated. */
+void decider_reopen_logs(struct decider *d);
 
 #endif

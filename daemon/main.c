@@ -59,6 +59,7 @@ struct daemon {
 	struct milter_bridge *mb;	/* NULL without milter_listen */
 	int milter_open;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_drain;
+	struct event *ev_usr1;
 	struct timeval drain_deadline;
 	int draining;
 };
@@ -132,6 +133,16 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	dm->cfg = n;
 	log_info("reload: configuration %s applied; cache kept (%zu entries)", dm->cfg_path,
 		 decider_cache_count(dm->dec));
+}
+
+/* SIGUSR1: reopen risk_log (logrotate moved it away). */
+static void on_usr1(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *dm = arg;
+
+	(void)sig;
+	(void)what;
+	decider_reopen_logs(dm->dec);
 }
 
 /* The decider's later answers: the milter's go to the bridge. */
@@ -355,6 +366,8 @@ int main(int argc, char **argv)
 	event_add(dm.ev_hup, NULL);
 	event_add(dm.ev_term, NULL);
 	event_add(dm.ev_int, NULL);
+	dm.ev_usr1 = evsignal_new(dm.base, SIGUSR1, on_usr1, &dm);
+	event_add(dm.ev_usr1, NULL);
 	log_info("started: config=%s policy_listen=%zu endpoint(s) milter_listen=%s "
 		 "decision_timeout=%lds", dm.cfg_path, dm.cfg->policy_listen.n,
 		 dm.milter_open ? dm.cfg->milter_listen : "none", dm.cfg->decision_timeout);
@@ -378,6 +391,7 @@ int main(int argc, char **argv)
 		event_free(dm.ev_hup);
 		event_free(dm.ev_term);
 		event_free(dm.ev_int);
+		event_free(dm.ev_usr1);
 		if (dm.ev_drain)
 			event_free(dm.ev_drain);
 		event_base_free(dm.base);

@@ -14,6 +14,7 @@
 
 struct risklog {
 	int fd;
+	char *path;
 };
 
 struct risklog *risklog_open(const char *path)
@@ -28,7 +29,8 @@ struct risklog *risklog_open(const char *path)
 		log_warn("risk_log=%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (!(r = malloc(sizeof *r))) {
+	if (!(r = malloc(sizeof *r)) || !(r->path = strdup(path))) {
+		free(r);
 		close(fd);
 		return NULL;
 	}
@@ -36,11 +38,29 @@ struct risklog *risklog_open(const char *path)
 	return r;
 }
 
+void risklog_reopen(struct risklog *r)
+{
+	int fd;
+
+	if (!r)
+		return;
+	fd = open(r->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		log_warn("risk_log=%s: cannot reopen: %s; writing to the old file", r->path,
+			 strerror(errno));
+		return;
+	}
+	close(r->fd);
+	r->fd = fd;
+	log_info("risk_log=%s: reopened", r->path);
+}
+
 void risklog_close(struct risklog *r)
 {
 	if (!r)
 		return;
 	close(r->fd);
+	free(r->path);
 	free(r);
 }
 

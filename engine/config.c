@@ -81,6 +81,13 @@ static const struct param params[] = {
 	  "failing without a break this long makes a domain DOMAIN_DEAD" },
 	{ "risk_log", P_STR, RELOAD, O(risk_log), "", 0, 0,
 	  "file of JSON lines, one per change of a domain's verdict (empty: none)" },
+	{ "history_max_entries", P_INT, RELOAD, O(history_max_entries), "1000000", 100, 1000000000,
+	  "domains kept in the history at most (the least recently checked go first)" },
+	{ "history_max_age", P_DUR, RELOAD, O(history_max_age), "90d", 3600, 3650 * DAY,
+	  "a domain not checked for this long leaves the history" },
+	{ "history_max_size", P_INT, RELOAD, O(history_max_size), "1024", 16, 1048576,
+	  "largest size of the history file in MiB; when full, nothing new is recorded "
+	  "until pruning makes room (checks go on)" },
 	{ "policy_listen", P_LIST, RESTART, O(policy_listen), "inet:127.0.0.1:10045", 0, 0,
 	  "policy service endpoints: inet:HOST:PORT or unix:PATH" },
 	{ "milter_listen", P_STR, RESTART, O(milter_listen), "", 0, 0,

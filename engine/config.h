@@ -47,6 +47,9 @@ struct config {
 	char *state_dir;
 	long dead_after;
 	char *risk_log;
+	long history_max_entries;
+	long history_max_age;
+	long history_max_size;		/* MiB */
 	/* daemon */
 	struct strlist policy_listen;
 	char *milter_listen;

@@ -66,6 +66,8 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 				       why, sizeof why);
 		if (!e->hist)
 			log_debug("no domain history: %s", why);
+		else if (history_start_pruning(e->hist, e) < 0)
+			log_warn("history: cannot start pruning (out of memory)");
 	}
 	*exit_code = 0;
 	return e;

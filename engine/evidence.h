@@ -87,6 +87,7 @@ struct ev_history {
 	time_t last_failure;
 	time_t last_success;
 	unsigned long failures;
+	long failing_for;	/* failing time observed (history.h) */
 };
 
 struct auth_evidence;		/* engine/auth_evidence.h */

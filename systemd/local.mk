@@ -2,7 +2,7 @@
 # The unit names the installed paths, so it is made at build time.
 systemdsystemunit_DATA = systemd/mxvetd.service
 CLEANFILES += systemd/mxvetd.service
-EXTRA_DIST += systemd/mxvetd.service.in conf/mxvet.conf
+EXTRA_DIST += systemd/mxvetd.service.in conf/mxvet.conf conf/mxvet.logrotate
 
 systemd/mxvetd.service: $(srcdir)/systemd/mxvetd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && \

@@ -3,7 +3,7 @@
 # (tests/lab): each SMTP lab domain through `mxvet check --json` with the
 # exact verdict and codes of tests/lab/domains.tsv, the MX at 127.0.0.1
 # drawing no connection (prober stats), a 2 s greeting under the default
-# banner timeout, DOMAIN_DEAD after dead_after = 1s, and `mxvet report`
+# banner timeout, DOMAIN_DEAD on the third failing check (dead_after = 1s), and `mxvet report`
 # listing the lab's risk domains. Uses a lab that already runs in
 # $MXVET_LAB, else starts the shared one (tests/lab-env.sh). TAP output.
 set -u
@@ -36,7 +36,7 @@ mkdir -p "$T/state-slow" "$T/state-dead"
 DOMAINS="smtpsilent.test smtptempfail.test smtpreject.test smtprefused.test smtptimeout.test
  primarydown.test slowgreet.test dead.test mxloopback.test healthy.test healthy2.test healthy7.test"
 set -- $DOMAINS
-echo "1..$(( $# + 6 ))"
+echo "1..$(( $# + 7 ))"
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
@@ -76,15 +76,23 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	ok "slowgreet.test with the default banner timeout: accept after $ms ms" ||
 	notok "slowgreet.test with smtp_banner_timeout 30s" "$line ($ms ms)"
 
+# DOMAIN_DEAD wants three failing checks over more than dead_after, with
+# at least dead_after of failing time observed (a gap counts for 1 s at
+# most here): two checks, however far apart, are not enough
 line=$("$MXVET" check --json --config "$T/dead.conf" dead.test 2>/dev/null | summary)
 [ "$line" = "dead.test defer ALL_MX_UNREACHABLE,SMTP_REFUSED" ] && ok "dead.test first check: $line" ||
 	notok "dead.test first check" "$line"
 sleep 2.1
+line=$("$MXVET" check --json --config "$T/dead.conf" dead.test 2>/dev/null | summary)
+[ "$line" = "dead.test defer ALL_MX_UNREACHABLE,SMTP_REFUSED" ] &&
+	ok "dead.test second check 2 s later: still defer, not dead ($line)" ||
+	notok "dead.test second check" "$line"
+sleep 1.1
 "$MXVET" check --json --config "$T/dead.conf" dead.test > "$T/dead.json" 2>/dev/null
 rc=$?
 line=$(summary < "$T/dead.json")
 [ "$line" = "dead.test reject ALL_MX_UNREACHABLE,DOMAIN_DEAD,SMTP_REFUSED" ] && [ $rc -eq 3 ] &&
-	ok "dead.test after dead_after: DOMAIN_DEAD, exit 3" || notok "dead.test second check" "$line rc=$rc"
+	ok "dead.test third check: DOMAIN_DEAD, exit 3" || notok "dead.test third check" "$line rc=$rc"
 
 # mxvet report lists every risk domain checked above, worst first
 "$MXVET" report --json --config "$T/lab.conf" > "$T/report.json"

@@ -246,6 +246,7 @@ START_TEST(test_checks)
 		ev.history.first_failure = ev.now - r->hist_age;
 		ev.history.last_failure = ev.now - 1;
 		ev.history.failures = 3;
+		ev.history.failing_for = r->hist_age - 1;	/* checked often */
 		if (r->last_success_age)
 			ev.history.last_success = ev.now - r->last_success_age;
 	}
@@ -278,6 +279,9 @@ START_TEST(test_dead_apex)
 	evfix_init(&ev, "d.example", DNS_ST_OK);
 	ev.history.have = true;
 	ev.history.first_failure = ev.now - 10 * 86400;
+	ev.history.last_failure = ev.now - 3600;
+	ev.history.failures = 40;
+	ev.history.failing_for = 10 * 86400 - 3600;
 	findings_add(&fs, F_APEX_CNAME, CLASS_TEMPORARY, NULL, NULL, NULL, "every answer");
 	check_dead(&ev, &env, &fs);
 	ck_assert_int_eq(evfix_class(&fs, F_DOMAIN_DEAD), CLASS_PERMANENT);
