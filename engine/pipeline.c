@@ -19,7 +19,7 @@
 #include <unbound.h>
 
 
-enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_DONE };
+enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_GUARD, PH_DONE };
 
 struct check {
 	struct engine *eng;
@@ -91,8 +91,10 @@ static void finish(struct check *c)
 	res.reply = c->verdict.reply;
 	res.ttl = c->verdict.ttl;
 	res.temporary = c->verdict.temporary;
+	res.error = c->verdict.error;
 	res.elapsed_ms = ms_since(&c->started);
-	history_stage_store(c, &res);
+	if (!res.error)
+		history_stage_store(c, &res);
 	e->stats.checks_done++;
 	e->stats.checks_in_flight--;
 	e->stats.verdicts[c->verdict.action]++;
@@ -124,14 +126,17 @@ static void lookup_host(struct check *c, size_t idx, int rrtype)
 {
 	struct host_query *q = malloc(sizeof *q);
 
-	if (!q)
+	if (!q) {
+		c->ev.internal_error = true;	/* the address stays unknown */
 		return;
+	}
 	q->c = c;
 	q->mx_index = idx;
 	q->rrtype = rrtype;
 	check_hold(c);
 	if (resolver_lookup(c->eng->res, c->ev.mx[idx].target, rrtype, on_host_result, q) != 0) {
 		free(q);
+		c->ev.internal_error = true;
 		c->pending--;	/* never started; the caller holds the count above zero */
 	}
 }
@@ -229,6 +234,18 @@ static void share_duplicate_hosts(struct evidence *ev)
 	}
 }
 
+/* Whether the failed lookups are the domain's or the resolver's. */
+static void on_reach(void *arg, enum dns_reach reach)
+{
+	struct check *c = arg;
+
+	if (reach == DNS_REACH_BLIND)
+		c->ev.resolver_blind = true;
+	else if (reach != DNS_REACH_YES)
+		c->ev.internal_error = true;
+	check_release(c);
+}
+
 static void advance(struct check *c)
 {
 	switch (c->phase) {
@@ -252,6 +269,16 @@ static void advance(struct check *c)
 		check_release(c);
 		break;
 	case PH_STAGES:
+		c->phase = PH_GUARD;
+		if (evidence_dns_failed(&c->ev)) {
+			check_hold(c);
+			if (resolver_reach(c->eng->res, on_reach, c) == 0)
+				break;
+			c->ev.internal_error = true;
+			c->pending--;
+		}
+		/* fall through */
+	case PH_GUARD:
 		c->phase = PH_DONE;
 		finish(c);
 		break;
