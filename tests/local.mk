@@ -56,3 +56,4 @@ include tests/milter.mk
 include tests/authority.mk
 include tests/smtp.mk
 include tests/daemon.mk
+include tests/resolver.mk
