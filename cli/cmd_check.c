@@ -70,7 +70,7 @@ static void on_result(void *arg, const struct check_result *res)
 		} else {
 			report_text(mem, res, it->input);
 		}
-		if (fclose(mem) != 0 && !it->error)
+		if ((ferror(mem) | fclose(mem)) != 0 && !it->error)
 			it->error = "out of memory writing the result";
 		it->output = buf;
 	} else {

@@ -108,14 +108,15 @@ static void on_host_result(void *arg, enum dns_status st, struct ub_result *r)
 	struct check *c = q->c;
 	struct ev_mx *m = &c->ev.mx[q->mx_index];
 
-	resolver_fill_lookup(q->rrtype == RR_A ? &m->a : &m->aaaa, st, r);
+	if (resolver_fill_lookup(q->rrtype == RR_A ? &m->a : &m->aaaa, st, r) != 0)
+		c->ev.internal_error = true;
 	if (st == DNS_ST_OK && r) {
 		size_t want = q->rrtype == RR_A ? 4 : 16;
 		for (int i = 0; r->data[i]; i++) {
 			struct netaddr a;
 			if ((size_t)r->len[i] == want &&
-			    netaddr_from_bytes(r->data[i], want, &a) == 0)
-				ev_mx_add_addr(m, &a);
+			    netaddr_from_bytes(r->data[i], want, &a) == 0 && !ev_mx_add_addr(m, &a))
+				c->ev.internal_error = true;
 		}
 	}
 	free(q);
@@ -169,7 +170,8 @@ static void parse_mx(struct check *c, struct ub_result *r)
 			log_warn("check: domain=%s malformed MX rdata ignored", c->ev.domain);
 			continue;
 		}
-		evidence_add_mx(&c->ev, (uint16_t)(p[0] << 8 | p[1]), name);
+		if (!evidence_add_mx(&c->ev, (uint16_t)(p[0] << 8 | p[1]), name))
+			c->ev.internal_error = true;
 	}
 	qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
 }
@@ -179,7 +181,8 @@ static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 	struct check *c = arg;
 	size_t looked = 0, max = (size_t)c->eng->cfg->mx_max_hosts;
 
-	resolver_fill_lookup(&c->ev.mx_lookup, st, r);
+	if (resolver_fill_lookup(&c->ev.mx_lookup, st, r) != 0)
+		c->ev.internal_error = true;
 	/* the hold taken in start_cb keeps the count above zero until the
 	 * release below, while host lookups start */
 	c->phase = PH_HOSTS;

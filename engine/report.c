@@ -75,9 +75,20 @@ json_t *report_json(const struct check_result *res, const char *input)
 	const struct evidence *ev = res->ev;
 	json_t *ns = ev->auth ? auth_evidence_json(ev->auth) : NULL;
 
+	json_t *fs = findings_json(res->findings), *mx = mx_json(ev), *o;
+
+	/* out of memory part way: no report rather than one that misses a
+	 * finding or a host (the caller says there is no result) */
+	if (!fs || !mx || json_array_size(fs) != res->findings->n ||
+	    json_array_size(mx) != ev->nmx) {
+		json_decref(fs);
+		json_decref(mx);
+		json_decref(ns);
+		return NULL;
+	}
 	/* no verdict when the check failed on mxvet's own fault: "error" says
 	 * why, "resolver_blind" whether the DNS path was dead */
-	return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I, s:I, s:s, s:b, s:b, s:o, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I, s:I, s:s, s:b, s:b, s:o, s:o, s:o}",
 			 "domain", res->domain,
 			 "input", input ? input : res->domain,
 			 "verdict", res->error ? NULL : verdict_name(res->verdict),
@@ -88,9 +99,10 @@ json_t *report_json(const struct check_result *res, const char *input)
 			 "mx_status", dns_status_name(ev->mx_lookup.status),
 			 "smtp_blind", ev->smtp_blind,
 			 "resolver_blind", ev->resolver_blind,
-			 "findings", findings_json(res->findings),
-			 "mx", mx_json(ev),
+			 "findings", fs,
+			 "mx", mx,
 			 "nameservers", ns ? ns : json_array());
+	return o;
 }
 
 void report_text(FILE *out, const struct check_result *res, const char *input)

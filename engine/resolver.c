@@ -317,21 +317,23 @@ enum dns_status resolver_status(const struct ub_result *r)
 	return r->havedata ? DNS_ST_OK : DNS_ST_NODATA;
 }
 
-void resolver_fill_lookup(struct dns_lookup *l, enum dns_status st, const struct ub_result *r)
+int resolver_fill_lookup(struct dns_lookup *l, enum dns_status st, const struct ub_result *r)
 {
 	dns_lookup_clear(l);
 	l->status = st;
 	if (!r)
-		return;
+		return 0;
 	l->rcode = r->rcode;
 	l->secure = r->secure;
 	l->ttl = r->ttl > 0 ? (uint32_t)r->ttl : 0;
-	if (r->why_bogus)
-		l->why_bogus = strdup(r->why_bogus);
+	if (r->why_bogus && !(l->why_bogus = strdup(r->why_bogus)))
+		return -1;
 	if (r->canonname && r->qname && !dname_equal(r->canonname, r->qname)) {
-		l->canonname = strdup(r->canonname);
+		if (!(l->canonname = strdup(r->canonname)))
+			return -1;
 		dname_strip_dot(l->canonname);
 	}
+	return 0;
 }
 
 static void lookup_free(struct lookup *q)

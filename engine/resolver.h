@@ -57,8 +57,9 @@ int resolver_reach(struct resolver *r, resolver_reach_cb cb, void *arg);
 
 /* Map a libunbound result to a status. */
 enum dns_status resolver_status(const struct ub_result *r);
-/* Fill a dns_lookup summary from a status and (maybe NULL) result. */
-void resolver_fill_lookup(struct dns_lookup *l, enum dns_status st,
+/* Fill a dns_lookup summary from a status and (maybe NULL) result; -1
+ * when out of memory (the alias or bogus text is then missing). */
+int resolver_fill_lookup(struct dns_lookup *l, enum dns_status st,
 			  const struct ub_result *r);
 
 #endif

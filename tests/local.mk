@@ -57,3 +57,4 @@ include tests/authority.mk
 include tests/smtp.mk
 include tests/daemon.mk
 include tests/resolver.mk
+include tests/alloc.mk
