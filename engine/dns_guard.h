@@ -7,8 +7,9 @@
  * while the resolver demonstrably reaches DNS. Lookups that succeed prove
  * little: most are answered from libunbound's cache, which outlives the
  * path. So the proof is a canary: a fresh libunbound context, with empty
- * caches, asking for the root's name servers (the priming query; with a
- * forwarder, the forwarder answers). Any answer with an rcode is contact.
+ * caches, asking for the name servers of the parent zone of a name whose
+ * lookup failed, then (no answer) of the root: the priming query, which a
+ * forwarder answers too. Any answer with an rcode is contact.
  *
  *   - A canary's answer vouches for failures judged up to fresh_ms after
  *     it (dns_timeout: about the life of the failed lookup): a check whose

@@ -66,7 +66,9 @@ struct reach_waiter {
 struct canary {
 	struct ub_ctx *ctx;
 	struct event *ev, *timer;
+	int id, stage;		/* which of the names is asked */
 	bool answered, contact;
+	char names[2][DNAME_MAXLEN];	/* the parent zone of a failed name, "." */
 };
 
 struct resolver {
@@ -83,6 +85,7 @@ struct resolver {
 	struct reach_waiter *waiters;
 	struct event *wake;	/* answers the waiters from the loop */
 	struct event *retry;	/* the next canary while blind */
+	char failed_name[DNAME_MAXLEN];	/* the last name whose lookup failed */
 };
 
 /* Case- and final-dot-insensitive, like dname_equal. */
@@ -322,7 +325,7 @@ fail:
 
 static void lookup_free(struct lookup *q);
 static void canary_free(struct canary *c);
-static void failed_lookup(struct resolver *r);
+static void failed_lookup(struct resolver *r, const char *name);
 
 void resolver_free(struct resolver *r)
 {
@@ -424,7 +427,7 @@ static void on_result(void *arg, int err, struct ub_result *result)
 		st = resolver_status(result);
 		if (st == DNS_ST_SERVFAIL) {
 			q->res->stats.servfails++;
-			failed_lookup(q->res);
+			failed_lookup(q->res, q->name);
 		}
 	}
 	deliver(q, st, err ? NULL : result);
@@ -446,7 +449,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		q->res->stats.timeouts++;
-		failed_lookup(q->res);
+		failed_lookup(q->res, q->name);
 		deliver(q, DNS_ST_TIMEOUT, NULL);
 	} else {
 		q->res->stats.errors++;
@@ -643,8 +646,9 @@ static void canary_end(struct resolver *r, bool contact)
 	snprintf(t, sizeof t, "%lds", (long)r->timeout.tv_sec);
 	switch (dns_guard_canary_done(&r->guard, now, contact)) {
 	case DNS_GUARD_TURNED_BLIND:
-		log_warn("resolver: blind: lookups fail and a query for the root's name servers "
-			 "from a fresh context got no answer within dns_timeout (%s): mxvet's own "
+		log_warn("resolver: blind: lookups fail and canary queries from a fresh context "
+			 "(the parent zone of a failed name, the root) got no answer within "
+			 "dns_timeout (%s): mxvet's own "
 			 "DNS path (forwarder, route, root) looks dead; failed lookups are not held "
 			 "against domains, checks that need them answer error_action blind=1", t);
 		break;
@@ -662,16 +666,38 @@ static void canary_end(struct resolver *r, bool contact)
 	wake_waiters(r, dns_guard_reach(&r->guard, now));
 }
 
+static void on_canary_answer(void *arg, int err, struct ub_result *result);
+
+/* Ask the canary's next name; false when there is none or it cannot. */
+static bool canary_next(struct resolver *r, struct canary *c)
+{
+	while (++c->stage < 2) {
+		if (!c->names[c->stage][0])
+			continue;
+		if (ub_resolve_async(c->ctx, c->names[c->stage], RR_NS, 1, r, on_canary_answer,
+				     &c->id) != 0)
+			return false;
+		evtimer_add(c->timer, &r->timeout);
+		return true;
+	}
+	return false;
+}
+
 static void on_canary_answer(void *arg, int err, struct ub_result *result)
 {
-	struct canary *c = arg;
+	struct resolver *r = arg;
+	struct canary *c = r->canary;
 
 	/* an rcode from anywhere is contact; libunbound's own SERVFAIL is
 	 * what it says when no server answered */
-	c->answered = true;
-	c->contact = !err && result && result->rcode != 2;
+	bool contact = !err && result && result->rcode != 2;
+
 	if (result)
 		ub_resolve_free(result);
+	if (contact || !canary_next(r, c)) {
+		c->answered = true;
+		c->contact = contact;
+	}
 }
 
 static void on_canary_readable(evutil_socket_t fd, short what, void *arg)
@@ -688,19 +714,27 @@ static void on_canary_readable(evutil_socket_t fd, short what, void *arg)
 
 static void on_canary_timeout(evutil_socket_t fd, short what, void *arg)
 {
+	struct resolver *r = arg;
+
 	(void)fd;
 	(void)what;
-	canary_end(arg, false);
+	ub_cancel(r->canary->ctx, r->canary->id);
+	if (!canary_next(r, r->canary))
+		canary_end(r, false);
 }
 
-/* Ask the root's name servers (the priming query, which a forwarder
- * answers too) from a fresh context without validation: only whether
- * anything answers matters. */
+/* The canary asks for the name servers of the parent zone of the name
+ * whose lookup failed (the parent of timeout.test is test., reached
+ * through the root or the forwarder; with only a stub zone configured, the
+ * stub's own zone), then, if that got no answer (a parent zone dead too),
+ * those of the root: the priming query, which a forwarder answers too. A
+ * fresh context without validation: only whether anything answers
+ * matters. */
 static bool canary_start(struct resolver *r)
 {
 	struct canary *c;
 	char err[256];
-	int id;
+	const char *parent = strchr(r->failed_name, '.');
 
 	if (!dns_guard_canary_start(&r->guard))
 		return false;
@@ -710,22 +744,32 @@ static bool canary_start(struct resolver *r)
 	    !(c->ev = event_new(r->base, ub_fd(c->ctx), EV_READ | EV_PERSIST,
 				on_canary_readable, r)) ||
 	    !(c->timer = evtimer_new(r->base, on_canary_timeout, r)) ||
-	    event_add(c->ev, NULL) != 0 ||
-	    ub_resolve_async(c->ctx, ".", RR_NS, 1, c, on_canary_answer, &id) != 0) {
+	    event_add(c->ev, NULL) != 0) {
 		canary_free(c);
 		r->guard.asking = false;
 		log_warn("resolver: cannot start a canary query (out of memory?)");
 		return false;
 	}
+	if (parent && parent[1] && strcmp(parent, ".") != 0)
+		snprintf(c->names[0], sizeof c->names[0], "%s", parent + 1);
+	snprintf(c->names[1], sizeof c->names[1], ".");
+	c->stage = -1;
 	r->canary = c;
-	evtimer_add(c->timer, &r->timeout);
+	if (!canary_next(r, c)) {
+		r->canary = NULL;
+		canary_free(c);
+		r->guard.asking = false;
+		log_warn("resolver: cannot start a canary query");
+		return false;
+	}
 	return true;
 }
 
 /* A lookup failed: start a canary now, unless one answered recently, so
  * that its answer is in when the check asks (resolver_reach). */
-static void failed_lookup(struct resolver *r)
+static void failed_lookup(struct resolver *r, const char *name)
 {
+	snprintf(r->failed_name, sizeof r->failed_name, "%s", name);
 	if (dns_guard_reach(&r->guard, now_ms()) == DNS_REACH_ASK)
 		canary_start(r);
 }

@@ -21,9 +21,9 @@ int verdict_by_name(const char *s)
 	return -1;
 }
 
-#define ERR_BLIND "the resolver reaches no DNS server: lookups failed and a query " \
-	"for the root's name servers got no answer either (mxvet's own DNS path, " \
-	"not the domain)"
+#define ERR_BLIND "the resolver reaches no DNS server: lookups failed and test " \
+	"queries (the parent zone, the root) got no answer either (mxvet's own DNS " \
+	"path, not the domain)"
 #define ERR_INTERNAL "mxvet ran out of memory during the check"
 #define ERR_RESOLVER "the resolver library failed (mxvet's own fault)"
 
