@@ -202,7 +202,10 @@ int cmd_check(int argc, char **argv)
 		if (it->verdict > rc)
 			rc = it->verdict;
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "mxvet: cannot write the results\n");
+		rc = EX_UNAVAIL_;
+	}
 	/* a domain without a verdict makes the whole run one without */
 	for (size_t i = 0; i < r.n; i++) {
 		struct item *it = &r.items[i];
