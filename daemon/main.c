@@ -8,12 +8,11 @@
  * otherwise); `user =` empty keeps root, with a warning. Started as
  * another user, mxvetd stays that user.
  *
- * Reload applies the decision settings (actions, timeouts, cache bounds,
- * skip_domains, headers, logging, on_<CODE>); what the engine or the
- * sockets were built from (unbound_config, trust_anchor_file, dns_timeout,
- * checks, smtp_port, state_dir, mx_providers_file, policy_listen,
- * admin_listen, milter_listen and, with a milter, the header names, user,
- * pid_file) needs a restart, and a reload that changes it says so. */
+ * Reload (SIGHUP) applies every key the config table marks reloadable,
+ * at once, whatever is in flight: each check holds the config it started
+ * with until it ends (config.h), the engine and the front ends switch to
+ * the new one. Keys marked for a restart (resolver, history, sockets,
+ * user, pid_file) keep their running value, and the log names them. */
 #include "admin_http.h"
 #include "cache.h"
 #include "config.h"
@@ -52,7 +51,7 @@
 struct daemon {
 	struct event_base *base;
 	const char *cfg_path;
-	struct config *cfg, *retired;	/* retired: the one before a reload */
+	struct config *cfg;		/* the current one: a reference */
 	struct engine *eng;
 	struct decider *dec;
 	struct policy_server *srv;
@@ -83,46 +82,21 @@ static int cleanup(struct daemon *dm, int code)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mxvetd [-f] [-n] [-c FILE]\n");
+	fprintf(stderr, "usage: mxvetd [-f [-l syslog|stderr]] [-n] [-c FILE]\n");
 	exit(EX_USAGE_);
 }
 
-static int same_str(const char *a, const char *b)
+/* The milter waits past decision_timeout, so that timeout_action, not
+ * the milter's own fail-open, answers. */
+static long milter_wait_s(const struct config *cfg)
 {
-	return strcmp(a ? a : "", b ? b : "") == 0;
+	return cfg->decision_timeout + 2;
 }
 
-static int same_list(const struct strlist *a, const struct strlist *b)
+static void note_restart_key(void *arg, const char *key)
 {
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/* Name a setting that changed but only takes effect at a restart. */
-static const char *restart_needed(const struct config *o, const struct config *n)
-{
-	if (!same_str(o->unbound_config, n->unbound_config)) return "unbound_config";
-	if (!same_str(o->trust_anchor_file, n->trust_anchor_file)) return "trust_anchor_file";
-	if (!same_list(&o->checks, &n->checks)) return "checks";
-	if (!same_str(o->state_dir, n->state_dir)) return "state_dir";
-	if (!same_str(o->mx_providers_file, n->mx_providers_file)) return "mx_providers_file";
-	if (!same_list(&o->policy_listen, &n->policy_listen)) return "policy_listen";
-	if (!same_str(o->admin_listen, n->admin_listen)) return "admin_listen";
-	if (!same_str(o->milter_listen, n->milter_listen)) return "milter_listen";
-	/* libmilter was told the header names at start */
-	if (o->milter_listen && *o->milter_listen &&
-	    (!same_str(o->header_name, n->header_name) ||
-	     !same_str(o->detail_header_name, n->detail_header_name)))
-		return "header_name or detail_header_name (for the milter)";
-	if (!same_str(o->pid_file, n->pid_file)) return "pid_file";
-	if (!same_str(o->user, n->user)) return "user";
-	if (o->smtp_port != n->smtp_port) return "smtp_port";
-	if (o->dns_timeout != n->dns_timeout) return "dns_timeout";
-	return NULL;
+	(void)arg;
+	log_warn("reload: %s changed: takes effect after a restart", key);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -130,7 +104,6 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	struct daemon *dm = arg;
 	struct config *n = config_new();
 	char err[512];
-	const char *key;
 
 	(void)sig;
 	(void)what;
@@ -139,27 +112,24 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 		config_free(n);
 		return;
 	}
-	if ((key = restart_needed(dm->cfg, n)) != NULL)
-		log_warn("reload: %s changed: takes effect after a restart", key);
-	/* a check in flight may still read the old config: keep it one more
-	 * reload (checks are bounded in time, reloads are rare) */
-	if (dm->eng && dm->eng->stats.checks_in_flight == 0) {
-		config_free(dm->retired);
-		dm->retired = NULL;
-	}
-	if (dm->retired) {
-		log_warn("reload: checks still in flight from two reloads ago; try again later");
+	if (config_keep_restart_keys(n, dm->cfg, note_restart_key, NULL) < 0) {
+		log_err("reload: out of memory; keeping the running configuration");
 		config_free(n);
 		return;
 	}
-	dm->retired = dm->cfg;
-	dm->cfg = n;
-	if (dm->eng)
-		dm->eng->cfg = n;
+	/* never refused for being busy: checks in flight hold the old config
+	 * until they end, and it goes with the last of them */
+	if (dm->eng && engine_reconfigure(dm->eng, n, err, sizeof err) < 0)
+		log_err("reload: %s", err);
 	decider_reconfigure(dm->dec, dm->eng, n);
+	log_set_level_name(n->log_level);
 	if (dm->mb)
 		milter_bridge_set_decider(dm->mb, dm->dec, n);
+	if (dm->milter_open)
+		milter_reconfigure(milter_wait_s(n), n->header_name, n->detail_header_name);
 	policy_server_start(dm->srv, dm->base, dm->dec, n);
+	config_free(dm->cfg);
+	dm->cfg = n;
 	log_info("reload: configuration %s applied; cache kept (%zu entries)", dm->cfg_path,
 		 decider_cache_count(dm->dec));
 }
@@ -277,20 +247,26 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	struct daemon dm;
-	int fg = 0, check_only = 0, opt, code;
+	int fg = 0, check_only = 0, to_syslog = 1, opt, code;
 	char err[512];
 
 	memset(&dm, 0, sizeof dm);
 	dm.cfg_path = SYSCONFDIR "/mxvet/mxvet.conf";
-	while ((opt = getopt(argc, argv, "fnc:")) != -1) {
+	while ((opt = getopt(argc, argv, "fnc:l:")) != -1) {
 		switch (opt) {
 		case 'f': fg = 1; break;
+		case 'l':
+			if (strcmp(optarg, "syslog") != 0 && strcmp(optarg, "stderr") != 0)
+				usage();
+			to_syslog = !strcmp(optarg, "syslog");
+			break;
 		case 'n': check_only = 1; break;
 		case 'c': dm.cfg_path = optarg; break;
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	/* stderr is /dev/null once detached */
+	if (optind != argc || (!to_syslog && !fg))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	if (!(dm.cfg = config_new()) || config_load(dm.cfg, dm.cfg_path, err, sizeof err) < 0) {
@@ -299,36 +275,35 @@ int main(int argc, char **argv)
 	}
 	if (check_only)
 		return cleanup(&dm, EX_OK_);
-	log_open("mxvetd", !fg, LOG_MAIL);
+	log_open("mxvetd", to_syslog, LOG_MAIL);
+	log_set_level_name(dm.cfg->log_level);
 	raise_nofile();
 	if (geteuid() == 0 && dm.cfg->user && *dm.cfg->user && !getpwnam(dm.cfg->user)) {
 		log_err("user %s does not exist (create it, or set user = to another "
 			"unprivileged user)", dm.cfg->user);
-		if (!fg)
+		if (to_syslog)
 			fprintf(stderr, "mxvetd: user %s does not exist\n", dm.cfg->user);
 		return cleanup(&dm, EX_CONFIG_);
 	}
 	if (!(dm.srv = policy_server_new(dm.cfg, err, sizeof err))) {
 		log_err("%s", err);
-		if (!fg)
+		if (to_syslog)
 			fprintf(stderr, "mxvetd: %s\n", err);
 		return cleanup(&dm, 71);
 	}
 	if (dm.cfg->admin_listen && *dm.cfg->admin_listen &&
 	    !(dm.admin = admin_http_new(dm.cfg->admin_listen, err, sizeof err))) {
 		log_err("%s", err);
-		if (!fg)
+		if (to_syslog)
 			fprintf(stderr, "mxvetd: %s\n", err);
 		return cleanup(&dm, 71);
 	}
 	if (dm.cfg->milter_listen && *dm.cfg->milter_listen) {
-		/* the milter thread waits past decision_timeout, so that
-		 * timeout_action, not the milter's own fail-open, answers */
-		if (milter_open(dm.cfg->milter_listen, dm.cfg->decision_timeout + 2,
+		if (milter_open(dm.cfg->milter_listen, milter_wait_s(dm.cfg),
 				dm.cfg->header_name, dm.cfg->detail_header_name, err,
 				sizeof err) < 0) {
 			log_err("%s", err);
-			if (!fg)
+			if (to_syslog)
 				fprintf(stderr, "mxvetd: %s\n", err);
 			return cleanup(&dm, 71);
 		}
@@ -406,7 +381,6 @@ int main(int argc, char **argv)
 		if (dm.ev_drain)
 			event_free(dm.ev_drain);
 		event_base_free(dm.base);
-		config_free(dm.retired);
 		config_free(dm.cfg);
 	}
 	return EX_OK_;

@@ -15,15 +15,32 @@
 struct event_base;
 struct milter_job;
 
-/* Called on the loop thread for each recipient ("user@domain", no angle
- * brackets); must lead to exactly one milter_job_answer(job, ...). */
-typedef void (*milter_decide_fn)(void *arg, struct milter_job *job, const char *rcpt);
+/* One recipient and what the log line about it names. Every string is
+ * set, "" when unknown: the client from xxfi_connect, the sender from
+ * xxfi_envfrom, the queue id from the macro {i} (Postfix has none before
+ * the first accepted recipient). Valid until milter_job_answer(). */
+struct milter_rcpt {
+	const char *rcpt;		/* "user@domain", no angle brackets */
+	const char *sender;		/* likewise; "" for the null sender */
+	const char *client_address;
+	const char *client_name;
+	const char *queue_id;
+};
+
+/* Called on the loop thread for each recipient; must lead to exactly one
+ * milter_job_answer(job, ...). */
+typedef void (*milter_decide_fn)(void *arg, struct milter_job *job,
+				 const struct milter_rcpt *r);
 
 /* Bind the socket (before dropping privileges and before a fork). listen
  * is libmilter's syntax: "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path".
  * timeout_s: how long a recipient waits for the loop, then passes. */
 int milter_open(const char *listen, long timeout_s, const char *header_name,
 		const char *detail_header_name, char *err, size_t errlen);
+/* A reload: the wait and the header names for the recipients and
+ * messages from now on (any thread; the values are copied). */
+void milter_reconfigure(long timeout_s, const char *header_name,
+			const char *detail_header_name);
 /* Start libmilter's threads (after dropping privileges); jobs go to fn on
  * base's loop. */
 int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *err,
