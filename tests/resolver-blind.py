@@ -148,7 +148,8 @@ def main():
     # 3. mxvetd with the DNS path dead, then back
     d = os.path.join(build, "mxvetd")
     args = [d, "-f", "-c", dead]
-    if subprocess.run([d, "-n", "-l", "stderr", "-c", dead], capture_output=True).returncode == 0:
+    if subprocess.run([d, "-f", "-l", "stderr", "-n", "-c", dead],
+                      capture_output=True).returncode == 0:
         args[1:1] = ["-l", "stderr"]    # mxvetd that logs to syslog by default
     log_path = os.path.join(work, "mxvetd.log")
     log = open(log_path, "w")
