@@ -27,6 +27,7 @@ struct item {
 	char domain[DNAME_MAXLEN];
 	char *output;		/* rendered result */
 	int verdict;		/* enum action, or -1 */
+	const char *error;	/* no verdict: why (mxvet's own fault) */
 };
 
 struct run {
@@ -55,18 +56,25 @@ static void on_result(void *arg, const struct check_result *res)
 
 	free(cx);
 	it->verdict = (int)res->verdict;
+	it->error = res->error;
 	if (mem) {
 		if (r->json) {
 			json_t *j = report_json(res, it->input);
 			char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-			fprintf(mem, "%s\n", s ? s : "{}");
+			if (s)
+				fprintf(mem, "%s\n", s);
+			else
+				it->error = "out of memory writing the result";
 			free(s);
 			json_decref(j);
 		} else {
 			report_text(mem, res, it->input);
 		}
-		fclose(mem);
+		if ((ferror(mem) | fclose(mem)) != 0 && !it->error)
+			it->error = "out of memory writing the result";
 		it->output = buf;
+	} else {
+		it->error = "out of memory writing the result";
 	}
 	r->done++;
 	r->in_flight--;
@@ -96,7 +104,8 @@ static void check_usage(FILE *out)
 	fprintf(out,
 		"usage: mxvet check [--json] [--config FILE] [--no-smtp] [--no-authority] DOMAIN...\n"
 		"exit status: 0 accept, 1 annotate, 2 defer, 3 reject (worst over the domains);\n"
-		"             64 usage error, 69 resolver could not start, 78 bad config\n");
+		"             64 usage error, 69 no verdict (the resolver could not start or\n"
+		"             reaches no DNS server, out of memory), 78 bad config\n");
 }
 
 struct config *cli_load_config(const char *path)
@@ -193,7 +202,18 @@ int cmd_check(int argc, char **argv)
 		if (it->verdict > rc)
 			rc = it->verdict;
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "mxvet: cannot write the results\n");
+		rc = EX_UNAVAIL_;
+	}
+	/* a domain without a verdict makes the whole run one without */
+	for (size_t i = 0; i < r.n; i++) {
+		struct item *it = &r.items[i];
+		if (!it->error)
+			continue;
+		fprintf(stderr, "mxvet: %s: no verdict: %s\n", it->domain, it->error);
+		rc = EX_UNAVAIL_;
+	}
 out:
 	for (size_t i = 0; i < r.n; i++)
 		free(r.items[i].output);

@@ -20,6 +20,7 @@
 #include "pipeline.h"
 #include "policy_server.h"
 #include "report.h"
+#include "resolver.h"
 #include "smtp_probe.h"
 #include "verdict.h"
 
@@ -130,6 +131,14 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 	       "TCP clients outside policy_allow", ps->rejected_clients);
 	metric(b, "mxvet_policy_slow_clients_dropped_total", "counter",
 	       "clients dropped for not reading their answers", ps->dropped_slow);
+	if (a->eng && a->eng->res) {
+		const struct resolver_stats *rs = resolver_stats(a->eng->res);
+		metric(b, "mxvet_resolver_blind", "gauge",
+		       "1 while the resolver reaches no DNS server (its failures are not "
+		       "held against domains)", rs->blind);
+		metric(b, "mxvet_resolver_blind_episodes_total", "counter",
+		       "times the resolver reached no DNS server", rs->blind_episodes);
+	}
 	if (a->eng && a->eng->smtp) {
 		const struct smtp_stats *ss = smtp_prober_stats(a->eng->smtp);
 		metric(b, "mxvet_smtp_connects_total", "counter", "SMTP probe connections",

@@ -277,7 +277,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 	enum finding_code codes[CACHE_MAX_CODES];
 	uint8_t c8[CACHE_MAX_CODES];
 	size_t nc = acting_codes(res->findings, codes, CACHE_MAX_CODES);
-	bool failed = res->ev->mx_lookup.status == DNS_ST_ERROR;
+	bool failed = res->error != NULL;
 	char out[DECIDE_MAX_ANSWER];
 	size_t len;
 	int prev;
@@ -286,9 +286,15 @@ static void on_check_done(void *arg, const struct check_result *res)
 	for (size_t i = 0; i < nc; i++)
 		c8[i] = (uint8_t)codes[i];
 	if (failed) {
-		/* mxvet's own failure is no fact about the domain: not cached */
+		/* mxvet's own failure is no fact about the domain: not cached.
+		 * A blind resolver was logged once when it went blind. */
 		d->st.errors++;
-		log_warn("domain=%s: resolver error, answering error_action", res->domain);
+		if (res->ev->resolver_blind)
+			log_info("domain=%s: no verdict (resolver blind), answering error_action",
+				 res->domain);
+		else
+			log_warn("domain=%s: no verdict (%s), answering error_action", res->domain,
+				 res->error);
 		len = put_action(out, d->cfg->error_action, NULL);
 	} else {
 		if (cache_put(d->cache, res->domain, decider_now(), res->verdict, res->reply,

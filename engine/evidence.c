@@ -110,6 +110,22 @@ struct ev_addr *ev_mx_add_addr(struct ev_mx *mx, const struct netaddr *a)
 	return e;
 }
 
+static bool failed(const struct dns_lookup *l)
+{
+	return l->status == DNS_ST_SERVFAIL || l->status == DNS_ST_TIMEOUT ||
+	       l->status == DNS_ST_BOGUS;
+}
+
+bool evidence_dns_failed(const struct evidence *ev)
+{
+	if (failed(&ev->mx_lookup))
+		return true;
+	for (size_t i = 0; i < ev->nmx; i++)
+		if (ev->mx[i].looked_up && (failed(&ev->mx[i].a) || failed(&ev->mx[i].aaaa)))
+			return true;
+	return false;
+}
+
 static void min_ttl(uint32_t *acc, const struct dns_lookup *l)
 {
 	if ((l->status == DNS_ST_OK || l->status == DNS_ST_NODATA ||

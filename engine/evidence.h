@@ -104,6 +104,10 @@ struct evidence {
 	bool smtp_blind;	/* the prober was blind (egress_guard.h) when the
 				 * check completed: no connect failure is judged */
 	bool authority_done;	/* the authority stage ran */
+	bool resolver_blind;	/* lookups failed while the resolver reached no DNS
+				 * (dns_guard.h): mxvet's fault, no verdict */
+	bool internal_error;	/* mxvet itself failed (out of memory): what was
+				 * gathered is incomplete, no verdict */
 	struct auth_evidence *auth;
 	struct ev_history history;
 };
@@ -120,6 +124,9 @@ struct ev_addr *ev_mx_add_addr(struct ev_mx *mx, const struct netaddr *a);
 bool smtp_not_judged(const struct evidence *ev, const struct ev_addr *a);
 /* Some address of the check was not judged (smtp_not_judged). */
 bool evidence_smtp_unjudged(const struct evidence *ev);
+/* A recursive lookup of the check failed (SERVFAIL, timeout, bogus): a fact
+ * about the domain only if the resolver reaches DNS (resolver_reach). */
+bool evidence_dns_failed(const struct evidence *ev);
 /* Smallest positive TTL of the lookups (0 if none). */
 uint32_t evidence_min_ttl(const struct evidence *ev);
 

@@ -129,6 +129,7 @@ void findings_add(struct findings *fs, enum finding_code code,
 		struct finding *nv = realloc(fs->v, ncap * sizeof *nv);
 		if (!nv) {
 			log_err("out of memory adding finding %s", table[code].name);
+			fs->lost = true;
 			return;
 		}
 		fs->v = nv;
@@ -145,6 +146,9 @@ void findings_add(struct findings *fs, enum finding_code code,
 	f->server = server ? strdup(server) : NULL;
 	f->reproduce = reproduce ? strdup(reproduce) : NULL;
 	f->detail = strdup(detail);
+	if (!f->detail || (host && !f->host) || (server && !f->server) ||
+	    (reproduce && !f->reproduce))
+		fs->lost = true;
 }
 
 int findings_has(const struct findings *fs, enum finding_code code)
@@ -168,4 +172,5 @@ void findings_clear(struct findings *fs)
 	free(fs->v);
 	fs->v = NULL;
 	fs->n = fs->cap = 0;
+	fs->lost = false;
 }

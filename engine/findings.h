@@ -5,6 +5,7 @@
 #ifndef MXVET_FINDINGS_H
 #define MXVET_FINDINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum finding_code {
@@ -77,10 +78,12 @@ struct finding {
 struct findings {
 	struct finding *v;
 	size_t n, cap;
+	bool lost;		/* out of memory: a finding or a string of one is
+				 * missing, so the list cannot be judged */
 };
 
 /* Append a finding; strings are copied, host/server/reproduce may be NULL.
- * Allocation failure drops the finding (logged). */
+ * Allocation failure drops the finding or a string (logged) and sets lost. */
 void findings_add(struct findings *fs, enum finding_code code,
 		  enum finding_class cls, const char *host, const char *server,
 		  const char *reproduce, const char *detail_fmt, ...)

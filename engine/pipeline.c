@@ -19,7 +19,7 @@
 #include <unbound.h>
 
 
-enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_DONE };
+enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_GUARD, PH_DONE };
 
 struct check {
 	struct engine *eng;
@@ -94,8 +94,10 @@ static void finish(struct check *c)
 	res.reply = c->verdict.reply;
 	res.ttl = c->verdict.ttl;
 	res.temporary = c->verdict.temporary;
+	res.error = c->verdict.error;
 	res.elapsed_ms = ms_since(&c->started);
-	history_stage_store(c, &res);
+	if (!res.error)
+		history_stage_store(c, &res);
 	e->stats.checks_done++;
 	e->stats.checks_in_flight--;
 	e->stats.verdicts[c->verdict.action]++;
@@ -109,14 +111,15 @@ static void on_host_result(void *arg, enum dns_status st, struct ub_result *r)
 	struct check *c = q->c;
 	struct ev_mx *m = &c->ev.mx[q->mx_index];
 
-	resolver_fill_lookup(q->rrtype == RR_A ? &m->a : &m->aaaa, st, r);
+	if (resolver_fill_lookup(q->rrtype == RR_A ? &m->a : &m->aaaa, st, r) != 0)
+		c->ev.internal_error = true;
 	if (st == DNS_ST_OK && r) {
 		size_t want = q->rrtype == RR_A ? 4 : 16;
 		for (int i = 0; r->data[i]; i++) {
 			struct netaddr a;
 			if ((size_t)r->len[i] == want &&
-			    netaddr_from_bytes(r->data[i], want, &a) == 0)
-				ev_mx_add_addr(m, &a);
+			    netaddr_from_bytes(r->data[i], want, &a) == 0 && !ev_mx_add_addr(m, &a))
+				c->ev.internal_error = true;
 		}
 	}
 	free(q);
@@ -127,14 +130,17 @@ static void lookup_host(struct check *c, size_t idx, int rrtype)
 {
 	struct host_query *q = malloc(sizeof *q);
 
-	if (!q)
+	if (!q) {
+		c->ev.internal_error = true;	/* the address stays unknown */
 		return;
+	}
 	q->c = c;
 	q->mx_index = idx;
 	q->rrtype = rrtype;
 	check_hold(c);
 	if (resolver_lookup(c->eng->res, c->ev.mx[idx].target, rrtype, on_host_result, q) != 0) {
 		free(q);
+		c->ev.internal_error = true;
 		c->pending--;	/* never started; the caller holds the count above zero */
 	}
 }
@@ -167,7 +173,8 @@ static void parse_mx(struct check *c, struct ub_result *r)
 			log_warn("check: domain=%s malformed MX rdata ignored", c->ev.domain);
 			continue;
 		}
-		evidence_add_mx(&c->ev, (uint16_t)(p[0] << 8 | p[1]), name);
+		if (!evidence_add_mx(&c->ev, (uint16_t)(p[0] << 8 | p[1]), name))
+			c->ev.internal_error = true;
 	}
 	qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
 }
@@ -177,7 +184,8 @@ static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 	struct check *c = arg;
 	size_t looked = 0, max = (size_t)c->cfg->mx_max_hosts;
 
-	resolver_fill_lookup(&c->ev.mx_lookup, st, r);
+	if (resolver_fill_lookup(&c->ev.mx_lookup, st, r) != 0)
+		c->ev.internal_error = true;
 	/* the hold taken in start_cb keeps the count above zero until the
 	 * release below, while host lookups start */
 	c->phase = PH_HOSTS;
@@ -232,6 +240,18 @@ static void share_duplicate_hosts(struct evidence *ev)
 	}
 }
 
+/* Whether the failed lookups are the domain's or the resolver's. */
+static void on_reach(void *arg, enum dns_reach reach)
+{
+	struct check *c = arg;
+
+	if (reach == DNS_REACH_BLIND)
+		c->ev.resolver_blind = true;
+	else if (reach != DNS_REACH_YES)
+		c->ev.internal_error = true;
+	check_release(c);
+}
+
 static void advance(struct check *c)
 {
 	switch (c->phase) {
@@ -255,6 +275,16 @@ static void advance(struct check *c)
 		check_release(c);
 		break;
 	case PH_STAGES:
+		c->phase = PH_GUARD;
+		if (evidence_dns_failed(&c->ev)) {
+			check_hold(c);
+			if (resolver_reach(c->eng->res, on_reach, c) == 0)
+				break;
+			c->ev.internal_error = true;
+			c->pending--;
+		}
+		/* fall through */
+	case PH_GUARD:
 		c->phase = PH_DONE;
 		finish(c);
 		break;

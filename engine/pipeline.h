@@ -32,6 +32,9 @@ struct check_result {
 	const char *reply;		/* "550 5.1.10 recipient domain ... [NULL_MX]"; NULL on accept */
 	uint32_t ttl;			/* from DNS; the cache clamps it */
 	bool temporary;			/* rests on a temporary fault: cache briefly */
+	const char *error;		/* no verdict, mxvet's own fault (resolver
+					 * blind, out of memory): why; answer
+					 * error_action, cache nothing */
 	long elapsed_ms;
 };
 

@@ -75,18 +75,34 @@ json_t *report_json(const struct check_result *res, const char *input)
 	const struct evidence *ev = res->ev;
 	json_t *ns = ev->auth ? auth_evidence_json(ev->auth) : NULL;
 
-	return json_pack("{s:s, s:s, s:s, s:s?, s:I, s:I, s:s, s:b, s:o, s:o, s:o}",
+	json_t *fs = findings_json(res->findings), *mx = mx_json(ev), *o;
+
+	/* out of memory part way: no report rather than one that misses a
+	 * finding or a host (the caller says there is no result) */
+	if (!fs || !mx || json_array_size(fs) != res->findings->n ||
+	    json_array_size(mx) != ev->nmx) {
+		json_decref(fs);
+		json_decref(mx);
+		json_decref(ns);
+		return NULL;
+	}
+	/* no verdict when the check failed on mxvet's own fault: "error" says
+	 * why, "resolver_blind" whether the DNS path was dead */
+	o = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I, s:I, s:s, s:b, s:b, s:o, s:o, s:o}",
 			 "domain", res->domain,
 			 "input", input ? input : res->domain,
-			 "verdict", verdict_name(res->verdict),
+			 "verdict", res->error ? NULL : verdict_name(res->verdict),
+			 "error", res->error,
 			 "reply", res->reply,
 			 "ttl", (json_int_t)res->ttl,
 			 "elapsed_ms", (json_int_t)res->elapsed_ms,
 			 "mx_status", dns_status_name(ev->mx_lookup.status),
 			 "smtp_blind", ev->smtp_blind,
-			 "findings", findings_json(res->findings),
-			 "mx", mx_json(ev),
+			 "resolver_blind", ev->resolver_blind,
+			 "findings", fs,
+			 "mx", mx,
 			 "nameservers", ns ? ns : json_array());
+	return o;
 }
 
 void report_text(FILE *out, const struct check_result *res, const char *input)
@@ -97,7 +113,10 @@ void report_text(FILE *out, const struct check_result *res, const char *input)
 	fprintf(out, "%s", res->domain);
 	if (input && strcmp(input, res->domain) != 0)
 		fprintf(out, " (%s)", input);
-	fprintf(out, ": %s", verdict_name(res->verdict));
+	if (res->error)
+		fprintf(out, ": no verdict: %s", res->error);
+	else
+		fprintf(out, ": %s", verdict_name(res->verdict));
 	if (res->reply)
 		fprintf(out, " \"%s\"", res->reply);
 	fprintf(out, "  [%ld ms]\n", res->elapsed_ms);
@@ -119,7 +138,8 @@ void report_text(FILE *out, const struct check_result *res, const char *input)
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		fprintf(out, "  %-20s %-9s %s: %s\n", finding_info(f->code)->name,
-			finding_class_name(f->cls), action_name(f->action), f->detail);
+			finding_class_name(f->cls), action_name(f->action),
+			f->detail ? f->detail : "");
 		if (f->server)
 			fprintf(out, "  %20s server: %s\n", "", f->server);
 		if (f->reproduce)

@@ -21,12 +21,46 @@ int verdict_by_name(const char *s)
 	return -1;
 }
 
+#define ERR_BLIND "the resolver reaches no DNS server: lookups failed and test " \
+	"queries (the parent zone, the root) got no answer either (mxvet's own DNS " \
+	"path, not the domain)"
+#define ERR_INTERNAL "mxvet ran out of memory during the check"
+#define ERR_RESOLVER "the resolver library failed (mxvet's own fault)"
+
+static const char *own_fault(const struct evidence *ev, const struct findings *fs)
+{
+	if (ev->resolver_blind)
+		return ERR_BLIND;
+	if (ev->internal_error || fs->lost)
+		return ERR_INTERNAL;
+	if (ev->mx_lookup.status == DNS_ST_ERROR)
+		return ERR_RESOLVER;
+	return NULL;
+}
+
+/* Nothing is judged: no finding acts. */
+static void no_verdict(struct findings *fs, struct verdict *v, const char *why)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		fs->v[i].action = ACT_IGNORE;
+	v->action = ACT_IGNORE;
+	v->decisive = -1;
+	v->temporary = true;
+	v->error = why;
+}
+
 void verdict_decide(const struct evidence *ev, struct findings *fs,
 		    const struct config *cfg, struct verdict *v)
 {
+	const char *why = own_fault(ev, fs);
+
 	memset(v, 0, sizeof *v);
 	v->action = ACT_IGNORE;
 	v->decisive = -1;
+	if (why) {
+		no_verdict(fs, v, why);
+		return;
+	}
 	for (size_t i = 0; i < fs->n; i++) {
 		struct finding *f = &fs->v[i];
 		int o = cfg ? cfg->action_override[f->code] : -1;
@@ -40,11 +74,8 @@ void verdict_decide(const struct evidence *ev, struct findings *fs,
 		}
 	}
 	v->ttl = evidence_min_ttl(ev);
-	/* our own resolver failing is no fact about the domain: cache briefly */
-	if (ev->mx_lookup.status == DNS_ST_ERROR)
-		v->temporary = true;
-	/* nor is a verdict that left hosts unjudged because the prober was
-	 * blind: judge them again soon */
+	/* a verdict that left hosts unjudged because the prober was blind
+	 * is no lasting fact about the domain: judge them again soon */
 	if (evidence_smtp_unjudged(ev))
 		v->temporary = true;
 	if (v->action == ACT_DEFER || v->action == ACT_REJECT) {
@@ -57,7 +88,8 @@ void verdict_decide(const struct evidence *ev, struct findings *fs,
 			v->temporary = true;
 		snprintf(buf, sizeof buf, "%s recipient domain %s %s [%s]", code, ev->domain,
 			 fi->phrase, fi->name);
-		v->reply = strdup(buf);
+		if (!(v->reply = strdup(buf)))
+			no_verdict(fs, v, ERR_INTERNAL);
 	}
 }
 

@@ -19,9 +19,15 @@ struct verdict {
 	uint32_t ttl;		/* smallest DNS TTL seen, 0 if none */
 	bool temporary;		/* rests on a temporary fault: cache it briefly */
 	int decisive;		/* index of the finding that set the action, or -1 */
+	const char *error;	/* no verdict, mxvet's own fault: why (a static
+				 * sentence); action is then ACT_IGNORE */
 };
 
-/* Sets each finding's action and fills v. */
+/* Sets each finding's action and fills v. When the check failed on its
+ * own (ev->resolver_blind, ev->internal_error, a resolver library error,
+ * fs->lost), nothing is judged: every finding's action is ignore and
+ * v->error says why; such a result is answered with error_action and is
+ * never cached. */
 void verdict_decide(const struct evidence *ev, struct findings *fs,
 		    const struct config *cfg, struct verdict *v);
 void verdict_clear(struct verdict *v);

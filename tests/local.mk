@@ -60,3 +60,5 @@ include tests/milter.mk
 include tests/authority.mk
 include tests/smtp.mk
 include tests/daemon.mk
+include tests/resolver.mk
+include tests/alloc.mk

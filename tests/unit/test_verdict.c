@@ -113,6 +113,51 @@ START_TEST(header_dedup)
 }
 END_TEST
 
+/* mxvet's own faults give no verdict, whatever the findings say. */
+struct own_fault_row {
+	const char *name;
+	bool blind, internal, lost;
+	enum dns_status mx;
+	const char *why;	/* a word of the sentence */
+};
+
+static const struct own_fault_row own_fault_rows[] = {
+	{ "resolver blind", true, false, false, DNS_ST_TIMEOUT, "reaches no DNS" },
+	{ "out of memory in the pipeline", false, true, false, DNS_ST_OK, "memory" },
+	{ "a finding lost to out of memory", false, false, true, DNS_ST_OK, "memory" },
+	{ "resolver library error", false, false, false, DNS_ST_ERROR, "library" },
+	{ "none: the finding decides", false, false, false, DNS_ST_TIMEOUT, NULL },
+};
+
+START_TEST(own_fault_no_verdict)
+{
+	const struct own_fault_row *r = &own_fault_rows[_i];
+	struct evidence ev;
+	struct findings fs = { 0 };
+	struct verdict v;
+
+	evfix_init(&ev, "d.example", r->mx);
+	ev.resolver_blind = r->blind;
+	ev.internal_error = r->internal;
+	findings_add(&fs, F_DNS_TIMEOUT, CLASS_TEMPORARY, NULL, NULL, NULL, "t");
+	fs.lost = r->lost;
+	verdict_decide(&ev, &fs, NULL, &v);
+	if (r->why) {
+		ck_assert_msg(v.error && strstr(v.error, r->why), "%s", r->name);
+		ck_assert_int_eq(v.action, ACT_IGNORE);
+		ck_assert_int_eq(fs.v[0].action, ACT_IGNORE);
+		ck_assert_ptr_null(v.reply);
+		ck_assert(v.temporary);
+	} else {
+		ck_assert_ptr_null(v.error);
+		ck_assert_int_eq(v.action, ACT_DEFER);
+	}
+	verdict_clear(&v);
+	findings_clear(&fs);
+	evidence_clear(&ev);
+}
+END_TEST
+
 START_TEST(every_code_named)
 {
 	for (int c = 0; c < F__COUNT; c++) {
@@ -135,6 +180,8 @@ int main(void)
 	tcase_add_test(tc, risk_never_rejects_alone);
 	tcase_add_test(tc, header_dedup);
 	tcase_add_test(tc, every_code_named);
+	tcase_add_loop_test(tc, own_fault_no_verdict, 0,
+			    (int)(sizeof own_fault_rows / sizeof own_fault_rows[0]));
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }
