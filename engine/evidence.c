@@ -62,17 +62,26 @@ void dns_lookup_clear(struct dns_lookup *l)
 	memset(l, 0, sizeof *l);
 }
 
+static void ev_mx_clear(struct ev_mx *m)
+{
+	free(m->target);
+	dns_lookup_clear(&m->a);
+	dns_lookup_clear(&m->aaaa);
+	for (size_t k = 0; k < m->naddrs; k++)
+		free(m->addrs[k].smtp.banner);
+	free(m->addrs);
+}
+
+void evidence_truncate_mx(struct evidence *ev, size_t n)
+{
+	while (ev->nmx > n)
+		ev_mx_clear(&ev->mx[--ev->nmx]);
+}
+
 void evidence_clear(struct evidence *ev)
 {
-	for (size_t i = 0; i < ev->nmx; i++) {
-		struct ev_mx *m = &ev->mx[i];
-		free(m->target);
-		dns_lookup_clear(&m->a);
-		dns_lookup_clear(&m->aaaa);
-		for (size_t k = 0; k < m->naddrs; k++)
-			free(m->addrs[k].smtp.banner);
-		free(m->addrs);
-	}
+	for (size_t i = 0; i < ev->nmx; i++)
+		ev_mx_clear(&ev->mx[i]);
 	free(ev->mx);
 	dns_lookup_clear(&ev->mx_lookup);
 	auth_evidence_free(ev->auth);

@@ -117,6 +117,14 @@ void evidence_clear(struct evidence *ev);
 void dns_lookup_clear(struct dns_lookup *l);
 /* Append an MX host; returns it, or NULL on OOM. */
 struct ev_mx *evidence_add_mx(struct evidence *ev, uint16_t pref, const char *target);
+/* Keep the first n MX records (the array is sorted by preference). */
+void evidence_truncate_mx(struct evidence *ev, size_t n);
+
+/* MX records examined per check, the most preferred first (nmx_total says
+ * how many were published). An answer may carry thousands; a sender tries
+ * a handful (Postfix: smtp_mx_address_limit = 5), so the rest can never
+ * decide delivery, and every later step is bounded by this. */
+#define EV_MX_MAX 64
 struct ev_addr *ev_mx_add_addr(struct ev_mx *mx, const struct netaddr *a);
 /* A connect failure the checks must not judge: the prober was blind when
  * it happened (a->smtp.blind) or when the check completed (ev->smtp_blind).

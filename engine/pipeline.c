@@ -177,6 +177,7 @@ static void parse_mx(struct check *c, struct ub_result *r)
 			c->ev.internal_error = true;
 	}
 	qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
+	evidence_truncate_mx(&c->ev, EV_MX_MAX);
 }
 
 static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
