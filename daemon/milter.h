@@ -14,6 +14,7 @@
 
 struct event_base;
 struct milter_job;
+struct sock_perm;
 
 /* Called on the loop thread for each recipient ("user@domain", no angle
  * brackets); must lead to exactly one milter_job_answer(job, ...). */
@@ -21,9 +22,11 @@ typedef void (*milter_decide_fn)(void *arg, struct milter_job *job, const char *
 
 /* Bind the socket (before dropping privileges and before a fork). listen
  * is libmilter's syntax: "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path".
- * timeout_s: how long a recipient waits for the loop, then passes. */
+ * timeout_s: how long a recipient waits for the loop, then passes. A unix
+ * socket gets perm (NULL: mode 0660, owner and group of the process). */
 int milter_open(const char *listen, long timeout_s, const char *header_name,
-		const char *detail_header_name, char *err, size_t errlen);
+		const char *detail_header_name, const struct sock_perm *perm, char *err,
+		size_t errlen);
 /* Start libmilter's threads (after dropping privileges); jobs go to fn on
  * base's loop. */
 int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *err,
