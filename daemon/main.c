@@ -27,11 +27,11 @@
 #include "milter.h"
 #include "milter_bridge.h"
 #include "policy_server.h"
+#include "privdrop.h"
 #include "sockperm.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -253,34 +253,13 @@ static const struct passwd *target_user(const struct config *cfg)
 
 static int drop_privileges(const struct config *cfg, char *err, size_t errlen)
 {
-	const struct passwd *pw;
-
 	if (geteuid() != 0)
 		return 0;
 	if (!*cfg->user) {
 		log_warn("user is empty: staying root (not recommended)");
 		return 0;
 	}
-	if (!(pw = target_user(cfg))) {
-		snprintf(err, errlen, "user %s does not exist (create it, or set user = to "
-			 "another unprivileged user)", cfg->user);
-		return -1;
-	}
-	if (*cfg->state_dir) {
-		/* the history lives there and is written as the user */
-		mkdir(cfg->state_dir, 0750);
-		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0)
-			log_warn("state_dir=%s: chown: %s", cfg->state_dir, strerror(errno));
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		snprintf(err, errlen, "cannot become user %s: %s", cfg->user, strerror(errno));
-		return -1;
-	}
-	if (setuid(0) == 0) {
-		snprintf(err, errlen, "privileges not dropped: setuid(0) still works");
-		return -1;
-	}
-	return 0;
+	return privdrop_become(cfg->user, cfg->state_dir, err, errlen);
 }
 
 /* The pid file, written as root before the drop. Never through a symlink

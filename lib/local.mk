@@ -2,4 +2,5 @@ libmxvet_a_SOURCES += \
 	lib/log.c lib/log.h \
 	lib/endpoint.c lib/endpoint.h \
 	lib/netaddr.c lib/netaddr.h \
+	lib/privdrop.c lib/privdrop.h \
 	lib/strlist.c lib/strlist.h
