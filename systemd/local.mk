@@ -2,7 +2,7 @@
 # The unit names the installed paths, so it is made at build time.
 systemdsystemunit_DATA = systemd/mxvetd.service
 CLEANFILES += systemd/mxvetd.service
-EXTRA_DIST += systemd/mxvetd.service.in conf/mxvet.conf
+EXTRA_DIST += systemd/mxvetd.service.in conf/mxvet.conf systemd/mxvet.sysusers
 
 systemd/mxvetd.service: $(srcdir)/systemd/mxvetd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && \
@@ -21,3 +21,17 @@ uninstall-local:
 	cmp -s $(srcdir)/conf/mxvet.conf '$(DESTDIR)$(mxvetconfdir)/mxvet.conf' && \
 		rm -f '$(DESTDIR)$(mxvetconfdir)/mxvet.conf' || true
 .PHONY: install-mxvet-conf
+
+# The mxvet user: a sysusers.d(5) entry. Installed into a real root,
+# systemd-sysusers creates the user at once; a package or DESTDIR install
+# leaves that to the next boot or to the packaging.
+install-data-local: install-mxvet-sysusers
+install-mxvet-sysusers:
+	$(MKDIR_P) '$(DESTDIR)$(sysusersdir)'
+	$(INSTALL_DATA) $(srcdir)/systemd/mxvet.sysusers '$(DESTDIR)$(sysusersdir)/mxvet.conf'
+	if test -z '$(DESTDIR)' && command -v systemd-sysusers > /dev/null; then \
+		systemd-sysusers '$(sysusersdir)/mxvet.conf' || true; fi
+uninstall-local: uninstall-mxvet-sysusers
+uninstall-mxvet-sysusers:
+	rm -f '$(DESTDIR)$(sysusersdir)/mxvet.conf'
+.PHONY: install-mxvet-sysusers uninstall-mxvet-sysusers
