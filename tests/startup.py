@@ -434,6 +434,10 @@ def main():
         test_history_owner(env)
     finally:
         env.stop()
+    reports = [f for f in os.listdir(env.work) if f.endswith(".log") and
+               any(w in open(env.path(f), errors="replace").read()
+                   for w in ("Sanitizer", "runtime error"))]
+    ok(not reports, "no sanitizer report in any daemon log", reports)
     if tap.plan():
         shutil.rmtree(env.work, ignore_errors=True)   # kept for a look when a test failed
     else:
