@@ -5,6 +5,7 @@
 #include "registry.h"
 #include "config.h"
 #include "dname.h"
+#include "lib/addr_policy.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +40,7 @@ static void addresses(const struct evidence *ev, size_t i, const struct check_en
 	char addr[NETADDR_STRLEN], repro[600];
 
 	for (size_t k = 0; k < m->naddrs; k++) {
-		switch (mx_addr_class(&m->addrs[k].addr, env->cfg, &w)) {
+		switch (addr_policy_class(&m->addrs[k].addr, mx_allowed(env->cfg), &w)) {
 		case ADDR_LOOPBACK: loop++; break;
 		case ADDR_BOGON: bogon++; why = w; break;
 		default: break;

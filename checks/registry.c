@@ -2,6 +2,7 @@
 #include "registry.h"
 #include "config.h"
 #include "dname.h"
+#include "lib/addr_policy.h"
 
 #include <string.h>
 
@@ -39,15 +40,9 @@ bool mx_is_bare_label_null(const struct evidence *ev, size_t i)
 	       !strchr(t, '.') && strcmp(t, "localhost") != 0;
 }
 
-enum addr_class mx_addr_class(const struct netaddr *a, const struct config *cfg,
-			      const char **why)
+const struct cidr_list *mx_allowed(const struct config *cfg)
 {
-	if (cfg && cidr_list_match(&cfg->mx_allowed_networks, a)) {
-		if (why)
-			*why = "mx_allowed_networks";
-		return ADDR_GLOBAL;
-	}
-	return netaddr_classify(a, why);
+	return cfg ? &cfg->mx_allowed_networks : NULL;
 }
 
 bool mx_usable(const struct evidence *ev, size_t i, const struct config *cfg)
@@ -65,7 +60,7 @@ bool mx_usable(const struct evidence *ev, size_t i, const struct config *cfg)
 	if (m->naddrs == 0 && (dns_lookup_failed(&m->a) || dns_lookup_failed(&m->aaaa)))
 		return true;
 	for (size_t k = 0; k < m->naddrs; k++)
-		if (mx_addr_class(&m->addrs[k].addr, cfg, NULL) == ADDR_GLOBAL)
+		if (addr_policy_allows(&m->addrs[k].addr, mx_allowed(cfg), NULL))
 			return true;
 	return false;
 }

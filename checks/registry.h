@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "evidence.h"
+#include "engine/evidence.h"
 #include "findings.h"
 
 struct config;
@@ -53,8 +53,7 @@ bool mx_usable(const struct evidence *ev, size_t i, const struct config *cfg);
 bool any_mx_usable(const struct evidence *ev, const struct config *cfg);
 /* SMTP was probed and no MX host with a probed address greets 2xx. */
 bool smtp_none_greets(const struct evidence *ev);
-/* Address class with mx_allowed_networks applied. */
-enum addr_class mx_addr_class(const struct netaddr *a, const struct config *cfg,
-			      const char **why);
+/* The networks the address policy treats as routable (NULL without cfg). */
+const struct cidr_list *mx_allowed(const struct config *cfg);
 
 #endif

@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "log.h"
 #include "netaddr.h"
+#include "lib/addr_policy.h"
 #include "pipeline.h"
 #include "policy_server.h"
 #include "report.h"
@@ -82,6 +83,9 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 	metric(b, "mxvet_history_enabled", "gauge",
 	       "1 if the domain history in state_dir is in use (DOMAIN_DEAD, mxvet report)",
 	       a->eng->hist != NULL);
+	metric(b, "mxvet_checks_refused_total", "counter",
+	       "uncached domains answered timeout_action at once: max_checks_in_flight reached",
+	       ds->refused);
 	metric(b, "mxvet_policy_connections_total", "counter", "policy connections accepted",
 	       ps->connections);
 	metric(b, "mxvet_policy_connections_open", "gauge", "policy connections open", ps->open);
@@ -95,6 +99,13 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		const struct smtp_stats *ss = smtp_prober_stats(a->eng->smtp);
 		metric(b, "mxvet_smtp_connects_total", "counter", "SMTP probe connections",
 		       ss->connects);
+		metric(b, "mxvet_smtp_probes_in_flight", "gauge", "SMTP probes connected now",
+		       ss->in_flight);
+		metric(b, "mxvet_smtp_probes_queued", "gauge",
+		       "SMTP probes waiting for a slot (per network or overall)", ss->queue_len);
+		metric(b, "mxvet_smtp_queue_expired_total", "counter",
+		       "SMTP probes given up after waiting a probe's time limit in the queue",
+		       ss->queue_expired);
 		metric(b, "mxvet_smtp_blind", "gauge",
 		       "1 while outbound SMTP looks blocked (smtp_blind_after)", ss->blind);
 		metric(b, "mxvet_smtp_blind_episodes_total", "counter",
@@ -241,7 +252,7 @@ struct admin_http *admin_http_new(const char *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "admin_listen: want inet:HOST:PORT, got \"%s\"", spec);
 		return NULL;
 	}
-	if (netaddr_classify(&na, NULL) != ADDR_LOOPBACK) {
+	if (addr_classify(&na, NULL) != ADDR_LOOPBACK) {
 		snprintf(err, errlen, "admin_listen: %s: HOST must be a loopback address "
 			 "(the API has no authentication)", spec);
 		return NULL;

@@ -39,6 +39,7 @@ struct decider {
 	struct flight_table *flights;
 	struct risklog *risk;
 	size_t waiting;
+	bool refusing;			/* max_checks_in_flight reached */
 	struct decide_stats st;
 };
 
@@ -327,6 +328,24 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	w->conn_id = conn_id;
 	w->seq = seq;
 	if (!(f = flight_find(d->flights, domain))) {
+		/* admission control: past the cap a new domain costs nothing
+		 * but this answer, so a flood of slow domains cannot pile up
+		 * work (a domain already being checked is joined above) */
+		if (d->eng->stats.checks_in_flight >= (uint64_t)d->cfg->max_checks_in_flight) {
+			free(w);
+			d->st.refused++;
+			d->st.timeouts++;
+			if (!d->refusing)	/* once per episode, not per request */
+				log_warn("max_checks_in_flight=%ld reached: new domains get "
+					 "timeout_action \"%s\" without a check", d->cfg->max_checks_in_flight,
+					 d->cfg->timeout_action);
+			d->refusing = true;
+			return put_action(out, d->cfg->timeout_action, NULL);
+		}
+		if (d->refusing)
+			log_info("checks in flight below max_checks_in_flight again: new domains "
+				 "are checked");
+		d->refusing = false;
 		if (!(f = flight_begin(d->flights, domain))) {
 			free(w);
 			goto error;

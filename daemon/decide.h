@@ -27,6 +27,7 @@ typedef void (*decide_answer_fn)(void *arg, uint64_t conn_id, uint32_t seq,
 
 struct decide_stats {
 	uint64_t requests, cache_hits, cache_misses, checks, timeouts, errors;
+	uint64_t refused;		/* no check started: max_checks_in_flight */
 	uint64_t actions[4];		/* accept, annotate, defer, reject answered */
 };
 

@@ -406,13 +406,19 @@ json_t *auth_evidence_json(const struct auth_evidence *a)
 				aa = s->plain.aa;
 			any = true;
 		}
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:s, s:s?, s:o}",
+		json_t *o = json_pack("{s:s, s:s, s:b, s:s, s:s?, s:o}",
 			"name", s->name,
 			"address", netaddr_format(&s->addr, addr, sizeof addr),
 			"aa", any && aa,
 			"edns", edns_ok ? "ok" : any ? "intolerant" : "none",
 			"nsid", nsids[0] ? nsids : NULL,
-			"answers", answers));
+			"answers", answers);
+		if (o && s->not_queried) {
+			char why[128];
+			snprintf(why, sizeof why, "non-routable: %s", s->not_queried);
+			json_object_set_new(o, "not_queried", json_string(why));
+		}
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }

@@ -46,6 +46,8 @@ struct auth_server {
 	struct auth_answer *ans;	/* MX with EDNS0 + DO + NSID, repeated */
 	size_t nans;
 	struct auth_answer plain;	/* MX without EDNS */
+	const char *not_queried;	/* the address policy refused it: why
+					 * (static text); nothing was sent */
 };
 
 /* An AAAA query for an MX host that came back with an A record in the

@@ -119,6 +119,9 @@ struct stage {
 void auth_note(struct stage *st, const char *msg);	/* the first one is kept */
 void auth_kick(struct stage *st);	/* finish from the loop if nothing is pending */
 void auth_unref(struct stage *st);
+/* May a direct query go to this address (the address policy)? If not,
+ * *why (may be NULL) gets the range and the refusal is counted. */
+bool auth_may_query(struct stage *st, const struct netaddr *to, const char **why);
 struct query *auth_send_query(struct stage *st, const struct netaddr *to, const char *qname,
 			      int qtype, bool edns, enum qkind kind);
 /* Every address of zone z is known: send its queries (once). */

@@ -9,6 +9,7 @@
 #include "dname.h"
 #include "dnsquery.h"
 #include "engine.h"
+#include "lib/addr_policy.h"
 #include "log.h"
 #include "pipeline.h"
 #include "resolver.h"
@@ -162,6 +163,23 @@ void auth_note(struct stage *st, const char *msg)
 
 static void on_query(void *arg, const struct dnsq_reply *r);
 
+/* The address policy, in front of every direct query: a hostile zone must
+ * not aim mxvet's DNS packets at loopback or an internal network. */
+bool auth_may_query(struct stage *st, const struct netaddr *to, const char **why)
+{
+	const char *w;
+	char a[NETADDR_STRLEN];
+
+	if (addr_policy_allows(to, &st->e->cfg->mx_allowed_networks, &w))
+		return true;
+	log_debug("authority: domain=%s server=%s not queried: non-routable (%s)", st->domain,
+		  netaddr_format(to, a, sizeof a), w ? w : "reserved");
+	st->p->stats.refused++;
+	if (why)
+		*why = w;
+	return false;
+}
+
 /* One channel (socket) per server address and stage. */
 static struct dnsq_chan *chan_for(struct stage *st, const struct netaddr *a)
 {
@@ -186,6 +204,8 @@ struct query *auth_send_query(struct stage *st, const struct netaddr *to, const 
 		auth_note(st, "the query cap was reached");
 		return NULL;
 	}
+	if (!auth_may_query(st, to, NULL))
+		return NULL;
 	struct dnsq_chan *ch = chan_for(st, to);
 	if (!ch)
 		return NULL;
@@ -280,6 +300,8 @@ void auth_zone_servers_ready(struct zone *z)
 		s = auth_evidence_add_server(ae, z->ns[z->addr[k].ns], &z->addr[k].a, rep);
 		if (!s)
 			break;
+		if (!auth_may_query(st, &s->addr, &s->not_queried))
+			continue;	/* listed, nothing sent: no finding either */
 		si = ae->nsrv - 1;
 		for (size_t i = 0; i < rep; i++) {
 			struct query *q = auth_send_query(st, &s->addr, st->domain, RR_MX, true, Q_MX_EDNS);
@@ -347,7 +369,7 @@ static void on_plain_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	for (size_t si = 0; si < st->ae->nsrv; si++) {
 		const struct auth_server *s = &st->ae->srv[si];
-		bool ok = false;
+		bool ok = s->not_queried != NULL;	/* nothing to follow up */
 		for (size_t k = 0; k < s->nans; k++)
 			ok |= edns_works(&s->ans[k]);
 		if (!ok)

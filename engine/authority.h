@@ -32,6 +32,7 @@ struct auth_prober;
 
 struct auth_prober_stats {
 	uint64_t stages, queries, timeouts, bytes, deadline_hits, cache_hits;
+	uint64_t refused;	/* direct queries the address policy refused */
 };
 
 struct auth_prober *auth_prober_new(struct engine *e);

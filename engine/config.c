@@ -43,7 +43,7 @@ static const struct param params[] = {
 	{ "checks", P_LIST, O(checks), "dns, authority, smtp", 0, 0,
 	  "check families to run: dns, authority, smtp" },
 	{ "mx_allowed_networks", P_CIDRS, O(mx_allowed_networks), "", 0, 0,
-	  "networks that count as ordinary routable space for MX hosts (and may be probed)" },
+	  "non-routable networks mxvet may contact all the same (SMTP and DNS) and MX hosts may use" },
 	{ "mx_providers_file", P_STR, O(mx_providers_file), PKGDATADIR "/mx-providers.txt", 0, 0,
 	  "registered domains of well-known mail providers' MX hosts (for MX_TYPO)" },
 	{ "authority_timeout", P_DUR, O(authority_timeout), "4s", 1, 60,
@@ -60,12 +60,15 @@ static const struct param params[] = {
 	  "time an MX host may take to greet; past it: SMTP_SILENT" },
 	{ "smtp_probe_ttl", P_DUR, O(smtp_probe_ttl), "1h", 0, 7 * DAY,
 	  "how long an SMTP probe result is reused for the same address" },
-	{ "smtp_max_concurrent", P_INT, O(smtp_max_concurrent), "64", 1, 4096,
-	  "SMTP probes in flight at most" },
+	{ "smtp_max_concurrent", P_INT, O(smtp_max_concurrent), "1024", 1, 65536,
+	  "SMTP probes in flight at most (a silent host costs one descriptor)" },
 	{ "smtp_blind_after", P_INT, O(smtp_blind_after), "16", 0, 1024 /* EGRESS_WINDOW_MAX */,
 	  "when this many addresses probed last in a row gave no contact, mxvet's own "
 	  "port 25 is taken to be blocked and connect failures stop counting against "
 	  "domains; 0: off" },
+	{ "smtp_max_per_network", P_INT, O(smtp_max_per_network), "8", 1, 4096,
+	  "SMTP probes in flight at most per destination network (IPv4 /24, IPv6 /48); "
+	  "waiting probes are served round robin across networks" },
 	{ "state_dir", P_STR, O(state_dir), LOCALSTATEDIR "/lib/mxvet", 0, 0,
 	  "directory of the persistent domain history (LMDB)" },
 	{ "dead_after", P_DUR, O(dead_after), "5d", 1, 365 * DAY,
@@ -108,6 +111,9 @@ static const struct param params[] = {
 	  "verdicts cached at most (least recently used go first)" },
 	{ "policy_idle_timeout", P_DUR, O(policy_idle_timeout), "300s", 1, DAY,
 	  "idle policy connections are closed after this" },
+	{ "max_checks_in_flight", P_INT, O(max_checks_in_flight), "4096", 1, 1000000,
+	  "checks running at once at most; when full, an uncached domain gets "
+	  "timeout_action at once and starts no check" },
 	{ "redis_url", P_STR, O(redis_url), "", 0, 0,
 	  "shared Redis backend for a fleet (empty: local cache only)" },
 	{ "unix_socket_group", P_STR, O(unix_socket_group), "", 0, 0,

@@ -34,6 +34,7 @@ struct config {
 	long smtp_probe_ttl;
 	long smtp_max_concurrent;
 	long smtp_blind_after;
+	long smtp_max_per_network;
 	/* state */
 	char *state_dir;
 	long dead_after;
@@ -57,6 +58,7 @@ struct config {
 	long cache_temp_ttl;
 	long cache_max_entries;
 	long policy_idle_timeout;
+	long max_checks_in_flight;
 	char *redis_url;
 	char *unix_socket_group;	/* empty: the group of user */
 	long unix_socket_mode;		/* permission bits */

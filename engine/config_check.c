@@ -4,6 +4,7 @@
 #include "config_check.h"
 #include "config.h"
 #include "endpoint.h"
+#include "lib/addr_policy.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -174,7 +175,7 @@ static int check_admin_listen(const struct config *cfg, char *why, size_t whylen
 		return -1;
 	}
 	/* it answers /v1/check to anyone who reaches it: loopback only */
-	if (ep.is_unix || netaddr_classify(&ep.addr, NULL) != ADDR_LOOPBACK) {
+	if (ep.is_unix || addr_classify(&ep.addr, NULL) != ADDR_LOOPBACK) {
 		snprintf(why, whylen, "%s: want inet:LOOPBACK-ADDRESS:PORT (127.0.0.1 or [::1])",
 			 cfg->admin_listen);
 		return -1;

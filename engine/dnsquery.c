@@ -169,7 +169,9 @@ static void on_tcp_event(struct bufferevent *bev, short what, void *arg)
 	finish(q, (what & BEV_EVENT_TIMEOUT) ? AQ_TIMEOUT : AQ_NETERR, NULL, 0);
 }
 
-static int start_tcp(struct dnsq *q)
+/* AQ_OK when the TCP exchange started; AQ_NONE when we could not open a
+ * socket (our fault, say nothing about the server), else AQ_NETERR. */
+static enum auth_qstatus start_tcp(struct dnsq *q)
 {
 	struct timeval tv = ms_tv(q->o.try_ms);
 	uint8_t hdr[2] = { (uint8_t)(q->wlen >> 8), (uint8_t)q->wlen };
@@ -177,16 +179,19 @@ static int start_tcp(struct dnsq *q)
 	q->tcp = true;
 	q->bev = bufferevent_socket_new(q->ch->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!q->bev)
-		return -1;
+		return AQ_NONE;
 	bufferevent_setcb(q->bev, on_tcp_read, NULL, on_tcp_event, q);
 	bufferevent_set_timeouts(q->bev, &tv, &tv);	/* write timeout = connect timeout */
 	bufferevent_setwatermark(q->bev, EV_READ, 0, q->o.max_tcp + 2);
 	if (bufferevent_write(q->bev, hdr, 2) != 0 ||
 	    bufferevent_write(q->bev, q->wire, q->wlen) != 0 ||
-	    bufferevent_enable(q->bev, EV_READ) != 0 ||
-	    bufferevent_socket_connect(q->bev, (struct sockaddr *)&q->ch->sa, (int)q->ch->salen) != 0)
-		return -1;
-	return 0;
+	    bufferevent_enable(q->bev, EV_READ) != 0)
+		return AQ_NONE;
+	errno = 0;
+	if (bufferevent_socket_connect(q->bev, (struct sockaddr *)&q->ch->sa, (int)q->ch->salen) != 0)
+		return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM
+		       ? AQ_NONE : AQ_NETERR;
+	return AQ_OK;
 }
 
 static void unlink_q(struct dnsq *q)
@@ -266,16 +271,18 @@ static void on_chan_read(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		q->bytes_read += (size_t)n;
+		bool own = q->own_ch;
 		if (LDNS_TC_WIRE(buf)) {
 			/* the channel outlives q's TCP exchange, even if q owns it */
 			unlink_q(q);
 			event_del(q->timer);
-			if (start_tcp(q) != 0)
-				finish(q, AQ_NETERR, NULL, 0);
-			continue;
+			enum auth_qstatus st = start_tcp(q);
+			if (st == AQ_OK)
+				continue;
+			finish(q, st, NULL, 0);	/* frees the channel if q owns it */
+		} else {
+			finish(q, AQ_OK, buf, (size_t)n);
 		}
-		bool own = q->own_ch;
-		finish(q, AQ_OK, buf, (size_t)n);
 		if (own)
 			return;
 	}

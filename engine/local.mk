@@ -8,12 +8,14 @@ libmxvet_a_SOURCES += \
 	engine/engine.c engine/engine.h \
 	engine/pipeline.c engine/pipeline.h \
 	engine/verdict.c engine/verdict.h \
-	engine/report.c engine/report.h
+	engine/report.c engine/report.h \
+	engine/unbound_upstreams.c engine/unbound_upstreams.h
 libmxvet_a_SOURCES += \
 	engine/auth_evidence.h engine/auth_evidence.c \
 	engine/dnsquery.c engine/dnsquery.h \
 	engine/auth_cache.c engine/auth_cache.h \
 	engine/authority.c engine/authority.h engine/auth_discovery.c engine/auth_stage.h \
-	engine/smtp_probe.c engine/smtp_probe.h engine/egress_guard.c engine/egress_guard.h \
+	engine/smtp_probe.c engine/smtp_probe.h engine/probe_sched.c engine/probe_sched.h \
+	engine/egress_guard.c engine/egress_guard.h \
 	engine/history.c engine/history.h
 libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h

@@ -2,6 +2,8 @@
 #include "resolver.h"
 #include "config.h"
 #include "dname.h"
+#include "lib/addr_policy.h"
+#include "unbound_upstreams.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -121,6 +123,56 @@ static int setopt(struct ub_ctx *ctx, const char *opt, const char *val, char *er
 	return 0;
 }
 
+struct dont_query {
+	struct ub_ctx *ctx;
+	int rc;
+	char *err;
+	size_t errlen;
+};
+
+static void dont_query(void *arg, const struct cidr *block)
+{
+	struct dont_query *d = arg;
+	char a[NETADDR_STRLEN], net[NETADDR_STRLEN + 5];
+
+	if (d->rc != 0)
+		return;
+	snprintf(net, sizeof net, "%s/%d", netaddr_format(&block->net, a, sizeof a), block->bits);
+	d->rc = setopt(d->ctx, "do-not-query-address:", net, d->err, d->errlen);
+}
+
+/* libunbound's upstream queries obey the address policy too: every
+ * refused network goes on its do-not-query list. After ub_ctx_config, so
+ * that no unbound_config can undo it. do-not-query-localhost would refuse
+ * all of 127/8 and ::1, allowed networks too (the list has no exceptions):
+ * it is turned off and loopback, minus the allowed networks, is listed
+ * like any other refused network. */
+static int apply_address_policy(struct ub_ctx *ctx, const struct config *cfg, char *err,
+				size_t errlen)
+{
+	struct dont_query d = { ctx, 0, err, errlen };
+	struct cidr_list allowed = { NULL, 0 };
+
+	if (setopt(ctx, "do-not-query-localhost:", "no", err, errlen) != 0)
+		return -1;
+	/* the allowed networks plus the forwarders and stubs the admin named */
+	for (size_t i = 0; i < cfg->mx_allowed_networks.n; i++) {
+		struct cidr *nv = realloc(allowed.v, (allowed.n + 1) * sizeof *nv);
+		if (!nv) {
+			cidr_list_clear(&allowed);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		allowed.v = nv;
+		allowed.v[allowed.n++] = cfg->mx_allowed_networks.v[i];
+	}
+	if (cfg->unbound_config && *cfg->unbound_config)
+		unbound_upstreams(cfg->unbound_config, &allowed);
+	addr_policy_refused(&allowed, dont_query, &d);
+	cidr_list_clear(&allowed);
+	return d.rc;
+}
+
 struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
 			      char *err, size_t errlen)
 {
@@ -164,6 +216,8 @@ struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
 			goto fail;
 		}
 	}
+	if (apply_address_policy(r->ctx, cfg, err, errlen) != 0)
+		goto fail;
 	r->ub_ev = event_new(base, ub_fd(r->ctx), EV_READ | EV_PERSIST, on_ub_readable, r);
 	if (!r->ub_ev || event_add(r->ub_ev, NULL) != 0) {
 		snprintf(err, errlen, "cannot watch the libunbound pipe");

@@ -17,7 +17,8 @@
 #include "engine.h"
 #include "log.h"
 #include "pipeline.h"
-#include "registry.h"
+#include "probe_sched.h"
+#include "lib/addr_policy.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,9 @@ struct waiter {
 
 struct entry {
 	struct entry *hnext;	/* hash chain */
-	struct entry *qnext;	/* FIFO of entries waiting for the cap */
+	struct sched_item si;	/* in the scheduler while running or queued */
+	struct entry *xprev, *xnext;	/* expiry list, oldest result first */
+	bool xlinked;
 	struct smtp_prober *p;
 	struct netaddr addr;
 	enum pstate state;
@@ -66,7 +70,8 @@ struct smtp_prober {
 	const struct config *cfg;
 	struct entry **tab;
 	size_t nbuckets;
-	struct entry *qhead, **qtail;
+	struct sched *sched;
+	struct entry *xhead, *xtail;	/* entries with a result, by when it came */
 	struct waiter *ready, **rtail;	/* answers to deliver from the loop */
 	struct event *ready_ev;
 	struct smtp_stats st;
@@ -141,31 +146,81 @@ static void entry_free(struct entry *e)
 	free(e);
 }
 
-/* Drop idle entries whose result has expired: the cache stays bounded by
- * the number of addresses seen within one TTL. */
-static void sweep(struct smtp_prober *p)
+/* ---- expiry: incremental, so that a flood of new addresses costs O(1)
+ * per insert, never a walk over the table ---- */
+
+static void xunlink(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+
+	if (!e->xlinked)
+		return;
+	if (e->xprev)
+		e->xprev->xnext = e->xnext;
+	else
+		p->xhead = e->xnext;
+	if (e->xnext)
+		e->xnext->xprev = e->xprev;
+	else
+		p->xtail = e->xprev;
+	e->xprev = e->xnext = NULL;
+	e->xlinked = false;
+}
+
+/* At the tail: results come in time order and share one TTL, so the list
+ * stays sorted by expiry (a reload that changes the TTL only delays some
+ * expiries by at most the old TTL). */
+static void xappend(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+
+	xunlink(e);
+	e->xprev = p->xtail;
+	if (p->xtail)
+		p->xtail->xnext = e;
+	else
+		p->xhead = e;
+	p->xtail = e;
+	e->xlinked = true;
+}
+
+static void hash_remove(struct smtp_prober *p, struct entry *e)
+{
+	for (struct entry **pe = &p->tab[hash_addr(&e->addr) & (p->nbuckets - 1)]; *pe;
+	     pe = &(*pe)->hnext)
+		if (*pe == e) {
+			*pe = e->hnext;
+			return;
+		}
+}
+
+/* Look at up to max entries at the head of the expiry list: an expired,
+ * idle one with nobody waiting is dropped; an expired busy one (probing
+ * again, or saying QUIT) goes to the tail. Each insert drops more than it
+ * adds, so the table holds about the addresses seen within one TTL. */
+static void expire_some(struct smtp_prober *p, int max)
 {
 	long now = now_ms();
 
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct entry **pe = &p->tab[i]; *pe;) {
-			struct entry *e = *pe;
-			if (e->state == P_IDLE && !e->waiters && e->expires_ms <= now) {
-				*pe = e->hnext;
-				entry_free(e);
-				p->st.entries--;
-			} else {
-				pe = &e->hnext;
-			}
+	for (int i = 0; i < max && p->xhead && p->xhead->expires_ms <= now; i++) {
+		struct entry *e = p->xhead;
+		if (e->state != P_IDLE || e->waiters) {
+			xappend(e);
+			continue;
 		}
+		xunlink(e);
+		hash_remove(p, e);
+		entry_free(e);
+		p->st.entries--;
+		p->st.expired++;
+	}
 }
 
 static struct entry *insert(struct smtp_prober *p, const struct netaddr *a)
 {
 	struct entry *e;
 
-	if (p->st.entries >= SMTP_CACHE_MAX)
-		sweep(p);
+	expire_some(p, SMTP_EXPIRE_PER_INSERT);
 	if (p->st.entries >= 2 * p->nbuckets)
 		grow(p);
 	if (!(e = calloc(1, sizeof *e)))
@@ -249,17 +304,67 @@ static void deliver(struct entry *e)
 
 static void start_probe(struct entry *e);
 
+static void run_probe(struct entry *e);
+
+static size_t global_cap(const struct smtp_prober *p)
+{
+	return (size_t)p->cfg->smtp_max_concurrent;
+}
+
+static size_t net_cap(const struct smtp_prober *p)
+{
+	return (size_t)p->cfg->smtp_max_per_network;
+}
+
 static void pump_queue(struct smtp_prober *p)
 {
-	while (p->qhead && p->st.in_flight < (uint64_t)p->cfg->smtp_max_concurrent) {
-		struct entry *e = p->qhead;
-		p->qhead = e->qnext;
-		if (!p->qhead)
-			p->qtail = &p->qhead;
-		e->qnext = NULL;
+	struct sched_item *it;
+
+	while ((it = sched_next(p->sched, global_cap(p), net_cap(p)))) {
+		struct entry *e = (struct entry *)((char *)it - offsetof(struct entry, si));
 		p->st.queue_len--;
-		start_probe(e);
+		run_probe(e);
 	}
+}
+
+/* Answer every waiter "not probed" without recording a result: the
+ * address was not tried, which says nothing about it. */
+static void deliver_unprobed(struct entry *e)
+{
+	struct smtp_result r = { .status = SMTP_ST_NONE };
+	struct waiter *w = e->waiters;
+
+	/* an entry that never got a result still leaves the table in time */
+	if (!e->xlinked) {
+		e->expires_ms = now_ms();
+		xappend(e);
+	}
+
+	e->waiters = NULL;
+	e->wtail = &e->waiters;
+	while (w) {
+		struct waiter *nx = w->next;
+		w->cb(w->arg, &r);
+		free(w);
+		w = nx;
+	}
+}
+
+/* A probe waited longer than a probe may take: its network (or the
+ * whole prober) is busy with slow hosts. The checks waiting for it go on
+ * without it rather than wait behind somebody else's silent servers. */
+static void queue_expired(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+	char addr[NETADDR_STRLEN];
+
+	sched_cancel(p->sched, &e->si);
+	p->st.queue_len--;
+	p->st.queue_expired++;
+	e->state = P_IDLE;
+	log_debug("smtp: address=%s not probed: waited past the probe time limit in the "
+		  "queue of its network", netaddr_format(&e->addr, addr, sizeof addr));
+	deliver_unprobed(e);
 }
 
 static void close_conn(struct entry *e)
@@ -272,6 +377,7 @@ static void close_conn(struct entry *e)
 	}
 	evtimer_del(e->timer);
 	e->state = P_IDLE;
+	sched_done(p->sched, &e->si);
 	p->st.in_flight--;
 	/* requests that came during QUIT with a stale result need a new probe */
 	if (e->waiters)
@@ -338,6 +444,7 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->res.elapsed_ms = e->done_ms - e->started_ms;
 	e->have_result = true;
 	e->expires_ms = e->done_ms + p->cfg->smtp_probe_ttl * 1000L;
+	xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
 	log_debug("smtp: address=%s status=%s code=%d elapsed_ms=%ld",
@@ -383,6 +490,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		break;
 	case P_QUIT:
 		close_conn(e);
+		break;
+	case P_QUEUED:
+		queue_expired(e);
 		break;
 	default:
 		break;
@@ -499,7 +609,32 @@ static bool local_error(int err)
 	}
 }
 
+/* Run the probe now if its network and the prober have room, else queue
+ * it for at most as long as a probe itself may take. */
 static void start_probe(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+	struct timeval tv;
+
+	switch (sched_admit(p->sched, &e->si, &e->addr, global_cap(p), net_cap(p))) {
+	case 1:
+		run_probe(e);
+		return;
+	case 0:
+		e->state = P_QUEUED;
+		p->st.queued++;
+		p->st.queue_len++;
+		tv = ms_tv((p->cfg->smtp_connect_timeout + p->cfg->smtp_banner_timeout) * 1000L);
+		evtimer_add(e->timer, &tv);
+		return;
+	default:
+		p->st.local_errors++;
+		deliver_unprobed(e);
+		return;
+	}
+}
+
+static void run_probe(struct entry *e)
 {
 	struct smtp_prober *p = e->p;
 	struct sockaddr_storage ss;
@@ -507,14 +642,6 @@ static void start_probe(struct entry *e)
 	struct timeval tv;
 	int fd;
 
-	if (p->st.in_flight >= (uint64_t)p->cfg->smtp_max_concurrent) {
-		e->state = P_QUEUED;
-		*p->qtail = e;
-		p->qtail = &e->qnext;
-		p->st.queued++;
-		p->st.queue_len++;
-		return;
-	}
 	smtp_greeting_init(&e->g);
 	e->state = P_CONNECT;
 	e->sync_failed = false;
@@ -570,7 +697,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	p->st.requests++;
 	/* the one gate in front of connect(): a hostile domain must not aim
 	 * us at loopback or an internal network (SPEC section 1) */
-	if (mx_addr_class(addr, p->cfg, &why) != ADDR_GLOBAL) {
+	if (!addr_policy_allows(addr, &p->cfg->mx_allowed_networks, &why)) {
 		struct smtp_result r = { .status = SMTP_ST_SKIPPED };
 		char buf[NETADDR_STRLEN];
 		p->st.skipped++;
@@ -609,11 +736,11 @@ struct smtp_prober *smtp_prober_new(struct engine *eng)
 	p->base = eng->base;
 	p->cfg = eng->cfg;
 	p->nbuckets = 256;
-	p->qtail = &p->qhead;
 	p->rtail = &p->ready;
 	p->tab = calloc(p->nbuckets, sizeof *p->tab);
 	p->ready_ev = evtimer_new(p->base, on_ready, p);
-	if (!p->tab || !p->ready_ev) {
+	p->sched = sched_new();
+	if (!p->tab || !p->ready_ev || !p->sched) {
 		smtp_prober_free(p);
 		return NULL;
 	}
@@ -622,12 +749,13 @@ struct smtp_prober *smtp_prober_new(struct engine *eng)
 
 void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len)
 {
-	snprintf(buf, len, "requests=%lu cache_hits=%lu coalesced=%lu queued=%lu "
+	snprintf(buf, len, "requests=%lu cache_hits=%lu coalesced=%lu queued=%lu queue_expired=%lu "
 		 "skipped=%lu connects=%lu ok=%lu refused=%lu timeout=%lu silent=%lu "
 		 "tempfail=%lu reject=%lu error=%lu local_errors=%lu in_flight=%lu entries=%lu "
 		 "blind=%lu blind_episodes=%lu",
 		 (unsigned long)s->requests, (unsigned long)s->cache_hits,
 		 (unsigned long)s->coalesced, (unsigned long)s->queued,
+		 (unsigned long)s->queue_expired,
 		 (unsigned long)s->skipped, (unsigned long)s->connects,
 		 (unsigned long)s->results[SMTP_ST_OK], (unsigned long)s->results[SMTP_ST_REFUSED],
 		 (unsigned long)s->results[SMTP_ST_TIMEOUT], (unsigned long)s->results[SMTP_ST_SILENT],
@@ -663,6 +791,7 @@ void smtp_prober_free(struct smtp_prober *p)
 	}
 	if (p->ready_ev)
 		event_free(p->ready_ev);
+	sched_free(p->sched);
 	free(p->tab);
 	free(p);
 }

@@ -4,14 +4,16 @@
  * The prober is long-lived (engine->smtp) and shared by every check: it
  * keeps one entry per address with the last result (reused for
  * smtp_probe_ttl), runs at most one probe per address at a time (later
- * requests wait for it), and at most smtp_max_concurrent probes overall
- * (the rest wait in a FIFO queue). A probe: non-blocking connect to
+ * requests wait for it), at most smtp_max_per_network probes at once per
+ * destination network (IPv4 /24, IPv6 /48) and smtp_max_concurrent
+ * overall; the rest wait, served round robin across networks
+ * (probe_sched.h), for at most smtp_connect_timeout + smtp_banner_timeout,
+ * after which their checks go on with the address "not probed". A probe: non-blocking connect to
  * smtp_port, read the greeting (multi-line 220- included, capped), send
  * QUIT, close.
  *
- * Safety: smtp_probe() itself refuses any address whose class
- * (mx_addr_class, i.e. with mx_allowed_networks applied) is not
- * ADDR_GLOBAL: it answers SMTP_ST_SKIPPED, counts it in stats.skipped and
+ * Safety: smtp_probe() itself refuses any address the address policy
+ * refuses (addr_policy_allows with mx_allowed_networks): it answers SMTP_ST_SKIPPED, counts it in stats.skipped and
  * never opens a socket. stats.connects counts every socket opened, so a
  * test can prove that a hostile MX drew no connection.
  *
@@ -43,14 +45,15 @@ struct check;
 struct smtp_prober;
 
 #define SMTP_QUIT_TIMEOUT_MS 2000	/* wait for 221 after QUIT, then close */
-#define SMTP_CACHE_MAX 100000		/* entries before expired ones are swept */
+#define SMTP_EXPIRE_PER_INSERT 4	/* expired entries looked at per new address */
 #define SMTP_CHECK_MAX_ADDRS 64		/* addresses probed per check */
 
 struct smtp_stats {
 	uint64_t requests;	/* addresses asked for */
 	uint64_t cache_hits;	/* answered from a fresh result */
 	uint64_t coalesced;	/* joined a probe of the same address in flight */
-	uint64_t queued;	/* waited for the concurrency cap */
+	uint64_t queued;	/* waited for the concurrency caps */
+	uint64_t queue_expired;	/* waited too long: answered "not probed" */
 	uint64_t skipped;	/* refused by the address policy: no socket */
 	uint64_t connects;	/* sockets opened (connections attempted) */
 	uint64_t local_errors;	/* connect failed here (no route, no fds): not probed */
@@ -58,6 +61,7 @@ struct smtp_stats {
 	uint64_t in_flight;	/* probes with an open connection now */
 	uint64_t queue_len;	/* probes waiting for the cap now */
 	uint64_t entries;	/* addresses in the cache now */
+	uint64_t expired;	/* entries dropped once their result expired */
 	uint64_t blind;		/* 1 while the egress guard says blind */
 	uint64_t blind_episodes;	/* times it turned blind */
 };

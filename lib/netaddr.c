@@ -1,7 +1,5 @@
-/* netaddr: address parsing, CIDR matching and the bogon table.
- * The ranges follow the IANA special-purpose registries (RFC 6890 and
- * successors); any range an attacker could use to aim the prober at an
- * internal network counts as non-routable. */
+/* netaddr: address parsing and CIDR matching. Which addresses may be
+ * contacted is lib/addr_policy.c's business. */
 #include "netaddr.h"
 
 #include <arpa/inet.h>
@@ -144,78 +142,6 @@ void cidr_list_clear(struct cidr_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
-}
-
-struct special_range {
-	uint8_t net[16];
-	int bits;
-	enum addr_class cls;
-	const char *why;
-};
-
-static const struct special_range v4_special[] = {
-	{ {0}, 8, ADDR_BOGON, "this network 0/8" },
-	{ {10}, 8, ADDR_BOGON, "private RFC 1918" },
-	{ {100, 64}, 10, ADDR_BOGON, "shared CGN 100.64/10" },
-	{ {127}, 8, ADDR_LOOPBACK, "loopback" },
-	{ {169, 254}, 16, ADDR_BOGON, "link-local" },
-	{ {172, 16}, 12, ADDR_BOGON, "private RFC 1918" },
-	{ {192, 0, 0}, 24, ADDR_BOGON, "IETF protocol assignments" },
-	{ {192, 0, 2}, 24, ADDR_BOGON, "documentation" },
-	{ {192, 88, 99}, 24, ADDR_BOGON, "deprecated 6to4 relay" },
-	{ {192, 168}, 16, ADDR_BOGON, "private RFC 1918" },
-	{ {198, 18}, 15, ADDR_BOGON, "benchmarking" },
-	{ {198, 51, 100}, 24, ADDR_BOGON, "documentation" },
-	{ {203, 0, 113}, 24, ADDR_BOGON, "documentation" },
-	{ {224}, 4, ADDR_BOGON, "multicast" },
-	{ {240}, 4, ADDR_BOGON, "reserved 240/4" },
-};
-
-static const struct special_range v6_special[] = {
-	{ {0}, 128, ADDR_BOGON, "unspecified ::" },
-	{ {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128, ADDR_LOOPBACK, "loopback" },
-	{ {0x01, 0x00}, 64, ADDR_BOGON, "discard-only 100::/64" },
-	{ {0x20, 0x01, 0x0d, 0xb8}, 32, ADDR_BOGON, "documentation" },
-	{ {0x3f, 0xff}, 20, ADDR_BOGON, "documentation" },
-	{ {0x20, 0x01, 0x00, 0x02, 0x00, 0x00}, 48, ADDR_BOGON, "benchmarking" },
-	{ {0xfc}, 7, ADDR_BOGON, "unique local" },
-	{ {0xfe, 0x80}, 10, ADDR_BOGON, "link-local" },
-	{ {0xfe, 0xc0}, 10, ADDR_BOGON, "site-local" },
-	{ {0xff}, 8, ADDR_BOGON, "multicast" },
-};
-
-static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-static const uint8_t v4compat[12] = { 0 };
-
-enum addr_class netaddr_classify(const struct netaddr *a, const char **why)
-{
-	const struct special_range *t;
-	size_t n;
-	const uint8_t *b = a->b;
-	const char *dummy;
-
-	if (!why)
-		why = &dummy;
-	*why = NULL;
-	if (a->family == AF_INET6 && (memcmp(b, v4mapped, 12) == 0 ||
-	    (memcmp(b, v4compat, 12) == 0 && (b[12] | b[13]) != 0))) {
-		struct netaddr v4;
-		netaddr_from_bytes(b + 12, 4, &v4);
-		return netaddr_classify(&v4, why);
-	}
-	if (a->family == AF_INET) {
-		t = v4_special;
-		n = sizeof v4_special / sizeof v4_special[0];
-	} else {
-		t = v6_special;
-		n = sizeof v6_special / sizeof v6_special[0];
-	}
-	for (size_t i = 0; i < n; i++)
-		if (prefix_match(b, t[i].net, t[i].bits)) {
-			*why = t[i].why;
-			return t[i].cls;
-		}
-	return ADDR_GLOBAL;
 }
 
 int netaddr_parse_hostport(const char *s, struct netaddr *out, int *port)

@@ -1,6 +1,6 @@
-/* netaddr: IPv4/IPv6 addresses, CIDR lists, and the routability classifier
- * that keeps the SMTP prober off loopback and private networks.
- * Pure functions; no allocation except cidr_list (free with cidr_list_clear). */
+/* netaddr: IPv4/IPv6 addresses and CIDR lists (the address policy built
+ * on them is lib/addr_policy.h). Pure functions; no allocation except
+ * cidr_list (free with cidr_list_clear). */
 #ifndef MXVET_NETADDR_H
 #define MXVET_NETADDR_H
 
@@ -49,15 +49,5 @@ struct cidr_list {
 int cidr_list_parse(const char *s, struct cidr_list *out, char *err, size_t errlen);
 bool cidr_list_match(const struct cidr_list *l, const struct netaddr *a);
 void cidr_list_clear(struct cidr_list *l);
-
-enum addr_class {
-	ADDR_GLOBAL,		/* ordinary, routable */
-	ADDR_LOOPBACK,		/* 127/8, ::1 */
-	ADDR_BOGON,		/* private, reserved, documentation, multicast ... */
-};
-
-/* Classify an address; *why (may be NULL) gets a short name of the range,
- * e.g. "RFC 1918". IPv4-mapped IPv6 is classified as its IPv4 address. */
-enum addr_class netaddr_classify(const struct netaddr *a, const char **why);
 
 #endif

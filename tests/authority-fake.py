@@ -3,7 +3,8 @@
 127.153.0.1 delegating one child zone per authority finding to servers on
 127.153.N.M:53 that misbehave in one way each. Binds loopback only.
 
-usage: authority-fake.py PIDFILE   (runs in the foreground until killed)"""
+usage: authority-fake.py PIDFILE   (runs in the foreground until killed)
+AUTHFAKE_NO_V6=1 leaves ::1 alone."""
 import os
 import socket
 import struct
@@ -89,6 +90,14 @@ V6 = ("::1", "ok", "v6ns." + TLD, "ns1v6.v6ns")
 # the parent names a dead server the zone's own NS RRset does not
 zone("parentonly", [ns("parentonly", 1, NET + ".13.1"), ns("parentonly", 2, NET + ".13.2", "silent")],
      child_ns=["ns1.parentonly." + TLD])
+
+# name servers outside the allowed networks (tests/addr-policy.sh): nothing
+# here serves 127.88.0.1, nor ::1 under AUTHFAKE_NO_V6, but a witness that
+# must see no packet from mxvet
+WITNESS4 = "127.88.0.1"
+zone("offnet", [ns("offnet", 1, WITNESS4, "absent")])
+zone("mixed", [ns("mixed", 1, NET + ".15.1"), ns("mixed", 2, WITNESS4, "absent")],
+     extra=[("mixed." + TLD, "NS", "ns3.mixed." + TLD), ("ns3.mixed." + TLD, "AAAA", "::1")])
 
 ALTERNATE = {}
 LOCK = threading.Lock()
@@ -268,8 +277,10 @@ def main():
     servers = [(PARENT, "parent", None, "parent")]
     for d, (_, srv) in ZONES.items():
         for n, a, beh in srv:
-            servers.append((a, beh, d, n.split(".")[0] + "." + d.split(".")[0]))
-    servers.append(V6)
+            if beh != "absent":
+                servers.append((a, beh, d, n.split(".")[0] + "." + d.split(".")[0]))
+    if not os.environ.get("AUTHFAKE_NO_V6"):
+        servers.append(V6)
     threads = []
     for addr, beh, d, ident in servers:
         fam = socket.AF_INET6 if ":" in addr else socket.AF_INET

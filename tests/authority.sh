@@ -30,7 +30,7 @@ stub-zone:
 EOC
 cat > "$work/mxvet.conf" <<EOC
 unbound_config = $work/unbound.conf
-mx_allowed_networks = 127.153.0.0/16
+mx_allowed_networks = 127.153.0.0/16, ::1
 dns_timeout = 3s
 authority_timeout = 3s
 mx_providers_file = $top_srcdir/data/mx-providers.txt

@@ -2,8 +2,9 @@
 # protocol test against a running mxvetd (its own loopback DNS fixture).
 check_PROGRAMS += tests/unit/test_policy_parser tests/unit/test_cache
 TESTS += tests/unit/test_policy_parser tests/unit/test_cache tests/policy-protocol.py tests/policy-faults.py \
-	tests/policy-lab.py
-EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-faults.py tests/policy-lab.py
+	tests/policy-lab.py tests/policy-flood.py tests/dns-forwarder.py
+EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-faults.py tests/policy-lab.py \
+	tests/policy-flood.py tests/dns-forwarder.py
 tests_unit_test_policy_parser_SOURCES = tests/unit/test_policy_parser.c \
 	daemon/policy_parser.c daemon/policy_parser.h
 tests_unit_test_policy_parser_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/daemon
@@ -15,3 +16,5 @@ tests_unit_test_cache_LDADD = $(UNIT_LDADD)
 tests/policy-protocol.log: mxvetd mxvet
 tests/policy-lab.log: mxvetd mxvet
 tests/policy-faults.log: mxvetd
+tests/policy-flood.log: mxvetd
+tests/dns-forwarder.log: mxvet

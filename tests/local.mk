@@ -15,15 +15,17 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(CHECK_CFLAGS)
 UNIT_LDADD = libmxvet.a $(DEP_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += tests/unit/tap.h
 
-check_PROGRAMS += tests/unit/test_netaddr tests/unit/test_config \
+check_PROGRAMS += tests/unit/test_netaddr tests/unit/test_addr_policy tests/unit/test_config \
 	tests/unit/test_dname tests/unit/test_checks_domain tests/unit/test_checks_mx \
-	tests/unit/test_verdict
-TESTS += tests/unit/test_netaddr tests/unit/test_config \
+	tests/unit/test_verdict tests/unit/test_unbound_upstreams
+TESTS += tests/unit/test_netaddr tests/unit/test_addr_policy tests/unit/test_config \
 	tests/unit/test_dname tests/unit/test_checks_domain tests/unit/test_checks_mx \
-	tests/unit/test_verdict
+	tests/unit/test_verdict tests/unit/test_unbound_upstreams
 
 tests_unit_test_netaddr_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_netaddr_LDADD = $(UNIT_LDADD)
+tests_unit_test_addr_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_addr_policy_LDADD = $(UNIT_LDADD)
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
 tests_unit_test_dname_CFLAGS = $(UNIT_CFLAGS)
@@ -34,6 +36,8 @@ tests_unit_test_checks_domain_SOURCES = tests/unit/test_checks_domain.c tests/un
 tests_unit_test_checks_mx_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_checks_mx_LDADD = $(UNIT_LDADD)
 tests_unit_test_checks_mx_SOURCES = tests/unit/test_checks_mx.c tests/unit/evfix.c tests/unit/evfix.h
+tests_unit_test_unbound_upstreams_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_unbound_upstreams_LDADD = $(UNIT_LDADD)
 tests_unit_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_verdict_LDADD = $(UNIT_LDADD)
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c tests/unit/evfix.c tests/unit/evfix.h

@@ -3,7 +3,7 @@
 # mxvet report (tests/smtp-e2e.sh: local-data DNS + tests/smtp-fake.py),
 # and the lab domains (tests/smtp-lab.sh).
 SMTP_UNITS = tests/unit/test_smtp tests/unit/test_smtp_probe tests/unit/test_history \
-	tests/unit/test_egress_guard
+	tests/unit/test_egress_guard tests/unit/test_probe_sched
 check_PROGRAMS += $(SMTP_UNITS)
 TESTS += $(SMTP_UNITS) tests/smtp-e2e.sh tests/smtp-lab.sh tests/smtp-blind.sh
 EXTRA_DIST += tests/smtp-fake.py tests/smtp-e2e.sh tests/smtp-lab.sh tests/smtp-blind.sh
@@ -14,6 +14,9 @@ tests_unit_test_smtp_LDADD = $(UNIT_LDADD)
 tests_unit_test_smtp_probe_SOURCES = tests/unit/test_smtp_probe.c
 tests_unit_test_smtp_probe_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_smtp_probe_LDADD = $(UNIT_LDADD)
+tests_unit_test_probe_sched_SOURCES = tests/unit/test_probe_sched.c
+tests_unit_test_probe_sched_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_probe_sched_LDADD = $(UNIT_LDADD)
 tests_unit_test_history_SOURCES = tests/unit/test_history.c tests/unit/evfix.c tests/unit/evfix.h
 tests_unit_test_history_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_history_LDADD = $(UNIT_LDADD)

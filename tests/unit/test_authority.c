@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -269,6 +270,46 @@ START_TEST(transport_timeout_refused_cancel)
 }
 END_TEST
 
+/* A truncated UDP answer sends the query over TCP; when no socket can be
+ * opened for that (descriptors exhausted), the query fails as our own
+ * fault (AQ_NONE), once, and its channel is not touched after it was
+ * freed (a use-after-free that ASan reported here). */
+START_TEST(transport_tc_without_socket)
+{
+	struct event_base *base = event_base_new();
+	struct netaddr lo;
+	struct got g = { 0 };
+	int port, fd = server(&port), lowest;
+	struct dnsq_opts o = { .port = port, .edns = true, .tries = 1, .try_ms = 1000, .max_tcp = 65535 };
+	uint8_t q[512];
+	struct sockaddr_in peer;
+	socklen_t pl = sizeof peer;
+	struct rlimit old, low;
+
+	netaddr_parse("127.0.0.1", &lo);
+	ck_assert_ptr_nonnull(dnsq_send(base, &lo, "example.test", 15, &o, on_reply, &g));
+	ssize_t n = recvfrom(fd, q, sizeof q, 0, (struct sockaddr *)&peer, &pl);
+	ck_assert_int_gt(n, 12);
+	q[2] |= 0x80 | 0x02;				/* QR, TC: the query echoed, truncated */
+	ck_assert_int_eq(sendto(fd, q, (size_t)n, 0, (struct sockaddr *)&peer, pl), n);
+	/* every descriptor below the limit is in use: socket() gets EMFILE */
+	lowest = dup(0);
+	ck_assert_int_ge(lowest, 0);
+	close(lowest);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)lowest;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	ck_assert_int_lt(socket(AF_INET, SOCK_STREAM, 0), 0);
+	event_base_dispatch(base);
+	setrlimit(RLIMIT_NOFILE, &old);
+	ck_assert_int_eq(g.calls, 1);
+	ck_assert_int_eq(g.st, AQ_NONE);
+	close(fd);
+	event_base_free(base);
+}
+END_TEST
+
 /* ---- the check module ---- */
 
 static struct auth_answer ok(int aa, int rcode, const char *mx, const char *cname, const char *nsid)
@@ -449,6 +490,7 @@ int main(void)
 	tcase_add_test(tc, query_build);
 	tcase_add_test(tc, transport_rejects_strays);
 	tcase_add_test(tc, transport_timeout_refused_cancel);
+	tcase_add_test(tc, transport_tc_without_socket);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("check");
 	tcase_add_loop_test(tc, check_table, 0, sizeof crow / sizeof crow[0]);

@@ -1,8 +1,9 @@
 /* Unit tests of pure SMTP logic: the greeting parser, the smtp and dead
  * check modules on synthetic evidence, and the address gate of the prober
- * (mx_addr_class), which must refuse every internal range. No sockets. */
+ * (addr_policy_class), which must refuse every internal range. No sockets. */
 #include "evfix.h"
 #include "registry.h"
+#include "lib/addr_policy.h"
 #include "smtp_probe.h"
 #include "tap.h"
 
@@ -337,7 +338,7 @@ START_TEST(test_gate)
 
 	ck_assert_int_eq(netaddr_parse(r->addr, &a), 0);
 	ck_assert_int_eq(config_set(cfg, "mx_allowed_networks", r->allowed, err, sizeof err), 0);
-	ck_assert_msg(mx_addr_class(&a, cfg, NULL) == r->want, "%s with [%s]", r->addr,
+	ck_assert_msg(addr_policy_class(&a, &cfg->mx_allowed_networks, NULL) == r->want, "%s with [%s]", r->addr,
 		      r->allowed);
 	config_free(cfg);
 }

@@ -410,6 +410,34 @@ START_TEST(test_ttl0_reprobes)
 }
 END_TEST
 
+/* Expired results leave the table a few at a time as new addresses come
+ * (no sweep over the whole table at a size threshold): after a flood of
+ * 600 refused addresses with smtp_probe_ttl = 0, 200 new ones push every
+ * old entry out. */
+START_TEST(test_expiry_incremental)
+{
+	static struct got g[800];
+	char addr[32];
+	const struct smtp_stats *st = smtp_prober_stats(prober);
+
+	for (int i = 0; i < 600; i++) {
+		snprintf(addr, sizeof addr, "127.77.%d.%d", 10 + i / 200, 1 + i % 200);
+		ask(addr, &g[i]);
+	}
+	run();
+	ck_assert_uint_eq(st->entries, 600);
+	ck_assert_uint_eq(st->results[SMTP_ST_REFUSED], 600);
+	for (int i = 600; i < 800; i++) {
+		snprintf(addr, sizeof addr, "127.77.%d.%d", 10 + i / 200, 1 + i % 200);
+		ask(addr, &g[i]);
+	}
+	run();
+	ck_assert_uint_eq(st->entries, 200);
+	ck_assert_uint_eq(st->expired, 600);
+	ck_assert_int_eq(g[799].r.status, SMTP_ST_REFUSED);
+}
+END_TEST
+
 START_TEST(test_cap)
 {
 	struct got g[3] = { { 0 } };
@@ -568,6 +596,7 @@ int main(void)
 	tcase_set_timeout(ttl, 15);
 	tcase_add_test(ttl, test_ttl0_reprobes);
 	tcase_add_test(ttl, test_blind_distinct);
+	tcase_add_test(ttl, test_expiry_incremental);
 	suite_add_tcase(s, ttl);
 	return tap_run(s);
 }

@@ -1,0 +1,120 @@
+#!/bin/bash
+# Integration test of the address policy for DNS (TAP): zones under the
+# fake authlab. servers (tests/authority-fake.py, 127.153.0.0/16) whose name
+# servers sit outside mx_allowed_networks: offnet.authlab's only server is
+# 127.88.0.1, mixed.authlab has one good server, one at 127.88.0.1 and one
+# at ::1. A witness (tests/dns-witness.py) on 127.88.0.1:53 and [::1]:53,
+# UDP and TCP, must see no packet: neither libunbound's (its
+# unbound_config even says do-not-query-localhost: no) nor the direct
+# queries. The refused servers are listed with not_queried and raise no
+# finding.
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+PY=/usr/bin/python3
+if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root to bind port 53 on 127.153.x.y"; exit 0; fi
+if ! $PY -c 'import dns.message' 2>/dev/null; then echo "1..0 # SKIP python3-dnspython missing"; exit 0; fi
+work=$(mktemp -d /tmp/mxvet-addrpol.XXXXXX)
+# the fake servers' addresses are shared with tests/authority.sh
+exec 9>/tmp/mxvet-authfake.lock
+flock -w 120 9 || { echo "Bail out! cannot lock /tmp/mxvet-authfake.lock"; exit 1; }
+cleanup() {
+	kill "$(cat "$work/fake.pid" 2>/dev/null)" "$(cat "$work/witness.pid" 2>/dev/null)" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+setsid $PY "$top_srcdir/tests/dns-witness.py" "$work/witness.pid" "$work/witness.log" \
+	127.88.0.1 ::1 9>&- >"$work/witness.out" 2>&1 &
+AUTHFAKE_NO_V6=1 setsid $PY "$top_srcdir/tests/authority-fake.py" "$work/fake.pid" 9>&- \
+	>"$work/fake.log" 2>&1 &
+for _ in $(seq 50); do
+	[ -s "$work/fake.pid" ] && [ -s "$work/witness.pid" ] &&
+		dig +time=1 +tries=1 @127.153.0.1 authlab SOA >/dev/null 2>&1 && break
+	sleep 0.1
+done
+[ -s "$work/fake.pid" ] || { echo "Bail out! fake servers did not start: $(tail -3 "$work/fake.log")"; exit 1; }
+grep -q "^bound 127.88.0.1" "$work/witness.log" ||
+	{ echo "Bail out! witness did not bind 127.88.0.1:53: $(cat "$work/witness.log" "$work/witness.out")"; exit 1; }
+cat > "$work/unbound.conf" <<EOC
+server:
+  do-not-query-localhost: no
+  domain-insecure: "authlab"
+  infra-cache-max-rtt: 1000
+stub-zone:
+  name: "authlab."
+  stub-addr: 127.153.0.1
+EOC
+cat > "$work/mxvet.conf" <<EOC
+unbound_config = $work/unbound.conf
+mx_allowed_networks = 127.153.0.0/16
+dns_timeout = 3s
+authority_timeout = 3s
+mx_providers_file = $top_srcdir/data/mx-providers.txt
+EOC
+# libunbound alone first (no direct queries), then the whole check
+"$top_builddir/mxvet" check --json --no-smtp --no-authority --config "$work/mxvet.conf" \
+	offnet.authlab mixed.authlab > "$work/ub.json" 2>"$work/err"
+sleep 0.5
+grep -c "^packet " "$work/witness.log" > "$work/ub.count"
+"$top_builddir/mxvet" check -v --json --no-smtp --config "$work/mxvet.conf" \
+	offnet.authlab mixed.authlab > "$work/out.json" 2>>"$work/err"
+rc=$?
+sleep 0.5	# a late retry would still reach the witness
+# the witness works: a query of ours reaches it
+dig +time=1 +tries=1 @127.88.0.1 witness.check A >/dev/null 2>&1
+sleep 0.2
+$PY - "$work/out.json" "$rc" "$work/err" "$work/witness.log" "$(cat "$work/ub.count")" <<'EOPY'
+import json, sys
+res = {}
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    res[j["domain"].split(".")[0]] = j
+wlog = open(sys.argv[4]).read().splitlines()
+err = open(sys.argv[3]).read()
+v6 = "bound ::1" in wlog
+print("1..8")
+n = 0
+def ok(cond, msg, extra=""):
+    global n
+    n += 1
+    print("%s %d - %s" % ("ok" if cond else "not ok", n, msg))
+    if not cond and extra:
+        for l in str(extra).splitlines():
+            print("# " + l)
+def packets(addr):
+    return [l for l in wlog if l.startswith("packet ") and l.split()[2] == addr]
+ok(sys.argv[5] == "0", "libunbound alone (--no-authority): no packet to the witness; it saw %s" % sys.argv[5],
+   "\n".join(wlog))
+seen4 = packets("127.88.0.1")
+# the last one is the witness check's own dig
+ok(len(seen4) == 1,
+   "no packet from mxvet to 127.88.0.1:53 (UDP or TCP), libunbound's or direct; the witness saw %d" %
+   (len(seen4) - 1), "\n".join(seen4))
+ok(len(seen4) >= 1, "the witness sees a query sent to it (dig)", "\n".join(wlog))
+if v6:
+    seen6 = packets("::1")
+    ok(not seen6, "no packet from mxvet to [::1]:53; the witness saw %d" % len(seen6), "\n".join(seen6))
+else:
+    n += 1
+    print("ok %d - no packet to [::1]:53 # SKIP the witness could not bind [::1]:53: %s" %
+          (n, [l for l in wlog if "::1" in l]))
+m = res.get("mixed", {})
+ns = m.get("nameservers", [])
+off = [s for s in ns if s["address"] == "127.88.0.1"]
+good = [s for s in ns if s["address"] == "127.153.15.1"]
+ok(len(off) == 1 and "loopback" in off[0].get("not_queried", "") and
+   all(a["status"] == "not sent" for a in off[0]["answers"]) and
+   len(good) == 1 and good[0]["edns"] == "ok",
+   "mixed.authlab: 127.88.0.1 listed as not queried (non-routable: loopback), the good server answered",
+   json.dumps(ns, indent=1))
+six = [s for s in ns if s["address"] == "::1"]
+ok(len(six) == 1 and "loopback" in six[0].get("not_queried", ""),
+   "mixed.authlab: the AAAA ::1 of ns3 listed as not queried", json.dumps(ns, indent=1))
+codes = set(f["code"] for d in res.values() for f in d["findings"])
+ok("mixed" in res and "offnet" in res and not codes & {"NS_UNREACHABLE", "EDNS_INTOLERANT",
+   "NS_NOT_AUTHORITATIVE"} and res["mixed"]["verdict"] == "accept",
+   "a refused server raises no finding; mixed.authlab accepted (%s)" %
+   {d: (j["verdict"], [f["code"] for f in j["findings"]]) for d, j in res.items()},
+   json.dumps(res, indent=1)[:3000])
+ok("Sanitizer" not in err and "runtime error" not in err and sys.argv[2] in ("0", "1", "2"),
+   "mxvet check exit status %s, no sanitizer report" % sys.argv[2], err[-2000:])
+EOPY
