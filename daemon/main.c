@@ -73,6 +73,7 @@ struct daemon {
 	struct timeval drain_deadline;
 	int draining;
 	int ready_fd;		/* detached: the pipe to the waiting parent; else -1 */
+	int pid_written;	/* a failed start removes its pid file */
 };
 
 /* A start-up failure: logged, and on stderr while someone waits for the
@@ -439,6 +440,7 @@ int main(int argc, char **argv)
 		code = EX_CANTCREAT_;
 		goto fail;
 	}
+	dm.pid_written = !fg && *dm.cfg->pid_file;
 	if (drop_privileges(dm.cfg, err, sizeof err) < 0) {
 		startup_error(&dm, err);
 		code = EX_CONFIG_;
@@ -521,6 +523,8 @@ int main(int argc, char **argv)
 	free(cfg_real);
 	return EX_OK_;
 fail:
+	if (dm.pid_written)
+		unlink(dm.cfg->pid_file);
 	free(cfg_real);
 	return cleanup(&dm, code);
 }
