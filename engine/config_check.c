@@ -266,10 +266,34 @@ static int check_user(const struct config *cfg, char *why, size_t whylen)
 	return 0;
 }
 
+/* Started unprivileged (the systemd unit), mxvetd can give its sockets
+ * only to a group it is a member of. */
+static bool member_of(gid_t g)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	if (getegid() == g)
+		return true;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == g)
+			return true;
+	return false;
+}
+
 static int check_socket_group(const struct config *cfg, char *why, size_t whylen)
 {
-	if (*cfg->unix_socket_group && !getgrnam(cfg->unix_socket_group)) {
+	struct group *gr;
+
+	if (!*cfg->unix_socket_group)
+		return 0;
+	if (!(gr = getgrnam(cfg->unix_socket_group))) {
 		snprintf(why, whylen, "group %s does not exist", cfg->unix_socket_group);
+		return -1;
+	}
+	if (geteuid() != 0 && !member_of(gr->gr_gid)) {
+		snprintf(why, whylen, "not root and not a member of group %s: cannot give it the "
+			 "sockets (with systemd: SupplementaryGroups=%s)", gr->gr_name, gr->gr_name);
 		return -1;
 	}
 	return 0;
