@@ -76,7 +76,7 @@ if [ "$(id -u)" = 0 ]; then user=nobody; chown nobody "$tmp/state"; fi
 	echo "user = $user"
 	echo "pid_file = $tmp/mxvetd.pid"
 } > "$tmp/mxvetd.conf"
-"$top_builddir/mxvetd" -f -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
+"$top_builddir/mxvetd" -f -l stderr -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
 pids="$pids $!"
 wait_port "$FLOOR_PORT"
 wait_port "$MXVETD_PORT"

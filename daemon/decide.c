@@ -20,6 +20,14 @@
 
 #define MAX_REPLY 512		/* reply text bytes in an answer (SMTP line limit) */
 
+/* The request attributes a decision line names, and how much of each a
+ * waiter keeps for its line (enough for any real address or name). */
+static const struct { enum policy_attr a; size_t max; } who_attrs[] = {
+	{ PA_RECIPIENT, 320 }, { PA_SENDER, 320 }, { PA_CLIENT_ADDRESS, 64 },
+	{ PA_CLIENT_NAME, 256 }, { PA_QUEUE_ID, 32 },
+};
+#define N_WHO (sizeof who_attrs / sizeof who_attrs[0])
+
 struct waiter {
 	struct waiter *next;
 	struct decider *d;
@@ -27,7 +35,8 @@ struct waiter {
 	struct event *timer;
 	uint64_t conn_id;
 	uint32_t seq;
-	char rcpt[];
+	const char *v[PA__COUNT];	/* the who_attrs, in text[] */
+	char text[];
 };
 
 struct decider {
@@ -158,22 +167,39 @@ static size_t format_answer(struct decider *d, enum action v, const char *reply,
 	}
 }
 
-static void log_decision(struct decider *d, enum action v, const char *rcpt,
-			 const char *domain, const uint8_t *codes, size_t ncodes,
-			 const char *answer)
+/* One decision line, as Postfix logs its own rejects, so that one
+ * message can be followed with grep (queue id, client, recipient):
+ *   QUEUEID: VERDICT: RCPT from NAME[ADDR]: from=<S> to=<R> domain=D
+ *       findings=A,B reply="TEXT"
+ * NOQUEUE without a queue id, unknown for a missing client name or
+ * address. v: the request's attributes (policy_request.v). */
+static void log_decision(const char *verdict, const char *const *v, const char *domain,
+			 const uint8_t *codes, size_t ncodes, const char *reply, size_t rlen)
 {
-	char fl[256];
+	char fl[256], qid[33], name[257], addr[65], from[321], to[321];
 	size_t n = 0;
 
-	if (v == ACT_IGNORE && !d->cfg->log_accepts)
+	if (log_get_level() < LOG_LVL_INFO)
 		return;
 	fl[0] = '\0';
 	for (size_t i = 0; i < ncodes && n < sizeof fl; i++)
 		n += (size_t)snprintf(fl + n, sizeof fl - n, "%s%s", i ? "," : "",
 				      finding_info(codes[i])->name);
-	/* answer is "action=TEXT\n\n" */
-	log_info("%s: rcpt=<%s> domain=%s findings=%s reply=\"%.*s\"", verdict_name(v),
-		 rcpt, domain, n ? fl : "none", (int)(strlen(answer) - 9), answer + 7);
+	log_info("%s: %s: RCPT from %s[%s]: from=<%s> to=<%s> domain=%s findings=%s reply=\"%.*s\"",
+		 log_clean(v[PA_QUEUE_ID], "NOQUEUE", qid, sizeof qid), verdict,
+		 log_clean(v[PA_CLIENT_NAME], "unknown", name, sizeof name),
+		 log_clean(v[PA_CLIENT_ADDRESS], "unknown", addr, sizeof addr),
+		 log_clean(v[PA_SENDER], "", from, sizeof from),
+		 log_clean(v[PA_RECIPIENT], "", to, sizeof to), domain, n ? fl : "none",
+		 (int)rlen, reply);
+}
+
+/* The same for an answer "action=TEXT\n\n" (the reply is TEXT). */
+static void log_answer(enum action verdict, const char *const *v, const char *domain,
+		       const uint8_t *codes, size_t ncodes, const char *answer)
+{
+	log_decision(verdict_name(verdict), v, domain, codes, ncodes, answer + 7,
+		     strlen(answer) - 9);
 }
 
 /* Codes of the findings that act, each once, in finding order. */
@@ -191,6 +217,34 @@ static size_t acting_codes(const struct findings *fs, enum finding_code *out, si
 			out[n++] = fs->v[i].code;
 	}
 	return n;
+}
+
+/* A waiter with its own copy of the request's who_attrs (the request's
+ * strings live only until decide_request returns). One allocation. */
+static struct waiter *waiter_new(const struct policy_request *req)
+{
+	size_t len[N_WHO], total = 0;
+	struct waiter *w;
+	char *p;
+
+	for (size_t i = 0; i < N_WHO; i++) {
+		const char *s = req->v[who_attrs[i].a];
+		len[i] = s ? strnlen(s, who_attrs[i].max) : 0;
+		total += s ? len[i] + 1 : 0;
+	}
+	if (!(w = calloc(1, sizeof *w + total)))
+		return NULL;
+	p = w->text;
+	for (size_t i = 0; i < N_WHO; i++) {
+		const char *s = req->v[who_attrs[i].a];
+		if (!s)
+			continue;
+		memcpy(p, s, len[i]);
+		p[len[i]] = '\0';
+		w->v[who_attrs[i].a] = p;
+		p += len[i] + 1;
+	}
+	return w;
 }
 
 static void waiter_free(struct waiter *w)
@@ -243,8 +297,8 @@ static void on_check_done(void *arg, const struct check_result *res)
 	flight_end(d->flights, f);
 	while (w) {
 		struct waiter *next = w->next;
-		if (!failed)
-			log_decision(d, res->verdict, w->rcpt, res->domain, c8, nc, out);
+		if (!failed && (res->verdict != ACT_IGNORE || d->cfg->log_accepts))
+			log_answer(res->verdict, w->v, res->domain, c8, nc, out);
 		answer_waiter(w, out, len);
 		waiter_free(w);
 		w = next;
@@ -265,8 +319,8 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 	*pp = w->next;
 	d->st.timeouts++;
 	len = put_action(out, d->cfg->timeout_action, NULL);
-	log_info("timeout: rcpt=<%s> domain=%s reply=\"%s\"", w->rcpt, flight_domain(w->f),
-		 d->cfg->timeout_action);
+	log_decision("timeout", w->v, flight_domain(w->f), NULL, 0, d->cfg->timeout_action,
+		     strlen(d->cfg->timeout_action));
 	answer_waiter(w, out, len);
 	waiter_free(w);
 }
@@ -313,17 +367,14 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 		rl = format_answer(d, hit.verdict, hit.tmpl ? reply : NULL, domain,
 				   hit.codes, hit.ncodes, out);
 		if (hit.verdict != ACT_IGNORE || d->cfg->log_accepts)
-			log_decision(d, hit.verdict, rcpt, domain, hit.codes, hit.ncodes, out);
+			log_answer(hit.verdict, req->v, domain, hit.codes, hit.ncodes, out);
 		return rl;
 	}
 	d->st.cache_misses++;
 	if (!d->eng)
 		goto error;
-	w = malloc(sizeof *w + strlen(rcpt) + 1);
-	if (!w)
+	if (!(w = waiter_new(req)))
 		goto error;
-	memset(w, 0, sizeof *w);
-	strcpy(w->rcpt, rcpt);
 	w->d = d;
 	w->conn_id = conn_id;
 	w->seq = seq;

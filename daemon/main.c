@@ -73,15 +73,16 @@ struct daemon {
 	struct timeval drain_deadline;
 	int draining;
 	int ready_fd;		/* detached: the pipe to the waiting parent; else -1 */
+	int log_syslog;		/* else the log is stderr already */
 	int pid_written;	/* a failed start removes its pid file */
 };
 
-/* A start-up failure: logged, and on stderr while someone waits for the
- * start (a detached child keeps the terminal's stderr until it is ready). */
+/* A start-up failure: logged, and on stderr for whoever started mxvetd
+ * (a detached child keeps the terminal's stderr until it is ready). */
 static void startup_error(const struct daemon *dm, const char *msg)
 {
 	log_err("%s", msg);
-	if (dm->ready_fd >= 0)
+	if (dm->log_syslog)
 		fprintf(stderr, "mxvetd: %s\n", msg);
 }
 
@@ -104,7 +105,7 @@ static int cleanup(struct daemon *dm, int code)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: mxvetd [-f] [-n] [-c FILE]\n");
+	fprintf(stderr, "usage: mxvetd [-f [-l syslog|stderr]] [-n] [-c FILE]\n");
 	exit(EX_USAGE_);
 }
 
@@ -181,6 +182,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	if (dm->eng)
 		dm->eng->cfg = n;
 	decider_reconfigure(dm->dec, dm->eng, n);
+	log_set_level_name(n->log_level);
 	if (dm->mb)
 		milter_bridge_set_decider(dm->mb, dm->dec, n);
 	policy_server_start(dm->srv, dm->base, dm->dec, n);
@@ -369,22 +371,28 @@ int main(int argc, char **argv)
 {
 	struct daemon dm;
 	struct sock_perm perm;
-	int fg = 0, check_only = 0, opt, code;
+	int fg = 0, check_only = 0, to_syslog = 1, opt, code;
 	char err[1024];
 	char *cfg_real = NULL;
 
 	memset(&dm, 0, sizeof dm);
 	dm.ready_fd = -1;
 	dm.cfg_path = SYSCONFDIR "/mxvet/mxvet.conf";
-	while ((opt = getopt(argc, argv, "fnc:")) != -1) {
+	while ((opt = getopt(argc, argv, "fnc:l:")) != -1) {
 		switch (opt) {
 		case 'f': fg = 1; break;
+		case 'l':
+			if (strcmp(optarg, "syslog") != 0 && strcmp(optarg, "stderr") != 0)
+				usage();
+			to_syslog = !strcmp(optarg, "syslog");
+			break;
 		case 'n': check_only = 1; break;
 		case 'c': dm.cfg_path = optarg; break;
 		default: usage();
 		}
 	}
-	if (optind != argc)
+	/* stderr is /dev/null once detached */
+	if (optind != argc || (!to_syslog && !fg))
 		usage();
 	signal(SIGPIPE, SIG_IGN);
 	if (!(dm.cfg = config_new()) || config_load(dm.cfg, dm.cfg_path, err, sizeof err) < 0) {
@@ -400,7 +408,9 @@ int main(int argc, char **argv)
 	/* a reload reads the same file after the chdir("/") of detaching */
 	if ((cfg_real = realpath(dm.cfg_path, NULL)))
 		dm.cfg_path = cfg_real;
-	log_open("mxvetd", !fg, LOG_MAIL);
+	log_open("mxvetd", to_syslog, LOG_MAIL);
+	log_set_level_name(dm.cfg->log_level);
+	dm.log_syslog = to_syslog;
 	raise_nofile();
 	if (!fg && (dm.ready_fd = detach()) < 0) {
 		log_err("detach: %s", strerror(errno));

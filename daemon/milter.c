@@ -5,9 +5,11 @@
 #include "log.h"
 #include "sockperm.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <libmilter/mfapi.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -27,14 +29,23 @@ struct milter_job {
 	bool done, abandoned;
 	enum action action;
 	char rcpt[512];
+	char sender[320];
+	char client_address[64];
+	char client_name[256];
+	char queue_id[33];
+	struct milter_rcpt info;	/* points into the above */
 	char reply[MILTER_TEXT_MAX];
 	char header[MILTER_TEXT_MAX];
 	char *details;
 	pthread_cond_t cond;
 };
 
-/* Per SMTP connection: annotations of the current message. */
+/* Per SMTP connection: who the client is, the current message's sender
+ * and annotations. */
 struct mconn {
+	char client_address[64];
+	char client_name[256];
+	char sender[320];
 	char *headers[MILTER_MAX_HEADERS];
 	char *details[MILTER_MAX_HEADERS];
 	size_t n;
@@ -77,7 +88,7 @@ static void drain(evutil_socket_t fd, short what, void *arg)
 		pthread_mutex_unlock(&M.lock);
 		if (!j)
 			return;
-		M.decide(M.arg, j, j->rcpt);
+		M.decide(M.arg, j, &j->info);
 	}
 }
 
@@ -175,19 +186,65 @@ static void mconn_clear(struct mconn *c)
 	c->n = 0;
 }
 
-static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+/* The connection's state, made at its first callback; NULL without memory. */
+static struct mconn *mconn_of(SMFICTX *ctx)
 {
 	struct mconn *c = smfi_getpriv(ctx);
+
+	if (!c && (c = calloc(1, sizeof *c)) != NULL)
+		smfi_setpriv(ctx, c);
+	return c;
+}
+
+static sfsistat on_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct mconn *c = mconn_of(ctx);
+	const struct sockaddr *sa = (const struct sockaddr *)hostaddr;
+
+	if (!c)
+		return SMFIS_CONTINUE;
+	snprintf(c->client_name, sizeof c->client_name, "%s", hostname ? hostname : "");
+	c->client_address[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->client_address,
+			  sizeof c->client_address);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			  c->client_address, sizeof c->client_address);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct mconn *c = mconn_of(ctx);
+
+	if (c)
+		strip_brackets(argv && argv[0] ? argv[0] : "", c->sender, sizeof c->sender);
+	return SMFIS_CONTINUE;
+}
+
+static void job_fill(struct milter_job *j, SMFICTX *ctx, const struct mconn *c,
+		     const char *rcpt)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	strip_brackets(rcpt, j->rcpt, sizeof j->rcpt);
+	snprintf(j->sender, sizeof j->sender, "%s", c->sender);
+	snprintf(j->client_address, sizeof j->client_address, "%s", c->client_address);
+	snprintf(j->client_name, sizeof j->client_name, "%s", c->client_name);
+	snprintf(j->queue_id, sizeof j->queue_id, "%s", qid ? qid : "");
+	j->info = (struct milter_rcpt){ j->rcpt, j->sender, j->client_address, j->client_name,
+					j->queue_id };
+}
+
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct mconn *c = mconn_of(ctx);
 	struct milter_job *j;
 	sfsistat rc = SMFIS_CONTINUE;
 
-	if (!argv || !argv[0])
-		return SMFIS_CONTINUE;
-	if (!c) {
-		if (!(c = calloc(1, sizeof *c)))
-			return SMFIS_CONTINUE;
-		smfi_setpriv(ctx, c);
-	}
+	if (!argv || !argv[0] || !c)
+		return SMFIS_CONTINUE;	/* fail open */
 	if (!(j = calloc(1, sizeof *j)))
 		return SMFIS_CONTINUE;	/* fail open */
 	pthread_condattr_t ca;
@@ -196,7 +253,7 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 	pthread_cond_init(&j->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	j->refs = 2;		/* this thread and the loop */
-	strip_brackets(argv[0], j->rcpt, sizeof j->rcpt);
+	job_fill(j, ctx, c, argv[0]);
 	if (!ask_loop(j)) {
 		log_warn("milter: rcpt=<%s> no decision in %lds: let through", j->rcpt,
 			 M.timeout_s);
@@ -276,6 +333,8 @@ static struct smfiDesc desc = {
 	.xxfi_name = "mxvet",
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS,
+	.xxfi_connect = on_connect,
+	.xxfi_envfrom = on_envfrom,
 	.xxfi_envrcpt = on_envrcpt,
 	.xxfi_eom = on_eom,
 	.xxfi_abort = on_abort,

@@ -16,9 +16,22 @@ struct event_base;
 struct milter_job;
 struct sock_perm;
 
-/* Called on the loop thread for each recipient ("user@domain", no angle
- * brackets); must lead to exactly one milter_job_answer(job, ...). */
-typedef void (*milter_decide_fn)(void *arg, struct milter_job *job, const char *rcpt);
+/* One recipient and what the log line about it names. Every string is
+ * set, "" when unknown: the client from xxfi_connect, the sender from
+ * xxfi_envfrom, the queue id from the macro {i} (Postfix has none before
+ * the first accepted recipient). Valid until milter_job_answer(). */
+struct milter_rcpt {
+	const char *rcpt;		/* "user@domain", no angle brackets */
+	const char *sender;		/* likewise; "" for the null sender */
+	const char *client_address;
+	const char *client_name;
+	const char *queue_id;
+};
+
+/* Called on the loop thread for each recipient; must lead to exactly one
+ * milter_job_answer(job, ...). */
+typedef void (*milter_decide_fn)(void *arg, struct milter_job *job,
+				 const struct milter_rcpt *r);
 
 /* Bind the socket (before dropping privileges and before a fork). listen
  * is libmilter's syntax: "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path".

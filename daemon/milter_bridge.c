@@ -67,12 +67,16 @@ static void answer_job(struct milter_bridge *b, struct milter_job *job, const ch
 			  *details ? details : NULL);
 }
 
-void milter_bridge_decide(void *arg, struct milter_job *job, const char *rcpt)
+void milter_bridge_decide(void *arg, struct milter_job *job, const struct milter_rcpt *r)
 {
 	struct milter_bridge *b = arg;
 	struct policy_request req = { .v = { [PA_REQUEST] = "smtpd_access_policy",
 					     [PA_PROTOCOL_STATE] = "RCPT",
-					     [PA_RECIPIENT] = rcpt } };
+					     [PA_RECIPIENT] = r->rcpt,
+					     [PA_SENDER] = r->sender,
+					     [PA_CLIENT_ADDRESS] = r->client_address,
+					     [PA_CLIENT_NAME] = r->client_name,
+					     [PA_QUEUE_ID] = r->queue_id } };
 	char out[DECIDE_MAX_ANSWER];
 	struct pending *p;
 	size_t n;
@@ -82,7 +86,7 @@ void milter_bridge_decide(void *arg, struct milter_job *job, const char *rcpt)
 		return;
 	}
 	if (!(p = malloc(sizeof *p))) {
-		log_warn("milter: rcpt=<%.300s>: out of memory, let through", rcpt);
+		log_warn("milter: rcpt=<%.300s>: out of memory, let through", r->rcpt);
 		milter_job_answer(job, ACT_IGNORE, NULL, NULL, NULL);
 		return;
 	}

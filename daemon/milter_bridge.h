@@ -1,6 +1,7 @@
 /* milter_bridge: the milter front end on the same decider as the policy
  * service. A recipient from libmilter becomes a policy request (RCPT,
- * recipient=...) for decide_request(), so both front ends share one cache,
+ * recipient, sender, client address and name, queue id: the decision line
+ * names them as for a policy request) for decide_request(), so both front ends share one cache,
  * one single flight and one verdict; the policy answer text is then turned
  * into the milter's answer: a numeric 4xx/5xx reply, an annotation header
  * with one detail header per finding, or nothing. */
@@ -28,7 +29,7 @@ void milter_bridge_set_decider(struct milter_bridge *b, struct decider *d,
 			       const struct config *cfg);
 
 /* milter_decide_fn for milter_start(); arg is the bridge. */
-void milter_bridge_decide(void *arg, struct milter_job *job, const char *rcpt);
+void milter_bridge_decide(void *arg, struct milter_job *job, const struct milter_rcpt *r);
 /* The decider's later answer for (MILTER_CONN_ID, seq). */
 void milter_bridge_answer(struct milter_bridge *b, uint32_t seq, const char *answer,
 			  size_t len);

@@ -30,6 +30,7 @@ enum policy_attr {
 	PA_SENDER,
 	PA_CLIENT_ADDRESS,
 	PA_QUEUE_ID,
+	PA_CLIENT_NAME,
 	PA__COUNT
 };
 

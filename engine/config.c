@@ -101,6 +101,8 @@ static const struct param params[] = {
 	  "name of the annotation header" },
 	{ "detail_header_name", P_STR, O(detail_header_name), "X-Mxvet-Detail", 0, 0,
 	  "name of the per-finding detail header" },
+	{ "log_level", P_STR, O(log_level), "info", 0, 0,
+	  "least severe messages mxvetd logs: err, warn, info or debug" },
 	{ "cache_min_ttl", P_DUR, O(cache_min_ttl), "5m", 0, 30 * DAY,
 	  "shortest time a verdict is cached" },
 	{ "cache_max_ttl", P_DUR, O(cache_max_ttl), "1d", 0, 30 * DAY,
@@ -262,6 +264,14 @@ static int validate(struct config *cfg, const char *key, char *err, size_t errle
 					 cfg->checks.v[i]);
 				return -1;
 			}
+		}
+	}
+	if (!strcmp(key, "log_level")) {
+		enum log_level lvl;
+		if (log_level_by_name(cfg->log_level, &lvl) != 0) {
+			snprintf(err, errlen, "log_level: \"%s\" is not err, warn, info or debug",
+				 cfg->log_level);
+			return -1;
 		}
 	}
 	return 0;

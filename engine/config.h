@@ -53,6 +53,7 @@ struct config {
 	bool log_accepts;
 	char *header_name;
 	char *detail_header_name;
+	char *log_level;		/* err, warn, info, debug (mxvetd) */
 	long cache_min_ttl;
 	long cache_max_ttl;
 	long cache_temp_ttl;

@@ -11,8 +11,9 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 PY=/usr/bin/python3
-if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root to bind port 53 on 127.153.x.y"; exit 0; fi
-if ! $PY -c 'import dns.message' 2>/dev/null; then echo "1..0 # SKIP python3-dnspython missing"; exit 0; fi
+. "$top_srcdir/tests/skip.sh"
+if [ "$(id -u)" != 0 ]; then skip_or_fail "needs root to bind port 53 on 127.153.x.y"; fi
+if ! $PY -c 'import dns.message' 2>/dev/null; then skip_or_fail "python3-dnspython missing"; fi
 work=$(mktemp -d /tmp/mxvet-addrpol.XXXXXX)
 # the fake servers' addresses are shared with tests/authority.sh
 exec 9>/tmp/mxvet-authfake.lock
@@ -95,6 +96,7 @@ if v6:
     ok(not seen6, "no packet from mxvet to [::1]:53; the witness saw %d" % len(seen6), "\n".join(seen6))
 else:
     n += 1
+    # the machine, not mxvet (no IPv6 loopback): a plain skip even under CI
     print("ok %d - no packet to [::1]:53 # SKIP the witness could not bind [::1]:53: %s" %
           (n, [l for l in wlog if "::1" in l]))
 m = res.get("mixed", {})

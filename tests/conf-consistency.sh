@@ -16,7 +16,8 @@ trap 'rm -rf "$tmp"' EXIT
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$top_srcdir/tests/skip.sh"
+skip() { n=$((n + 1)); skip_case_or_fail "$n" "$1" "$2"; }
 same() {	# name, file A, file B
 	if diff -u "$2" "$3" > "$tmp/diff"; then ok "$1"; else
 		notok "$1"; sed 's/^/# /' "$tmp/diff"; fi

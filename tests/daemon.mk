@@ -2,9 +2,9 @@
 # protocol test against a running mxvetd (its own loopback DNS fixture).
 check_PROGRAMS += tests/unit/test_policy_parser tests/unit/test_cache
 TESTS += tests/unit/test_policy_parser tests/unit/test_cache tests/policy-protocol.py tests/policy-faults.py \
-	tests/policy-lab.py tests/policy-flood.py tests/dns-forwarder.py
+	tests/policy-lab.py tests/policy-flood.py tests/dns-forwarder.py tests/daemon-log.py
 EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-faults.py tests/policy-lab.py \
-	tests/policy-flood.py tests/dns-forwarder.py
+	tests/policy-flood.py tests/dns-forwarder.py tests/daemon-log.py tests/with-dev-log.sh
 tests_unit_test_policy_parser_SOURCES = tests/unit/test_policy_parser.c \
 	daemon/policy_parser.c daemon/policy_parser.h
 tests_unit_test_policy_parser_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/daemon
@@ -18,3 +18,4 @@ tests/policy-lab.log: mxvetd mxvet
 tests/policy-faults.log: mxvetd
 tests/policy-flood.log: mxvetd
 tests/dns-forwarder.log: mxvet
+tests/daemon-log.log: mxvetd

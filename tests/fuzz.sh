@@ -3,6 +3,7 @@
 # clang when it is there; without clang the targets are skipped, saying so.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/skip.sh"
 targets="config dname authority smtp policy"
 set -- $targets
 echo "1..$#"
@@ -11,7 +12,7 @@ for t in $targets; do
 	n=$((n + 1))
 	bin="$top_builddir/tests/fuzz/fuzz_$t"
 	if [ ! -x "$bin" ]; then
-		echo "ok $n - fuzz_$t # SKIP not built (no clang with libFuzzer)"
+		skip_case_or_fail "$n" "fuzz_$t" "not built (no clang with libFuzzer)"
 		continue
 	fi
 	work=$(mktemp -d)

@@ -34,4 +34,14 @@ ok(mt.rcptto(conn, "<user@reject.example>") == nil and mt.getreply(conn) == SMFI
    "still answers after a late answer was dropped")
 ok(mt.eom(conn) == nil and not mt.eom_check(conn, MT_HDRADD), "no stale headers on a new message")
 mt.disconnect(conn)
+-- what a decision line names: client (connect), sender (MAIL), queue id ({i})
+conn = mt.connect("inet:" .. port .. "@127.0.0.1", 20, 0.25)
+ok(mt.conninfo(conn, "client.example", "192.0.2.7") == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+   "connect info sent")
+ok(mt.mailfrom(conn, "<s@example.org>") == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+   "sender sent")
+mt.macro(conn, SMFIC_RCPT, "i", "4ABC123")
+ok(mt.rcptto(conn, "<who@accept.example>") == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+   "rcpt with queue id sent")
+mt.disconnect(conn)
 print("1.." .. n)

@@ -12,7 +12,9 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${MXVET_LAB:=/tmp/mxvet-lab}"
-: "${MXVET_MILTER_PORT:=10745}"	# smtpd; the sink is +1, mxvetd's milter +2
+: "${MXVET_MILTER_PORT:=10755}"	# smtpd; the sink is +1, mxvetd's milter +2
+# (not 10745: tests/postfix-e2e.sh, which may run at the same time, has its
+# policy port there)
 SMTPD_PORT=$MXVET_MILTER_PORT
 SINK_PORT=$((MXVET_MILTER_PORT + 1))
 MILTER_PORT=$((MXVET_MILTER_PORT + 2))
@@ -36,7 +38,7 @@ mkdir -p "$tmp/state"
 chown nobody "$tmp/state"
 lab_conf "$tmp/mxvetd.conf" "state_dir=$tmp/state" "policy_listen=" \
 	"milter_listen=inet:$MILTER_PORT@127.0.0.1" "decision_timeout=15s" "user=nobody"
-"$MXVETD" -f -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
+"$MXVETD" -f -l stderr -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
 mxvetd_pid=$!
 wait_listen "$MILTER_PORT" "$mxvetd_pid" "$tmp/mxvetd.log"
 
@@ -80,11 +82,19 @@ check "multi: the sink gets exactly the accepted recipients and one X-Mxvet head
 	"$(printf 'X-Rcpt-Args: <a@%s>\nX-Rcpt-Args: <c@%s>\nX-Mxvet: annotate; domain=%s; findings=MX_CNAME' "$D_ACCEPT" "$D_CNAME" "$D_CNAME")" \
 	"$( [ -n "$f" ] && { grep '^X-Rcpt-Args:' "$f" | sed 's/ ORCPT=.*//'; grep '^X-Mxvet:' "$f"; })"
 
-# the decisions went through the decider: logged, and the repeats cached
-if grep -q "reject: rcpt=<user@$D_NULLMX> domain=$D_NULLMX findings=NULL_MX" "$tmp/mxvetd.log"; then
-	ok "mxvetd logs the milter's reject in the policy service's format"
+# the decisions went through the decider and are logged as for the policy
+# service: the multi message's null MX recipient, found by Postfix's queue
+# id (from its milter reject line), with the client (connect callback), the
+# sender (MAIL), the recipient, the verdict, the findings and the reply
+pf_line=$(grep "postfix/smtpd\[[0-9]*\]: [0-9A-Za-z]*: milter-reject: RCPT from .* to=<b@$D_NULLMX>" "$tmp/pf/maillog" | head -1)
+qid=$(echo "$pf_line" | sed -n 's/.*postfix\/smtpd\[[0-9]*\]: \([0-9A-Za-z]*\): milter-reject: .*/\1/p')
+client=$(echo "$pf_line" | sed -n 's/.*: milter-reject: RCPT from \([^ ]*\]\): .*/\1/p')
+want="mxvetd: $qid: reject: RCPT from $client: from=<sender@sender.test> to=<b@$D_NULLMX> domain=$D_NULLMX findings=NULL_MX reply=\"556 5.1.10 recipient domain $D_NULLMX publishes a null MX (RFC 7505) [NULL_MX]\""
+if [ -n "$qid" ] && [ -n "$client" ] && [ "$(grep -F "mxvetd: $qid: " "$tmp/mxvetd.log" | grep -F "to=<b@$D_NULLMX>")" = "$want" ]; then
+	ok "mxvetd's line for queue id $qid: client $client, sender, recipient, verdict, findings, reply"
 else
-	notok "mxvetd logs the milter's reject" "$(tail -5 "$tmp/mxvetd.log")"
+	notok "mxvetd logs the milter's reject under Postfix's queue id with every field" \
+		"Postfix: $pf_line" "want:    $want" "mxvetd:  $(grep -F "to=<b@$D_NULLMX>" "$tmp/mxvetd.log")"
 fi
 check "mxvetd started with the milter and no policy listener" "1" \
 	"$(grep -c "milter_listen=inet:$MILTER_PORT@127.0.0.1" "$tmp/mxvetd.log")"

@@ -1,7 +1,8 @@
 /* milter_harness: daemon/milter.c with a scripted decide function, for
  * tests/milter-bridge.sh (driven by miltertest). The recipient's domain
  * picks the answer: reject., defer., annotate., slow. (answers after the
- * milter's timeout, to show a late answer is dropped safely), else accept. */
+ * milter's timeout, to show a late answer is dropped safely), else accept.
+ * Each recipient's client, sender and queue id go to stderr. */
 #include "milter.h"
 
 #include <event2/event.h>
@@ -20,11 +21,14 @@ static void late(evutil_socket_t fd, short w, void *arg)
 	milter_job_answer(arg, ACT_REJECT, "550 5.0.0 too late", NULL, NULL);
 }
 
-static void decide(void *arg, struct milter_job *job, const char *rcpt)
+static void decide(void *arg, struct milter_job *job, const struct milter_rcpt *r)
 {
-	const char *d = strrchr(rcpt, '@');
+	const char *rcpt = r->rcpt, *d = strrchr(rcpt, '@');
 
 	(void)arg;
+	/* what the decision line would name, for tests/milter-bridge.sh */
+	fprintf(stderr, "harness: to=<%s> from=<%s> client=%s[%s] queue_id=%s\n", r->rcpt,
+		r->sender, r->client_name, r->client_address, r->queue_id);
 	d = d ? d + 1 : "";
 	if (!strncmp(d, "reject.", 7))
 		milter_job_answer(job, ACT_REJECT, "550 5.1.10 recipient domain reject.example "

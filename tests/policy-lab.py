@@ -58,7 +58,7 @@ def main():
         if line.strip() and not line.startswith("#"):
             rows.append(line.split("\t")[0].strip())
     log = open(os.path.join(work, "mxvetd.log"), "w")
-    d = subprocess.Popen([os.path.join(build, "mxvetd"), "-f", "-c", conf], stdout=log,
+    d = subprocess.Popen([os.path.join(build, "mxvetd"), "-f", "-l", "stderr", "-c", conf], stdout=log,
                          stderr=subprocess.STDOUT)
     try:
         for _ in range(100):

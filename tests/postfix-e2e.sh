@@ -49,7 +49,7 @@ chown nobody "$tmp/state"
 	echo "user = nobody"
 	echo "pid_file = $tmp/mxvetd.pid"
 } > "$tmp/mxvetd.conf"
-"$MXVETD" -f -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
+"$MXVETD" -f -l stderr -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
 mxvetd_pid=$!
 wait_listen "$POLICY_PORT" "$mxvetd_pid" "$tmp/mxvetd.log"
 
@@ -108,12 +108,20 @@ check "multi: the sink gets exactly the accepted recipients and one X-Mxvet head
 	"$(printf 'X-Rcpt-Args: <a@%s>\nX-Rcpt-Args: <c@%s>\nX-Mxvet: annotate; domain=%s; findings=MX_CNAME' "$D_ACCEPT" "$D_CNAME" "$D_CNAME")" \
 	"$got"
 
-# 13 mxvetd logged the reject in Postfix's manner, and is still up
-if kill -0 "$mxvetd_pid" 2>/dev/null &&
-   grep -q "reject: rcpt=<user@$D_NULLMX> domain=$D_NULLMX findings=NULL_MX reply=\"556 5.1.10 " "$tmp/mxvetd.log"; then
-	ok "mxvetd logs 'reject: rcpt=<...> domain=... findings=NULL_MX reply=\"556 5.1.10 ...\"' and stays up"
+# 13 one message followed with grep: Postfix's own reject line of the
+# multi message's null MX recipient gives its queue id and client; mxvetd's
+# line for that queue id names the same client, the sender, the recipient,
+# the verdict, the findings and the reply. And mxvetd is still up.
+pf_line=$(grep "postfix/smtpd\[[0-9]*\]: [0-9A-Za-z]*: reject: RCPT from .* to=<b@$D_NULLMX>" "$tmp/pf/maillog" | head -1)
+qid=$(echo "$pf_line" | sed -n 's/.*postfix\/smtpd\[[0-9]*\]: \([0-9A-Za-z]*\): reject: .*/\1/p')
+client=$(echo "$pf_line" | sed -n 's/.*: reject: RCPT from \([^ ]*\]\): .*/\1/p')
+want="mxvetd: $qid: reject: RCPT from $client: from=<sender@sender.test> to=<b@$D_NULLMX> domain=$D_NULLMX findings=NULL_MX reply=\"556 5.1.10 recipient domain $D_NULLMX publishes a null MX (RFC 7505) [NULL_MX]\""
+if kill -0 "$mxvetd_pid" 2>/dev/null && [ -n "$qid" ] && [ -n "$client" ] &&
+   [ "$(grep -F "mxvetd: $qid: " "$tmp/mxvetd.log" | grep -F "to=<b@$D_NULLMX>")" = "$want" ]; then
+	ok "mxvetd's line for queue id $qid: client $client, sender, recipient, verdict, findings, reply; still up"
 else
-	notok "mxvetd logs the reject and stays up" "$(tail -5 "$tmp/mxvetd.log")"
+	notok "mxvetd logs the reject under Postfix's queue id with every field, and stays up" \
+		"Postfix: $pf_line" "want:    $want" "mxvetd:  $(grep -F "to=<b@$D_NULLMX>" "$tmp/mxvetd.log")"
 fi
 
 # 15.. every lab domain through Postfix, one message each, in parallel

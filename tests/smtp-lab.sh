@@ -12,9 +12,9 @@ set -u
 . "$top_srcdir/tests/lab-env.sh"
 MXVET="$top_builddir/mxvet"
 
+. "$top_srcdir/tests/skip.sh"
 if [ ! -x "$LAB" ]; then
-	echo "1..0 # SKIP no lab in this tree ($LAB)"
-	exit 0
+	skip_or_fail "no lab in this tree ($LAB)"
 fi
 if "$LAB" status "$MXVET_LAB" >/dev/null 2>&1; then
 	lab_touch

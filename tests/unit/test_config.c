@@ -87,6 +87,7 @@ static const struct { const char *text; const char *want; } bad[] = {
 	{ "smtp_port = 70000\n", "smtp_port: 70000 is out of range" },
 	{ "smtp_port = 25x\n", "smtp_port: \"25x\" is not a number" },
 	{ "log_accepts = maybe\n", "is not yes or no" },
+	{ "log_level = loud\n", ":1: log_level: \"loud\" is not err, warn, info or debug" },
 	{ "on_no_such_code = reject\n", "no such finding code" },
 	{ "on_null_mx = explode\n", "is not reject, defer, annotate or ignore" },
 	{ "mx_allowed_networks = 10.0.0.0/99\n", "bad network" },
