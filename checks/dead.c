@@ -24,7 +24,7 @@ static bool apex_hides_mx(const struct findings *out)
 void check_dead(const struct evidence *ev, const struct check_env *env, struct findings *out)
 {
 	const struct ev_history *h = &ev->history;
-	long dead_after = env->cfg ? env->cfg->dead_after : 5 * 86400L;
+	long dead_after = env->cfg->dead_after;
 
 	if (!h->have || h->first_failure == 0 || h->last_success > h->first_failure)
 		return;

@@ -15,7 +15,8 @@ struct config;
 struct typo_list;
 
 struct check_env {
-	const struct config *cfg;
+	const struct config *cfg;		/* the check's; never NULL (defaults
+						 * live in the config table only) */
 	const struct typo_list *providers;	/* may be NULL */
 };
 

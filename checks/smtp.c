@@ -68,9 +68,9 @@ static void per_address(const struct evidence *ev, size_t i, const struct check_
 			struct findings *out)
 {
 	const struct ev_mx *m = &ev->mx[i];
-	long port = env->cfg ? env->cfg->smtp_port : 25;
-	long banner_to = env->cfg ? env->cfg->smtp_banner_timeout : 30;
-	long connect_to = env->cfg ? env->cfg->smtp_connect_timeout : 10;
+	long port = env->cfg->smtp_port;
+	long banner_to = env->cfg->smtp_banner_timeout;
+	long connect_to = env->cfg->smtp_connect_timeout;
 
 	for (size_t k = 0; k < m->naddrs; k++) {
 		const struct smtp_result *r = &m->addrs[k].smtp;

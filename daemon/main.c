@@ -11,12 +11,11 @@
  * empty keeps root, with a warning. Started as another user, mxvetd stays
  * that user.
  *
- * Reload applies the decision settings (actions, timeouts, cache bounds,
- * skip_domains, headers, logging, on_<CODE>); what the engine or the
- * sockets were built from (unbound_config, trust_anchor_file, dns_timeout,
- * checks, smtp_port, state_dir, mx_providers_file, policy_listen,
- * admin_listen, milter_listen and, with a milter, the header names, user,
- * pid_file) needs a restart, and a reload that changes it says so. */
+ * Reload (SIGHUP) applies every key the config table marks reloadable,
+ * at once, whatever is in flight: each check holds the config it started
+ * with until it ends (config.h), the engine and the front ends switch to
+ * the new one. Keys marked for a restart (resolver, history, sockets,
+ * user, pid_file) keep their running value, and the log names them. */
 #include "admin_http.h"
 #include "cache.h"
 #include "config.h"
@@ -62,7 +61,7 @@
 struct daemon {
 	struct event_base *base;
 	const char *cfg_path;
-	struct config *cfg, *retired;	/* retired: the one before a reload */
+	struct config *cfg;		/* the current one: a reference */
 	struct engine *eng;
 	struct decider *dec;
 	struct policy_server *srv;
@@ -109,42 +108,17 @@ static void usage(void)
 	exit(EX_USAGE_);
 }
 
-static int same_str(const char *a, const char *b)
+/* The milter waits past decision_timeout, so that timeout_action, not
+ * the milter's own fail-open, answers. */
+static long milter_wait_s(const struct config *cfg)
 {
-	return strcmp(a ? a : "", b ? b : "") == 0;
+	return cfg->decision_timeout + 2;
 }
 
-static int same_list(const struct strlist *a, const struct strlist *b)
+static void note_restart_key(void *arg, const char *key)
 {
-	if (a->n != b->n)
-		return 0;
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->v[i], b->v[i]) != 0)
-			return 0;
-	return 1;
-}
-
-/* Name a setting that changed but only takes effect at a restart. */
-static const char *restart_needed(const struct config *o, const struct config *n)
-{
-	if (!same_str(o->unbound_config, n->unbound_config)) return "unbound_config";
-	if (!same_str(o->trust_anchor_file, n->trust_anchor_file)) return "trust_anchor_file";
-	if (!same_list(&o->checks, &n->checks)) return "checks";
-	if (!same_str(o->state_dir, n->state_dir)) return "state_dir";
-	if (!same_str(o->mx_providers_file, n->mx_providers_file)) return "mx_providers_file";
-	if (!same_list(&o->policy_listen, &n->policy_listen)) return "policy_listen";
-	if (!same_str(o->admin_listen, n->admin_listen)) return "admin_listen";
-	if (!same_str(o->milter_listen, n->milter_listen)) return "milter_listen";
-	/* libmilter was told the header names at start */
-	if (o->milter_listen && *o->milter_listen &&
-	    (!same_str(o->header_name, n->header_name) ||
-	     !same_str(o->detail_header_name, n->detail_header_name)))
-		return "header_name or detail_header_name (for the milter)";
-	if (!same_str(o->pid_file, n->pid_file)) return "pid_file";
-	if (!same_str(o->user, n->user)) return "user";
-	if (o->smtp_port != n->smtp_port) return "smtp_port";
-	if (o->dns_timeout != n->dns_timeout) return "dns_timeout";
-	return NULL;
+	(void)arg;
+	log_warn("reload: %s changed: takes effect after a restart", key);
 }
 
 static void on_hup(evutil_socket_t sig, short what, void *arg)
@@ -152,40 +126,36 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	struct daemon *dm = arg;
 	struct config *n = config_new();
 	char err[512];
-	const char *key;
 
 	(void)sig;
 	(void)what;
 	sd_notify(0, "RELOADING=1");
-	if (!n || config_load(n, dm->cfg_path, err, sizeof err) < 0) {
+	if (!n || config_load(n, dm->cfg_path, err, sizeof err) < 0 ||
+	    config_check(n, CONFIG_CHECK_RELOAD, err, sizeof err) < 0) {
 		log_err("reload: %s; keeping the running configuration", n ? err : "out of memory");
 		config_free(n);
 		sd_notify(0, "READY=1");
 		return;
 	}
-	if ((key = restart_needed(dm->cfg, n)) != NULL)
-		log_warn("reload: %s changed: takes effect after a restart", key);
-	/* a check in flight may still read the old config: keep it one more
-	 * reload (checks are bounded in time, reloads are rare) */
-	if (dm->eng && dm->eng->stats.checks_in_flight == 0) {
-		config_free(dm->retired);
-		dm->retired = NULL;
-	}
-	if (dm->retired) {
-		log_warn("reload: checks still in flight from two reloads ago; try again later");
+	if (config_keep_restart_keys(n, dm->cfg, note_restart_key, NULL) < 0) {
+		log_err("reload: out of memory; keeping the running configuration");
 		config_free(n);
 		sd_notify(0, "READY=1");
 		return;
 	}
-	dm->retired = dm->cfg;
-	dm->cfg = n;
-	if (dm->eng)
-		dm->eng->cfg = n;
+	/* never refused for being busy: checks in flight hold the old config
+	 * until they end, and it goes with the last of them */
+	if (dm->eng && engine_reconfigure(dm->eng, n, err, sizeof err) < 0)
+		log_err("reload: %s", err);
 	decider_reconfigure(dm->dec, dm->eng, n);
 	log_set_level_name(n->log_level);
 	if (dm->mb)
 		milter_bridge_set_decider(dm->mb, dm->dec, n);
+	if (dm->milter_open)
+		milter_reconfigure(milter_wait_s(n), n->header_name, n->detail_header_name);
 	policy_server_start(dm->srv, dm->base, dm->dec, n);
+	config_free(dm->cfg);
+	dm->cfg = n;
 	log_info("reload: configuration %s applied; cache kept (%zu entries)", dm->cfg_path,
 		 decider_cache_count(dm->dec));
 	sd_notify(0, "READY=1");
@@ -434,9 +404,7 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (*dm.cfg->milter_listen) {
-		/* the milter thread waits past decision_timeout, so that
-		 * timeout_action, not the milter's own fail-open, answers */
-		if (milter_open(dm.cfg->milter_listen, dm.cfg->decision_timeout + 2,
+		if (milter_open(dm.cfg->milter_listen, milter_wait_s(dm.cfg),
 				dm.cfg->header_name, dm.cfg->detail_header_name, &perm, err,
 				sizeof err) < 0) {
 			startup_error(&dm, err);
@@ -527,7 +495,6 @@ int main(int argc, char **argv)
 		if (dm.ev_drain)
 			event_free(dm.ev_drain);
 		event_base_free(dm.base);
-		config_free(dm.retired);
 		config_free(dm.cfg);
 	}
 	free(cfg_real);

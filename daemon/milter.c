@@ -122,14 +122,16 @@ static void strip_brackets(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* Wait for the loop's answer; false on timeout (the job is abandoned). */
-static bool ask_loop(struct milter_job *j)
+/* Wait for the loop's answer, at most *waited seconds (the setting now);
+ * false on timeout (the job is abandoned). */
+static bool ask_loop(struct milter_job *j, long *waited)
 {
 	struct timespec deadline;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += M.timeout_s;
 	pthread_mutex_lock(&M.lock);
+	*waited = M.timeout_s;
+	deadline.tv_sec += M.timeout_s;
 	TAILQ_INSERT_TAIL(&M.queue, j, link);
 	pthread_mutex_unlock(&M.lock);
 	event_active(M.wake, EV_READ, 0);
@@ -242,6 +244,7 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 	struct mconn *c = mconn_of(ctx);
 	struct milter_job *j;
 	sfsistat rc = SMFIS_CONTINUE;
+	long waited;
 
 	if (!argv || !argv[0] || !c)
 		return SMFIS_CONTINUE;	/* fail open */
@@ -254,9 +257,9 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 	pthread_condattr_destroy(&ca);
 	j->refs = 2;		/* this thread and the loop */
 	job_fill(j, ctx, c, argv[0]);
-	if (!ask_loop(j)) {
+	if (!ask_loop(j, &waited)) {
 		log_warn("milter: rcpt=<%s> no decision in %lds: let through", j->rcpt,
-			 M.timeout_s);
+			 waited);
 		goto out;
 	}
 	switch (j->action) {
@@ -293,17 +296,22 @@ out:
 static sfsistat on_eom(SMFICTX *ctx)
 {
 	struct mconn *c = smfi_getpriv(ctx);
+	char name[sizeof M.header_name], detail_name[sizeof M.detail_header_name];
 
 	if (!c)
 		return SMFIS_CONTINUE;
+	pthread_mutex_lock(&M.lock);	/* a reload may rename them */
+	memcpy(name, M.header_name, sizeof name);
+	memcpy(detail_name, M.detail_header_name, sizeof detail_name);
+	pthread_mutex_unlock(&M.lock);
 	for (size_t i = 0; i < c->n; i++) {
-		smfi_addheader(ctx, M.header_name, c->headers[i]);
+		smfi_addheader(ctx, name, c->headers[i]);
 		for (char *d = c->details[i], *nl; d && *d; d = nl ? nl + 1 : NULL) {
 			nl = strchr(d, '\n');
 			if (nl)
 				*nl = '\0';
 			if (*d)
-				smfi_addheader(ctx, M.detail_header_name, d);
+				smfi_addheader(ctx, detail_name, d);
 		}
 	}
 	mconn_clear(c);
@@ -341,6 +349,16 @@ static struct smfiDesc desc = {
 	.xxfi_close = on_close,
 };
 
+void milter_reconfigure(long timeout_s, const char *header_name,
+			const char *detail_header_name)
+{
+	pthread_mutex_lock(&M.lock);
+	M.timeout_s = timeout_s;
+	snprintf(M.header_name, sizeof M.header_name, "%s", header_name);
+	snprintf(M.detail_header_name, sizeof M.detail_header_name, "%s", detail_header_name);
+	pthread_mutex_unlock(&M.lock);
+}
+
 int milter_open(const char *listen, long timeout_s, const char *header_name,
 		const char *detail_header_name, const struct sock_perm *perm, char *err,
 		size_t errlen)
@@ -352,9 +370,7 @@ int milter_open(const char *listen, long timeout_s, const char *header_name,
 	mode_t old;
 	int rc;
 
-	M.timeout_s = timeout_s;
-	snprintf(M.header_name, sizeof M.header_name, "%s", header_name);
-	snprintf(M.detail_header_name, sizeof M.detail_header_name, "%s", detail_header_name);
+	milter_reconfigure(timeout_s, header_name, detail_header_name);
 	TAILQ_INIT(&M.queue);
 	snprintf(conn, sizeof conn, "%s", listen);
 	path = !strncmp(listen, "unix:", 5) ? listen + 5 : !strncmp(listen, "local:", 6) ? listen + 6

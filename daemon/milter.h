@@ -40,6 +40,10 @@ typedef void (*milter_decide_fn)(void *arg, struct milter_job *job,
 int milter_open(const char *listen, long timeout_s, const char *header_name,
 		const char *detail_header_name, const struct sock_perm *perm, char *err,
 		size_t errlen);
+/* A reload: the wait and the header names for the recipients and
+ * messages from now on (any thread; the values are copied). */
+void milter_reconfigure(long timeout_s, const char *header_name,
+			const char *detail_header_name);
 /* Start libmilter's threads (after dropping privileges); jobs go to fn on
  * base's loop. */
 int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *err,

@@ -19,6 +19,7 @@
 #include "resolver.h"
 
 struct check;
+struct config;
 struct engine;
 
 #define MAX_ZONES (3 + AUTH_MAX_HOSTS)	/* the domain's, its parent (twice), MX hosts' */
@@ -91,6 +92,8 @@ struct query {
 struct stage {
 	struct check *c;
 	struct engine *e;
+	const struct config *cfg;	/* a reference to the check's: the stage may
+					 * outlive the check (late resolver callbacks) */
 	struct auth_prober *p;
 	struct auth_evidence *ae;
 	char domain[DNAME_MAXLEN];

@@ -87,6 +87,7 @@ static void stage_destroy(struct stage *st)
 		event_free(st->disc_ev);
 	if (st->plain_ev)
 		event_free(st->plain_ev);
+	config_free(st->cfg);
 	free(st);
 }
 
@@ -170,7 +171,7 @@ bool auth_may_query(struct stage *st, const struct netaddr *to, const char **why
 	const char *w;
 	char a[NETADDR_STRLEN];
 
-	if (addr_policy_allows(to, &st->e->cfg->mx_allowed_networks, &w))
+	if (addr_policy_allows(to, &st->cfg->mx_allowed_networks, &w))
 		return true;
 	log_debug("authority: domain=%s server=%s not queried: non-routable (%s)", st->domain,
 		  netaddr_format(to, a, sizeof a), w ? w : "reserved");
@@ -259,7 +260,7 @@ void auth_zone_servers_ready(struct zone *z)
 		return;
 	z->dispatched = true;
 	struct auth_evidence *ae = st->ae;
-	size_t rep = (size_t)st->e->cfg->authority_repeat;
+	size_t rep = (size_t)st->cfg->authority_repeat;
 
 	if (z->child) {
 		size_t sent = 0;
@@ -293,7 +294,7 @@ void auth_zone_servers_ready(struct zone *z)
 			dup |= netaddr_equal(&ae->srv[j].addr, &z->addr[k].a);
 		if (dup)
 			continue;	/* two names for one address: ask it once */
-		if (ae->nsrv >= (size_t)st->e->cfg->authority_max_servers) {
+		if (ae->nsrv >= (size_t)st->cfg->authority_max_servers) {
 			auth_note(st, "more server addresses than authority_max_servers");
 			break;
 		}
@@ -435,9 +436,10 @@ void authority_stage_start(struct check *c)
 {
 	struct engine *e = check_engine(c);
 	struct evidence *ev = check_evidence(c);
+	const struct config *cfg = check_config(c);
 	struct stage *st = calloc(1, sizeof *st);
-	long ms = e->cfg->authority_timeout * 1000L;
-	struct timeval tv = { e->cfg->authority_timeout, 0 };
+	long ms = cfg->authority_timeout * 1000L;
+	struct timeval tv = { cfg->authority_timeout, 0 };
 
 	if (!st)
 		return;
@@ -452,6 +454,7 @@ void authority_stage_start(struct check *c)
 	}
 	st->c = c;
 	st->e = e;
+	st->cfg = config_ref(cfg);
 	st->p = e->auth;
 	st->p->stats.stages++;
 	st->refs = 1;

@@ -19,9 +19,15 @@
 
 enum ptype { P_STR, P_INT, P_DUR, P_BOOL, P_LIST, P_CIDRS, P_MODE };
 
+/* RELOAD: a SIGHUP applies it (the running daemon reads it from the
+ * current config). RESTART: the resolver, the history or the sockets were
+ * built from it; a reload keeps the running value and says so. */
+enum preload { RELOAD, RESTART };
+
 struct param {
 	const char *name;
 	enum ptype type;
+	enum preload reload;
 	size_t off;
 	const char *def;
 	long min, max;		/* for P_INT, P_DUR and P_MODE */
@@ -32,95 +38,95 @@ struct param {
 #define DAY (24L * 3600)
 
 static const struct param params[] = {
-	{ "unbound_config", P_STR, O(unbound_config), "", 0, 0,
+	{ "unbound_config", P_STR, RESTART, O(unbound_config), "", 0, 0,
 	  "unbound.conf for libunbound; empty: resolve from the root with DNSSEC" },
-	{ "trust_anchor_file", P_STR, O(trust_anchor_file), "/usr/share/dns/root.key", 0, 0,
+	{ "trust_anchor_file", P_STR, RESTART, O(trust_anchor_file), "/usr/share/dns/root.key", 0, 0,
 	  "root trust anchor used when unbound_config is empty (empty: no DNSSEC)" },
-	{ "dns_timeout", P_DUR, O(dns_timeout), "5s", 1, 120,
+	{ "dns_timeout", P_DUR, RESTART, O(dns_timeout), "5s", 1, 120,
 	  "time limit of one recursive lookup; past it: DNS_TIMEOUT" },
-	{ "mx_max_hosts", P_INT, O(mx_max_hosts), "16", 1, 256,
+	{ "mx_max_hosts", P_INT, RELOAD, O(mx_max_hosts), "16", 1, 256,
 	  "MX hosts resolved and probed per domain, in preference order" },
-	{ "checks", P_LIST, O(checks), "dns, authority, smtp", 0, 0,
+	{ "checks", P_LIST, RELOAD, O(checks), "dns, authority, smtp", 0, 0,
 	  "check families to run: dns, authority, smtp" },
-	{ "mx_allowed_networks", P_CIDRS, O(mx_allowed_networks), "", 0, 0,
+	{ "mx_allowed_networks", P_CIDRS, RELOAD, O(mx_allowed_networks), "", 0, 0,
 	  "non-routable networks mxvet may contact all the same (SMTP and DNS) and MX hosts may use" },
-	{ "mx_providers_file", P_STR, O(mx_providers_file), PKGDATADIR "/mx-providers.txt", 0, 0,
+	{ "mx_providers_file", P_STR, RELOAD, O(mx_providers_file), PKGDATADIR "/mx-providers.txt", 0, 0,
 	  "registered domains of well-known mail providers' MX hosts (for MX_TYPO)" },
-	{ "authority_timeout", P_DUR, O(authority_timeout), "4s", 1, 60,
+	{ "authority_timeout", P_DUR, RELOAD, O(authority_timeout), "4s", 1, 60,
 	  "time limit of the direct queries to a domain's authoritative servers" },
-	{ "authority_repeat", P_INT, O(authority_repeat), "3", 1, 10,
+	{ "authority_repeat", P_INT, RELOAD, O(authority_repeat), "3", 1, 10,
 	  "how often the MX query is repeated to each authoritative address" },
-	{ "authority_max_servers", P_INT, O(authority_max_servers), "16", 1, 64,
+	{ "authority_max_servers", P_INT, RELOAD, O(authority_max_servers), "16", 1, 64,
 	  "authoritative addresses queried per domain at most" },
-	{ "smtp_port", P_INT, O(smtp_port), "25", 1, 65535,
+	{ "smtp_port", P_INT, RELOAD, O(smtp_port), "25", 1, 65535,
 	  "TCP port of the SMTP probe" },
-	{ "smtp_connect_timeout", P_DUR, O(smtp_connect_timeout), "10s", 1, 300,
+	{ "smtp_connect_timeout", P_DUR, RELOAD, O(smtp_connect_timeout), "10s", 1, 300,
 	  "time limit for the SMTP probe's TCP connect; past it: SMTP_TIMEOUT" },
-	{ "smtp_banner_timeout", P_DUR, O(smtp_banner_timeout), "30s", 1, 600,
+	{ "smtp_banner_timeout", P_DUR, RELOAD, O(smtp_banner_timeout), "30s", 1, 600,
 	  "time an MX host may take to greet; past it: SMTP_SILENT" },
-	{ "smtp_probe_ttl", P_DUR, O(smtp_probe_ttl), "1h", 0, 7 * DAY,
+	{ "smtp_probe_ttl", P_DUR, RELOAD, O(smtp_probe_ttl), "1h", 0, 7 * DAY,
 	  "how long an SMTP probe result is reused for the same address" },
-	{ "smtp_max_concurrent", P_INT, O(smtp_max_concurrent), "1024", 1, 65536,
+	{ "smtp_max_concurrent", P_INT, RELOAD, O(smtp_max_concurrent), "1024", 1, 65536,
 	  "SMTP probes in flight at most (a silent host costs one descriptor)" },
-	{ "smtp_blind_after", P_INT, O(smtp_blind_after), "16", 0, 1024 /* EGRESS_WINDOW_MAX */,
+	{ "smtp_blind_after", P_INT, RELOAD, O(smtp_blind_after), "16", 0, 1024 /* EGRESS_WINDOW_MAX */,
 	  "when this many addresses probed last in a row gave no contact, mxvet's own "
 	  "port 25 is taken to be blocked and connect failures stop counting against "
 	  "domains; 0: off" },
-	{ "smtp_max_per_network", P_INT, O(smtp_max_per_network), "8", 1, 4096,
+	{ "smtp_max_per_network", P_INT, RELOAD, O(smtp_max_per_network), "8", 1, 4096,
 	  "SMTP probes in flight at most per destination network (IPv4 /24, IPv6 /48); "
 	  "waiting probes are served round robin across networks" },
-	{ "state_dir", P_STR, O(state_dir), LOCALSTATEDIR "/lib/mxvet", 0, 0,
+	{ "state_dir", P_STR, RESTART, O(state_dir), LOCALSTATEDIR "/lib/mxvet", 0, 0,
 	  "directory of the persistent domain history (LMDB)" },
-	{ "dead_after", P_DUR, O(dead_after), "5d", 1, 365 * DAY,
+	{ "dead_after", P_DUR, RELOAD, O(dead_after), "5d", 1, 365 * DAY,
 	  "failing without a break this long makes a domain DOMAIN_DEAD" },
-	{ "risk_log", P_STR, O(risk_log), "", 0, 0,
+	{ "risk_log", P_STR, RELOAD, O(risk_log), "", 0, 0,
 	  "file of JSON lines, one per change of a domain's verdict (empty: none)" },
-	{ "policy_listen", P_LIST, O(policy_listen), "inet:127.0.0.1:10045", 0, 0,
+	{ "policy_listen", P_LIST, RESTART, O(policy_listen), "inet:127.0.0.1:10045", 0, 0,
 	  "policy service endpoints: inet:HOST:PORT or unix:PATH" },
-	{ "milter_listen", P_STR, O(milter_listen), "", 0, 0,
+	{ "milter_listen", P_STR, RESTART, O(milter_listen), "", 0, 0,
 	  "milter endpoint (inet:PORT@HOST or unix:PATH); empty: no milter" },
-	{ "admin_listen", P_STR, O(admin_listen), "", 0, 0,
+	{ "admin_listen", P_STR, RESTART, O(admin_listen), "", 0, 0,
 	  "loopback HTTP admin endpoint (inet:127.0.0.1:PORT); empty: none" },
-	{ "policy_allow", P_CIDRS, O(policy_allow), "127.0.0.0/8, ::1", 0, 0,
+	{ "policy_allow", P_CIDRS, RELOAD, O(policy_allow), "127.0.0.0/8, ::1", 0, 0,
 	  "client networks allowed to use the policy service over TCP" },
-	{ "user", P_STR, O(user), "mxvet", 0, 0,
+	{ "user", P_STR, RESTART, O(user), "mxvet", 0, 0,
 	  "unprivileged user mxvetd runs as after binding (when started as root)" },
-	{ "pid_file", P_STR, O(pid_file), "/run/mxvet/mxvetd.pid", 0, 0,
+	{ "pid_file", P_STR, RESTART, O(pid_file), "/run/mxvet/mxvetd.pid", 0, 0,
 	  "pid file written when mxvetd detaches (its directory is made and given to user)" },
-	{ "decision_timeout", P_DUR, O(decision_timeout), "8s", 1, 300,
+	{ "decision_timeout", P_DUR, RELOAD, O(decision_timeout), "8s", 1, 300,
 	  "longest a policy or milter request waits for a verdict" },
-	{ "timeout_action", P_STR, O(timeout_action), "DUNNO", 0, 0,
+	{ "timeout_action", P_STR, RELOAD, O(timeout_action), "DUNNO", 0, 0,
 	  "policy answer when decision_timeout runs out" },
-	{ "error_action", P_STR, O(error_action), "DUNNO", 0, 0,
+	{ "error_action", P_STR, RELOAD, O(error_action), "DUNNO", 0, 0,
 	  "policy answer when mxvet itself fails (fail open)" },
-	{ "skip_domains", P_LIST, O(skip_domains), "", 0, 0,
+	{ "skip_domains", P_LIST, RELOAD, O(skip_domains), "", 0, 0,
 	  "recipient domains never checked (DUNNO)" },
-	{ "log_accepts", P_BOOL, O(log_accepts), "no", 0, 0,
+	{ "log_accepts", P_BOOL, RELOAD, O(log_accepts), "no", 0, 0,
 	  "also log accepted recipients" },
-	{ "header_name", P_STR, O(header_name), "X-Mxvet", 0, 0,
+	{ "header_name", P_STR, RELOAD, O(header_name), "X-Mxvet", 0, 0,
 	  "name of the annotation header" },
-	{ "detail_header_name", P_STR, O(detail_header_name), "X-Mxvet-Detail", 0, 0,
+	{ "detail_header_name", P_STR, RELOAD, O(detail_header_name), "X-Mxvet-Detail", 0, 0,
 	  "name of the per-finding detail header" },
-	{ "log_level", P_STR, O(log_level), "info", 0, 0,
+	{ "log_level", P_STR, RELOAD, O(log_level), "info", 0, 0,
 	  "least severe messages mxvetd logs: err, warn, info or debug" },
-	{ "cache_min_ttl", P_DUR, O(cache_min_ttl), "5m", 0, 30 * DAY,
+	{ "cache_min_ttl", P_DUR, RELOAD, O(cache_min_ttl), "5m", 0, 30 * DAY,
 	  "shortest time a verdict is cached" },
-	{ "cache_max_ttl", P_DUR, O(cache_max_ttl), "1d", 0, 30 * DAY,
+	{ "cache_max_ttl", P_DUR, RELOAD, O(cache_max_ttl), "1d", 0, 30 * DAY,
 	  "longest time a verdict is cached" },
-	{ "cache_temp_ttl", P_DUR, O(cache_temp_ttl), "2m", 0, DAY,
+	{ "cache_temp_ttl", P_DUR, RELOAD, O(cache_temp_ttl), "2m", 0, DAY,
 	  "time a temporary (defer) verdict is cached" },
-	{ "cache_max_entries", P_INT, O(cache_max_entries), "1000000", 16, 100000000,
+	{ "cache_max_entries", P_INT, RELOAD, O(cache_max_entries), "1000000", 16, 100000000,
 	  "verdicts cached at most (least recently used go first)" },
-	{ "policy_idle_timeout", P_DUR, O(policy_idle_timeout), "300s", 1, DAY,
+	{ "policy_idle_timeout", P_DUR, RELOAD, O(policy_idle_timeout), "300s", 1, DAY,
 	  "idle policy connections are closed after this" },
-	{ "max_checks_in_flight", P_INT, O(max_checks_in_flight), "4096", 1, 1000000,
+	{ "max_checks_in_flight", P_INT, RELOAD, O(max_checks_in_flight), "4096", 1, 1000000,
 	  "checks running at once at most; when full, an uncached domain gets "
 	  "timeout_action at once and starts no check" },
-	{ "redis_url", P_STR, O(redis_url), "", 0, 0,
+	{ "redis_url", P_STR, RESTART, O(redis_url), "", 0, 0,
 	  "shared Redis backend for a fleet (empty: local cache only)" },
-	{ "unix_socket_group", P_STR, O(unix_socket_group), "", 0, 0,
+	{ "unix_socket_group", P_STR, RESTART, O(unix_socket_group), "", 0, 0,
 	  "group of the unix: policy and milter sockets (e.g. postfix); empty: user's group" },
-	{ "unix_socket_mode", P_MODE, O(unix_socket_mode), "0660", 0, 0777,
+	{ "unix_socket_mode", P_MODE, RESTART, O(unix_socket_mode), "0660", 0, 0777,
 	  "permissions of the unix: policy and milter sockets (octal)" },
 };
 
@@ -335,6 +341,7 @@ struct config *config_new(void)
 		free(cfg);
 		return NULL;
 	}
+	cfg->refs = 1;
 	for (int i = 0; i < F__COUNT; i++)
 		cfg->action_override[i] = -1;
 	for (size_t i = 0; i < NPARAMS; i++)
@@ -347,9 +354,18 @@ struct config *config_new(void)
 	return cfg;
 }
 
-void config_free(struct config *cfg)
+const struct config *config_ref(const struct config *cfg)
 {
-	if (!cfg)
+	/* the count is bookkeeping, not content: holders see a const config */
+	((struct config *)cfg)->refs++;
+	return cfg;
+}
+
+void config_free(const struct config *ccfg)
+{
+	struct config *cfg = (struct config *)ccfg;
+
+	if (!cfg || --cfg->refs > 0)
 		return;
 	for (size_t i = 0; i < NPARAMS; i++) {
 		void *field = (char *)cfg + params[i].off;
@@ -489,36 +505,96 @@ bool config_check_enabled(const struct config *cfg, const char *name)
 	return strlist_contains(&cfg->checks, name);
 }
 
+/* The value as the loader reads it back (lists: " a, b"; empty: ""). */
+static void print_value(const struct config *cfg, const struct param *p, FILE *out)
+{
+	const void *field = (const char *)cfg + p->off;
+	char buf[64];
+
+	switch (p->type) {
+	case P_STR: fprintf(out, " %s", *(char *const *)field); break;
+	case P_INT: fprintf(out, " %ld", *(const long *)field); break;
+	case P_DUR: fprintf(out, " %lds", *(const long *)field); break;
+	case P_MODE: fprintf(out, " %04lo", *(const long *)field); break;
+	case P_BOOL: fprintf(out, " %s", *(const bool *)field ? "yes" : "no"); break;
+	case P_LIST: {
+		const struct strlist *l = field;
+		for (size_t k = 0; k < l->n; k++)
+			fprintf(out, "%s %s", k ? "," : "", l->v[k]);
+		break;
+	}
+	case P_CIDRS: {
+		const struct cidr_list *l = field;
+		for (size_t k = 0; k < l->n; k++)
+			fprintf(out, "%s %s/%d", k ? "," : "",
+				netaddr_format(&l->v[k].net, buf, sizeof buf), l->v[k].bits);
+		break;
+	}
+	}
+}
+
+/* print_value into a new string; NULL when out of memory. */
+static char *value_text(const struct config *cfg, const struct param *p)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	print_value(cfg, p, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+bool config_reloadable(const char *key)
+{
+	for (size_t i = 0; i < NPARAMS; i++)
+		if (!strcmp(params[i].name, key))
+			return params[i].reload == RELOAD;
+	return !strncmp(key, "on_", 3);
+}
+
+/* Compared and copied through the loader's own syntax, so that every
+ * type is handled by the code that already parses it. */
+int config_keep_restart_keys(struct config *next, const struct config *running,
+			     void (*changed)(void *arg, const char *key), void *arg)
+{
+	int n = 0;
+	char err[256];
+
+	for (size_t i = 0; i < NPARAMS; i++) {
+		const struct param *p = &params[i];
+		if (p->reload != RESTART)
+			continue;
+		char *was = value_text(running, p), *now = value_text(next, p);
+		int rc = was && now ? 0 : -1;
+		if (rc == 0 && strcmp(was, now) != 0) {
+			rc = set_param(next, p, was[0] == ' ' ? was + 1 : was, err, sizeof err);
+			if (rc == 0 && changed)
+				changed(arg, p->name);
+			n++;
+		}
+		free(was);
+		free(now);
+		if (rc != 0)
+			return -1;
+	}
+	return n;
+}
+
 void config_dump(const struct config *cfg, FILE *out, bool with_help)
 {
 	for (size_t i = 0; i < NPARAMS; i++) {
 		const struct param *p = &params[i];
-		const void *field = (const char *)cfg + p->off;
-		char buf[64];
 
 		if (with_help)
 			fprintf(out, "# %s (default: %s)\n", p->help, *p->def ? p->def : "empty");
 		fprintf(out, "%s =", p->name);
-		switch (p->type) {
-		case P_STR: fprintf(out, " %s", *(char *const *)field); break;
-		case P_INT: fprintf(out, " %ld", *(const long *)field); break;
-		case P_DUR: fprintf(out, " %lds", *(const long *)field); break;
-		case P_MODE: fprintf(out, " %04lo", *(const long *)field); break;
-		case P_BOOL: fprintf(out, " %s", *(const bool *)field ? "yes" : "no"); break;
-		case P_LIST: {
-			const struct strlist *l = field;
-			for (size_t k = 0; k < l->n; k++)
-				fprintf(out, "%s %s", k ? "," : "", l->v[k]);
-			break;
-		}
-		case P_CIDRS: {
-			const struct cidr_list *l = field;
-			for (size_t k = 0; k < l->n; k++)
-				fprintf(out, "%s %s/%d", k ? "," : "",
-					netaddr_format(&l->v[k].net, buf, sizeof buf), l->v[k].bits);
-			break;
-		}
-		}
+		print_value(cfg, p, out);
 		fputc('\n', out);
 	}
 	for (int c = 0; c < F__COUNT; c++)

@@ -3,7 +3,14 @@
  * Every parameter is one row of the table in config.c (name, type, default,
  * bounds, help); on_<CODE> keys come from the finding table. A config is
  * built by config_new() with all defaults, then config_load() applies a
- * file. Errors name the file and line. */
+ * file. Errors name the file and line.
+ *
+ * Lifetime: a config is reference counted. config_new() returns it with
+ * one reference; whoever keeps the pointer past the current call (the
+ * daemon, the engine, each check for its whole run) takes its own with
+ * config_ref() and drops it with config_free(); the last one frees it.
+ * A reload builds a new config and swaps it in; a check in flight goes on
+ * reading the one it started with. Loop thread only (not atomic). */
 #ifndef MXVET_CONFIG_H
 #define MXVET_CONFIG_H
 
@@ -15,6 +22,7 @@
 #include "strlist.h"
 
 struct config {
+	int refs;			/* config_ref / config_free */
 	/* resolution */
 	char *unbound_config;
 	char *trust_anchor_file;
@@ -71,7 +79,10 @@ struct config {
 };
 
 struct config *config_new(void);		/* defaults; NULL on OOM */
-void config_free(struct config *cfg);
+/* Take a reference; returns cfg. */
+const struct config *config_ref(const struct config *cfg);
+/* Drop a reference (accepts NULL); the last one frees the config. */
+void config_free(const struct config *cfg);
 /* Apply a file. Returns 0, or -1 with a message "FILE:LINE: ..." in err. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 /* The same from an open stream; path only names it in messages. */
@@ -83,6 +94,15 @@ int config_set(struct config *cfg, const char *key, const char *value,
 bool config_check_enabled(const struct config *cfg, const char *name);
 /* "FILE:LINE" where key was set, or "FILE (key: default)"; into buf. */
 const char *config_where(const struct config *cfg, const char *key, char *buf, size_t len);
+/* May a reload change key (false: it takes effect at a restart)? Every
+ * on_<CODE> is reloadable. */
+bool config_reloadable(const char *key);
+/* A reload: give next the running values of the keys that only take effect
+ * at a restart, so that next describes what actually runs; changed (may
+ * be NULL) hears of each such key whose value differed. Returns how many
+ * differed, or -1 when out of memory. */
+int config_keep_restart_keys(struct config *next, const struct config *running,
+			     void (*changed)(void *arg, const char *key), void *arg);
 /* Print every parameter with its current value ("mxvet -n" style). */
 void config_dump(const struct config *cfg, FILE *out, bool with_help);
 

@@ -358,6 +358,9 @@ int config_check(const struct config *cfg, enum config_check_scope scope, char *
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		if (rows[i].daemon_only && scope == CONFIG_CHECK_CLI)
 			continue;
+		if (scope == CONFIG_CHECK_RELOAD && !config_reloadable(rows[i].key) &&
+		    !(rows[i].alt && config_reloadable(rows[i].alt)))
+			continue;
 		if (rows[i].fn(cfg, why, sizeof why) == 0)
 			continue;
 		config_where(cfg, rows[i].key, where, sizeof where);

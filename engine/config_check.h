@@ -18,6 +18,8 @@ struct config;
 enum config_check_scope {
 	CONFIG_CHECK_ALL,		/* mxvetd: every row */
 	CONFIG_CHECK_CLI,		/* mxvet check: not the daemon's user or socket group */
+	CONFIG_CHECK_RELOAD,		/* a reload: the reloadable keys (the others keep
+					 * the running values, checked at start) */
 };
 
 /* 0 if cfg passes every row of scope; otherwise -1 and the first mistake

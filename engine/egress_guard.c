@@ -22,6 +22,23 @@ static enum guard_change become(struct egress_guard *g, bool blind)
 	return GUARD_TURNED_BLIND;
 }
 
+static size_t window_size(const struct egress_guard *g)
+{
+	return g->threshold < EGRESS_WINDOW_MAX ? (size_t)g->threshold : EGRESS_WINDOW_MAX;
+}
+
+enum guard_change egress_guard_resize(struct egress_guard *g, long threshold)
+{
+	g->threshold = threshold;
+	if (g->threshold <= 0) {
+		g->n = g->contacts = 0;
+		return become(g, false);
+	}
+	while (g->n > window_size(g))
+		drop(g, 0);
+	return become(g, g->n >= window_size(g) && g->contacts == 0);
+}
+
 enum guard_change egress_guard_note(struct egress_guard *g, const struct netaddr *addr,
 				    const struct smtp_result *r)
 {
@@ -34,7 +51,7 @@ enum guard_change egress_guard_note(struct egress_guard *g, const struct netaddr
 	}
 	if (!contact && !smtp_result_no_contact(r))
 		return GUARD_SAME;	/* skipped, not probed here: says nothing */
-	size = g->threshold < EGRESS_WINDOW_MAX ? (size_t)g->threshold : EGRESS_WINDOW_MAX;
+	size = window_size(g);
 	for (size_t i = 0; i < g->n; i++)
 		if (netaddr_equal(&g->win[i].addr, addr)) {
 			drop(g, i);

@@ -45,4 +45,8 @@ enum guard_change { GUARD_SAME, GUARD_TURNED_BLIND, GUARD_RECOVERED };
 enum guard_change egress_guard_note(struct egress_guard *g, const struct netaddr *addr,
 				    const struct smtp_result *r);
 
+/* A reload changed smtp_blind_after: judge the window kept by the new
+ * size (the oldest outcomes go first; 0 turns the guard off). */
+enum guard_change egress_guard_resize(struct egress_guard *g, long threshold);
+
 #endif

@@ -11,6 +11,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+static struct typo_list *load_providers(const struct config *cfg)
+{
+	struct typo_list *l = NULL;
+	char why[512];
+
+	if (cfg->mx_providers_file && *cfg->mx_providers_file) {
+		l = typo_list_load(cfg->mx_providers_file, why, sizeof why);
+		if (!l)
+			log_warn("MX_TYPO check off: %s", why);
+	}
+	return l;
+}
+
+/* The probers of the check families e->cfg turns on, if not there yet. */
+static int start_probers(struct engine *e, char *err, size_t errlen)
+{
+	if (config_check_enabled(e->cfg, "authority") && !e->auth &&
+	    !(e->auth = auth_prober_new(e))) {
+		snprintf(err, errlen, "cannot start the authority prober");
+		return -1;
+	}
+	if (config_check_enabled(e->cfg, "smtp") && !e->smtp &&
+	    !(e->smtp = smtp_prober_new(e))) {
+		snprintf(err, errlen, "cannot start the SMTP prober");
+		return -1;
+	}
+	return 0;
+}
+
 struct engine *engine_new(struct event_base *base, const struct config *cfg,
 			  unsigned flags, char *err, size_t errlen, int *exit_code)
 {
@@ -26,22 +55,12 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 		return NULL;
 	}
 	e->base = base;
-	e->cfg = cfg;
+	e->cfg = config_ref(cfg);
 	if (!(e->res = resolver_new(base, cfg, err, errlen)))
 		goto fail;
-	if (cfg->mx_providers_file && *cfg->mx_providers_file) {
-		e->providers = typo_list_load(cfg->mx_providers_file, why, sizeof why);
-		if (!e->providers)
-			log_warn("MX_TYPO check off: %s", why);
-	}
-	if (config_check_enabled(cfg, "authority") && !(e->auth = auth_prober_new(e))) {
-		snprintf(err, errlen, "cannot start the authority prober");
+	e->providers = load_providers(cfg);
+	if (start_probers(e, err, errlen) != 0)
 		goto fail;
-	}
-	if (config_check_enabled(cfg, "smtp") && !(e->smtp = smtp_prober_new(e))) {
-		snprintf(err, errlen, "cannot start the SMTP prober");
-		goto fail;
-	}
 	if (!(flags & ENGINE_NO_HISTORY) && cfg->state_dir && *cfg->state_dir) {
 		e->hist = history_open(cfg->state_dir, (flags & ENGINE_HISTORY_RO) != 0,
 				       why, sizeof why);
@@ -67,5 +86,19 @@ void engine_free(struct engine *e)
 	auth_prober_free(e->auth);
 	typo_list_free(e->providers);
 	resolver_free(e->res);
+	config_free(e->cfg);
 	free(e);
+}
+
+int engine_reconfigure(struct engine *e, const struct config *cfg, char *err, size_t errlen)
+{
+	const struct config *old = e->cfg;
+
+	e->cfg = config_ref(cfg);
+	config_free(old);
+	/* checks read the list synchronously as they finish: no one holds it */
+	typo_list_free(e->providers);
+	e->providers = load_providers(cfg);
+	smtp_prober_reconfigure(e->smtp);
+	return start_probers(e, err, errlen);
 }

@@ -24,7 +24,11 @@ struct engine_stats {
 
 struct engine {
 	struct event_base *base;
-	const struct config *cfg;	/* not owned */
+	/* The current config: one reference, swapped by engine_reconfigure.
+	 * Long-lived modules (the probers) read settings through it, never
+	 * through a copy of the pointer; a check reads the one it started
+	 * with (check_config). */
+	const struct config *cfg;
 	struct resolver *res;
 	struct typo_list *providers;
 	struct auth_prober *auth;	/* NULL when the authority check is off */
@@ -44,5 +48,14 @@ enum engine_flags {
 struct engine *engine_new(struct event_base *base, const struct config *cfg,
 			  unsigned flags, char *err, size_t errlen, int *exit_code);
 void engine_free(struct engine *e);
+
+/* A reload: make cfg the current config (the engine takes a reference and
+ * drops the old one; checks in flight keep theirs). A check family turned
+ * on gets its prober now; one turned off keeps it, unused, with its
+ * cache. The provider list is read again. What the resolver and the
+ * history were built from stays (config_keep_restart_keys). Returns 0, or
+ * -1 with a message in err when a prober could not be created (that
+ * family then stays off until the next reload). */
+int engine_reconfigure(struct engine *e, const struct config *cfg, char *err, size_t errlen);
 
 #endif

@@ -23,6 +23,7 @@ enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_DONE };
 
 struct check {
 	struct engine *eng;
+	const struct config *cfg;	/* a reference: the config current at the start */
 	unsigned flags;
 	enum phase phase;
 	int pending;
@@ -45,6 +46,7 @@ static void advance(struct check *c);
 
 struct evidence *check_evidence(struct check *c) { return &c->ev; }
 struct engine *check_engine(struct check *c) { return c->eng; }
+const struct config *check_config(const struct check *c) { return c->cfg; }
 unsigned check_flags(const struct check *c) { return c->flags; }
 void check_hold(struct check *c) { c->pending++; }
 
@@ -59,6 +61,7 @@ static void check_free(struct check *c)
 	evidence_clear(&c->ev);
 	findings_clear(&c->findings);
 	verdict_clear(&c->verdict);
+	config_free(c->cfg);
 	free(c);
 }
 
@@ -72,7 +75,7 @@ static long ms_since(const struct timeval *t0)
 static void finish(struct check *c)
 {
 	struct engine *e = c->eng;
-	struct check_env env = { e->cfg, e->providers };
+	struct check_env env = { c->cfg, e->providers };
 	struct check_result res;
 
 	/* the prober's state as the check completes, not as each probe ended:
@@ -82,7 +85,7 @@ static void finish(struct check *c)
 		c->ev.smtp_blind = smtp_prober_blind(e->smtp);
 	history_stage_load(c);
 	checks_run_all(&c->ev, &env, &c->findings);
-	verdict_decide(&c->ev, &c->findings, e->cfg, &c->verdict);
+	verdict_decide(&c->ev, &c->findings, c->cfg, &c->verdict);
 	memset(&res, 0, sizeof res);
 	res.domain = c->ev.domain;
 	res.ev = &c->ev;
@@ -172,7 +175,7 @@ static void parse_mx(struct check *c, struct ub_result *r)
 static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 {
 	struct check *c = arg;
-	size_t looked = 0, max = (size_t)c->eng->cfg->mx_max_hosts;
+	size_t looked = 0, max = (size_t)c->cfg->mx_max_hosts;
 
 	resolver_fill_lookup(&c->ev.mx_lookup, st, r);
 	/* the hold taken in start_cb keeps the count above zero until the
@@ -239,13 +242,13 @@ static void advance(struct check *c)
 		c->phase = PH_STAGES;
 		check_hold(c);
 		if (c->eng->auth && !(c->flags & CHECK_NO_AUTHORITY) &&
-		    config_check_enabled(c->eng->cfg, "authority") &&
+		    config_check_enabled(c->cfg, "authority") &&
 		    c->ev.mx_lookup.status != DNS_ST_NXDOMAIN) {
 			c->ev.authority_done = true;
 			authority_stage_start(c);
 		}
 		if (c->eng->smtp && !(c->flags & CHECK_NO_SMTP) &&
-		    config_check_enabled(c->eng->cfg, "smtp")) {
+		    config_check_enabled(c->cfg, "smtp")) {
 			c->ev.smtp_done = true;
 			smtp_stage_start(c);
 		}
@@ -289,6 +292,7 @@ struct check *check_start(struct engine *e, const char *domain, unsigned flags,
 		return NULL;
 	}
 	c->eng = e;
+	c->cfg = config_ref(e->cfg);
 	c->flags = flags;
 	c->cb = cb;
 	c->arg = arg;

@@ -21,6 +21,7 @@
 #include "findings.h"
 
 struct engine;
+struct config;
 struct check;
 
 struct check_result {
@@ -49,6 +50,10 @@ struct check *check_start(struct engine *e, const char *domain, unsigned flags,
 /* For stages. */
 struct evidence *check_evidence(struct check *c);
 struct engine *check_engine(struct check *c);
+/* The config the check started with: it holds a reference until it ends,
+ * whatever reloads happen meanwhile. Read the check's settings here, not
+ * through the engine. */
+const struct config *check_config(const struct check *c);
 unsigned check_flags(const struct check *c);
 void check_hold(struct check *c);
 void check_release(struct check *c);

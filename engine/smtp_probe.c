@@ -64,10 +64,11 @@ struct entry {
 	struct smtp_greeting g;
 };
 
+/* Settings are read through eng->cfg at the moment they apply, so that a
+ * reload reaches the prober (no copy of the config pointer here). */
 struct smtp_prober {
 	struct engine *eng;
 	struct event_base *base;
-	const struct config *cfg;
 	struct entry **tab;
 	size_t nbuckets;
 	struct sched *sched;
@@ -76,6 +77,7 @@ struct smtp_prober {
 	struct event *ready_ev;
 	struct smtp_stats st;
 	struct egress_guard guard;
+	long results_port;	/* the smtp_port the cached results are for */
 };
 
 static long now_ms(void)
@@ -144,6 +146,14 @@ static void entry_free(struct entry *e)
 		event_free(e->timer);
 	free(e->res.banner);
 	free(e);
+}
+
+/* Is the result still to be reused? smtp_probe_ttl as it is now, so that
+ * a reload that shortens it applies to results already cached (the
+ * expiry list below only bounds the table). */
+static bool fresh(const struct entry *e, long now)
+{
+	return e->have_result && e->done_ms + e->p->eng->cfg->smtp_probe_ttl * 1000L > now;
 }
 
 /* ---- expiry: incremental, so that a flood of new addresses costs O(1)
@@ -308,12 +318,12 @@ static void run_probe(struct entry *e);
 
 static size_t global_cap(const struct smtp_prober *p)
 {
-	return (size_t)p->cfg->smtp_max_concurrent;
+	return (size_t)p->eng->cfg->smtp_max_concurrent;
 }
 
 static size_t net_cap(const struct smtp_prober *p)
 {
-	return (size_t)p->cfg->smtp_max_per_network;
+	return (size_t)p->eng->cfg->smtp_max_per_network;
 }
 
 static void pump_queue(struct smtp_prober *p)
@@ -396,31 +406,60 @@ static void mark_window_blind(struct smtp_prober *p)
 	}
 }
 
-static void guard_note(struct smtp_prober *p, struct entry *e)
+/* The guard changed (after a probe e, or a reload when e is NULL). */
+static void guard_changed(struct smtp_prober *p, enum guard_change ch, const struct entry *e)
 {
-	char addr[NETADDR_STRLEN];
+	char addr[NETADDR_STRLEN] = "none";
 
-	p->guard.threshold = p->cfg->smtp_blind_after;
-	switch (egress_guard_note(&p->guard, &e->addr, &e->res)) {
+	if (e)
+		netaddr_format(&e->addr, addr, sizeof addr);
+	switch (ch) {
 	case GUARD_TURNED_BLIND:
 		log_warn("smtp: the last %zu addresses probed gave no contact at all (refused, "
 			 "timed out, unreachable): outbound port %ld looks blocked here; connect "
 			 "failures are not held against domains until a probe gets through "
-			 "(smtp_blind_after) blind=1 last=%s", p->guard.n, p->cfg->smtp_port,
-			 netaddr_format(&e->addr, addr, sizeof addr));
+			 "(smtp_blind_after) blind=1 last=%s", p->guard.n, p->eng->cfg->smtp_port,
+			 addr);
 		mark_window_blind(p);
 		break;
 	case GUARD_RECOVERED:
-		log_info("smtp: a probe made contact again (address=%s status=%s): connect "
-			 "failures count again blind=0", netaddr_format(&e->addr, addr, sizeof addr),
-			 smtp_status_name(e->res.status));
+		if (e)
+			log_info("smtp: a probe made contact again (address=%s status=%s): "
+				 "connect failures count again blind=0", addr,
+				 smtp_status_name(e->res.status));
+		else
+			log_info("smtp: smtp_blind_after changed by a reload: connect failures "
+				 "count again blind=0");
 		break;
 	default:
 		break;
 	}
 	p->st.blind = p->guard.blind;
 	p->st.blind_episodes = p->guard.episodes;
+}
+
+static void guard_note(struct smtp_prober *p, struct entry *e)
+{
+	p->guard.threshold = p->eng->cfg->smtp_blind_after;
+	guard_changed(p, egress_guard_note(&p->guard, &e->addr, &e->res), e);
 	e->res.blind = p->guard.blind && smtp_result_no_contact(&e->res);
+}
+
+void smtp_prober_reconfigure(struct smtp_prober *p)
+{
+	if (!p)
+		return;
+	if (p->results_port != p->eng->cfg->smtp_port) {
+		/* results for another port say nothing about this one */
+		for (size_t i = 0; i < p->nbuckets; i++)
+			for (struct entry *e = p->tab[i]; e; e = e->hnext)
+				e->have_result = false;
+		p->results_port = p->eng->cfg->smtp_port;
+	}
+	if (p->guard.threshold != p->eng->cfg->smtp_blind_after)
+		guard_changed(p, egress_guard_resize(&p->guard, p->eng->cfg->smtp_blind_after),
+			      NULL);
+	pump_queue(p);	/* the caps may have grown */
 }
 
 bool smtp_prober_blind(const struct smtp_prober *p)
@@ -443,7 +482,7 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->done_ms = now_ms();
 	e->res.elapsed_ms = e->done_ms - e->started_ms;
 	e->have_result = true;
-	e->expires_ms = e->done_ms + p->cfg->smtp_probe_ttl * 1000L;
+	e->expires_ms = e->done_ms + p->eng->cfg->smtp_probe_ttl * 1000L;
 	xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
@@ -559,7 +598,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	int err = EVUTIL_SOCKET_ERROR();
 
 	if (what & BEV_EVENT_CONNECTED) {
-		struct timeval tv = ms_tv(e->p->cfg->smtp_banner_timeout * 1000L);
+		struct timeval tv = ms_tv(e->p->eng->cfg->smtp_banner_timeout * 1000L);
 		e->state = P_GREETING;
 		evtimer_add(e->timer, &tv);
 		bufferevent_enable(bev, EV_READ);
@@ -624,7 +663,7 @@ static void start_probe(struct entry *e)
 		e->state = P_QUEUED;
 		p->st.queued++;
 		p->st.queue_len++;
-		tv = ms_tv((p->cfg->smtp_connect_timeout + p->cfg->smtp_banner_timeout) * 1000L);
+		tv = ms_tv((p->eng->cfg->smtp_connect_timeout + p->eng->cfg->smtp_banner_timeout) * 1000L);
 		evtimer_add(e->timer, &tv);
 		return;
 	default:
@@ -655,7 +694,7 @@ static void run_probe(struct entry *e)
 		fail_soon(e, SMTP_ST_NONE);
 		return;
 	}
-	sl = netaddr_sockaddr(&e->addr, (int)p->cfg->smtp_port, &ss);
+	sl = netaddr_sockaddr(&e->addr, (int)p->eng->cfg->smtp_port, &ss);
 	p->st.connects++;
 	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		int err = errno;
@@ -684,7 +723,7 @@ static void run_probe(struct entry *e)
 		fail_soon(e, SMTP_ST_NONE);
 		return;
 	}
-	tv = ms_tv(p->cfg->smtp_connect_timeout * 1000L);
+	tv = ms_tv(p->eng->cfg->smtp_connect_timeout * 1000L);
 	evtimer_add(e->timer, &tv);
 }
 
@@ -697,7 +736,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	p->st.requests++;
 	/* the one gate in front of connect(): a hostile domain must not aim
 	 * us at loopback or an internal network (SPEC section 1) */
-	if (!addr_policy_allows(addr, &p->cfg->mx_allowed_networks, &why)) {
+	if (!addr_policy_allows(addr, &p->eng->cfg->mx_allowed_networks, &why)) {
 		struct smtp_result r = { .status = SMTP_ST_SKIPPED };
 		char buf[NETADDR_STRLEN];
 		p->st.skipped++;
@@ -706,7 +745,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 		return answer_later(p, &r, cb, arg);
 	}
 	e = lookup(p, addr);
-	if (e && e->have_result && e->expires_ms > now_ms()) {
+	if (e && fresh(e, now_ms())) {
 		p->st.cache_hits++;
 		return answer_later(p, &e->res, cb, arg);
 	}
@@ -734,7 +773,7 @@ struct smtp_prober *smtp_prober_new(struct engine *eng)
 		return NULL;
 	p->eng = eng;
 	p->base = eng->base;
-	p->cfg = eng->cfg;
+	p->results_port = eng->cfg->smtp_port;
 	p->nbuckets = 256;
 	p->rtail = &p->ready;
 	p->tab = calloc(p->nbuckets, sizeof *p->tab);

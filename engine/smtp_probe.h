@@ -73,6 +73,12 @@ struct smtp_prober *smtp_prober_new(struct engine *e);
  * going away). Accepts NULL. Logs the stats at debug level. */
 void smtp_prober_free(struct smtp_prober *p);
 const struct smtp_stats *smtp_prober_stats(const struct smtp_prober *p);
+/* The engine's config changed (engine_reconfigure; accepts NULL): apply
+ * smtp_blind_after to the egress guard now, start queued probes that a
+ * larger smtp_max_concurrent lets through, forget cached results when
+ * smtp_port changed. Every other setting is read
+ * as it applies: a probe keeps the timeouts it started with. */
+void smtp_prober_reconfigure(struct smtp_prober *p);
 /* One line "requests=N cache_hits=N ... connects=N skipped=N ..." */
 /* The egress guard's state now (false for NULL). */
 bool smtp_prober_blind(const struct smtp_prober *p);

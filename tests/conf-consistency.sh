@@ -23,7 +23,7 @@ same() {	# name, file A, file B
 		notok "$1"; sed 's/^/# /' "$tmp/diff"; fi
 }
 
-echo "1..8"
+echo "1..9"
 "$dump" > "$tmp/defaults" || { echo "Bail out! $dump failed"; exit 1; }
 sed -n 's/^\([a-z_0-9]*\) =.*/\1/p' "$tmp/defaults" | sort > "$tmp/keys.code"
 [ -s "$tmp/keys.code" ] || { echo "Bail out! no keys from $dump"; exit 1; }
@@ -32,8 +32,10 @@ sed -n 's/^\([a-z_0-9]*\) =.*/\1/p' "$tmp/defaults" | sort > "$tmp/keys.code"
 grep -E '^#[a-z_0-9]+ =' "$conf" | sed 's/^#\([a-z_0-9]*\) =.*/\1/' | grep -v '^on_' | sort > "$tmp/keys.conf"
 same "conf/mxvet.conf lists exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.conf"
 
-# 2. mxvet.conf(5) describes every key (".TP" then ".B key")
-awk 'prev == ".TP" && $1 == ".B" && NF == 2 && $2 ~ /^[a-z_0-9]+$/ { print $2 } { prev = $0 }' "$man5" | sort > "$tmp/keys.man"
+# 2. mxvet.conf(5) describes every key (".TP" then ".B key", or
+# '.BR key " (restart)"' for a key a reload does not change)
+awk 'prev == ".TP" && ($1 == ".B" && NF == 2 || $1 == ".BR" && $3 $4 == "\"(restart)\"") &&
+	$2 ~ /^[a-z_0-9]+$/ { print $2 } { prev = $0 }' "$man5" | sort > "$tmp/keys.man"
 same "mxvet.conf(5) describes exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.man"
 
 # 3. the loader accepts the example with every parameter line uncommented,
@@ -97,3 +99,9 @@ if command -v systemd-analyze > /dev/null; then
 else
 	skip "systemd-analyze verify mxvetd.service" "systemd-analyze not installed"
 fi
+
+# 8. the keys marked (restart) in mxvet.conf(5) are those the table marks
+awk 'prev == ".TP" && $1 == ".BR" && $3 $4 == "\"(restart)\"" { print $2 } { prev = $0 }' "$man5" |
+	sort > "$tmp/restart.man"
+"$dump" -r | sort > "$tmp/restart.code"
+same "mxvet.conf(5) marks exactly the table's restart keys (restart)" "$tmp/restart.code" "$tmp/restart.man"

@@ -19,3 +19,8 @@ tests/policy-faults.log: mxvetd
 tests/policy-flood.log: mxvetd
 tests/dns-forwarder.log: mxvet
 tests/daemon-log.log: mxvetd
+# Reloads under load on the lab (policy and milter requests between 20
+# SIGHUPs that change what a reload may change); meant for ASan builds too.
+TESTS += tests/reload-soak.sh
+EXTRA_DIST += tests/reload-soak.sh
+tests/reload-soak.log: mxvetd

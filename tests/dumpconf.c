@@ -4,12 +4,14 @@
  *                    after applying FILE ("key = value", as config_dump()
  *                    writes them); exit 78 on a bad file
  *   dumpconf -f      every finding code and its family ("NULL_MX domain")
- *   dumpconf -c      the names of the registered checks, one a line */
+ *   dumpconf -c      the names of the registered checks, one a line
+ *   dumpconf -r      the parameters a reload does not change (restart) */
 #include "config.h"
 #include "findings.h"
 #include "registry.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 int main(int argc, char **argv)
@@ -27,8 +29,26 @@ int main(int argc, char **argv)
 			printf("%s\n", d->name);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "-r")) {
+		char *line = NULL;
+		size_t cap = 0;
+		FILE *f = tmpfile();
+		if (!f || !(cfg = config_new()))
+			return 70;
+		config_dump(cfg, f, false);
+		rewind(f);
+		while (getline(&line, &cap, f) > 0) {
+			line[strcspn(line, " ")] = '\0';
+			if (!config_reloadable(line))
+				printf("%s\n", line);
+		}
+		free(line);
+		fclose(f);
+		config_free(cfg);
+		return 0;
+	}
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		fprintf(stderr, "usage: dumpconf [FILE] | -f | -c\n");
+		fprintf(stderr, "usage: dumpconf [FILE] | -f | -c | -r\n");
 		return 64;
 	}
 	cfg = config_new();

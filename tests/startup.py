@@ -222,6 +222,17 @@ def test_notify(env):
        (ready, answered))
     proc.send_signal(signal.SIGHUP)
     ok(states(2) == ["RELOADING=1", "READY=1"], "SIGHUP: RELOADING=1, then READY=1")
+    # a reload with a mistake is refused as a start is: the running config stays
+    with open(conf, "a") as f:
+        f.write("error_action = FOOBAR\n")
+    proc.send_signal(signal.SIGHUP)
+    st = states(2)
+    time.sleep(0.3)
+    log = open(env.path("notify.log")).read()
+    ok(st == ["RELOADING=1", "READY=1"] and "reload: %s:" % conf in log and "FOOBAR" in log
+       and "keeping the running configuration" in log and ask_tcp("127.0.0.1", port) == [NX],
+       "a reload with error_action = FOOBAR is refused (FILE:LINE), the daemon answers on",
+       (st, log[-600:]))
     proc.send_signal(signal.SIGTERM)
     ok(states(1) == ["STOPPING=1"], "SIGTERM: STOPPING=1")
     ok(stop(proc) == 0, "stopped, exit 0")

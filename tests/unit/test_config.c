@@ -135,6 +135,91 @@ START_TEST(binary_file)
 }
 END_TEST
 
+/* The lifetime: each holder's reference keeps the config alive. */
+START_TEST(refcount)
+{
+	struct config *c = config_new();
+	const struct config *held;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->refs, 1);
+	held = config_ref(c);		/* a check starts */
+	ck_assert_ptr_eq(held, c);
+	ck_assert_int_eq(c->refs, 2);
+	config_free(c);			/* the reload drops the daemon's */
+	ck_assert_int_eq(held->refs, 1);
+	ck_assert_int_eq(held->smtp_port, 25);	/* still readable (ASan/valgrind) */
+	config_free(held);		/* the check ends: freed */
+	config_free(NULL);
+}
+END_TEST
+
+/* Keys a reload must apply (a row each) and keys only a restart applies. */
+static const struct { const char *key; bool reloadable; } reload_rows[] = {
+	{ "smtp_connect_timeout", true }, { "smtp_banner_timeout", true },
+	{ "smtp_probe_ttl", true }, { "smtp_max_concurrent", true },
+	{ "smtp_blind_after", true }, { "smtp_port", true }, { "smtp_max_per_network", true },
+	{ "max_checks_in_flight", true },
+	{ "mx_allowed_networks", true }, { "checks", true }, { "mx_max_hosts", true },
+	{ "authority_timeout", true }, { "dead_after", true },
+	{ "timeout_action", true }, { "error_action", true }, { "on_mx_cname", true },
+	{ "decision_timeout", true }, { "header_name", true }, { "skip_domains", true },
+	{ "cache_min_ttl", true }, { "cache_max_ttl", true }, { "cache_temp_ttl", true },
+	{ "policy_allow", true }, { "risk_log", true }, { "mx_providers_file", true },
+	{ "unbound_config", false }, { "trust_anchor_file", false },
+	{ "dns_timeout", false }, { "state_dir", false }, { "policy_listen", false },
+	{ "milter_listen", false }, { "admin_listen", false }, { "user", false },
+	{ "pid_file", false },
+};
+
+START_TEST(reloadable)
+{
+	ck_assert_msg(config_reloadable(reload_rows[_i].key) == reload_rows[_i].reloadable,
+		      "%s", reload_rows[_i].key);
+}
+END_TEST
+
+static char changed[256];
+
+static void on_changed(void *arg, const char *key)
+{
+	(void)arg;
+	snprintf(changed + strlen(changed), sizeof changed - strlen(changed), "%s%s",
+		 *changed ? "," : "", key);
+}
+
+/* A reload keeps the running value of every restart key, names each that
+ * changed, and applies the rest. */
+START_TEST(keep_restart_keys)
+{
+	struct config *run = config_new(), *next = config_new();
+	char err[256];
+
+	ck_assert_int_eq(config_set(run, "policy_listen", "inet:127.0.0.1:1, unix:/tmp/a",
+				    err, sizeof err), 0);
+	ck_assert_int_eq(config_keep_restart_keys(next, run, NULL, NULL), 1);
+	ck_assert_uint_eq(next->policy_listen.n, 2);	/* the running list, copied */
+	ck_assert_str_eq(next->policy_listen.v[1], "unix:/tmp/a");
+	ck_assert_int_eq(config_keep_restart_keys(next, run, on_changed, NULL), 0);
+
+	ck_assert_int_eq(config_set(next, "dns_timeout", "9s", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(next, "unbound_config", "/etc/x.conf", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(next, "smtp_banner_timeout", "7s", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(next, "checks", "dns", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(next, "mx_allowed_networks", "10.0.0.0/8", err, sizeof err), 0);
+	changed[0] = '\0';
+	ck_assert_int_eq(config_keep_restart_keys(next, run, on_changed, NULL), 2);
+	ck_assert_str_eq(changed, "unbound_config,dns_timeout");
+	ck_assert_str_eq(next->unbound_config, "");
+	ck_assert_int_eq(next->dns_timeout, 5);
+	ck_assert_int_eq(next->smtp_banner_timeout, 7);
+	ck_assert(!config_check_enabled(next, "smtp"));
+	ck_assert_uint_eq(next->mx_allowed_networks.n, 1);
+	config_free(run);
+	config_free(next);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -145,6 +230,9 @@ int main(void)
 	tcase_add_loop_test(tc, load_bad, 0, sizeof bad / sizeof bad[0]);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, binary_file);
+	tcase_add_test(tc, refcount);
+	tcase_add_loop_test(tc, reloadable, 0, sizeof reload_rows / sizeof reload_rows[0]);
+	tcase_add_test(tc, keep_restart_keys);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

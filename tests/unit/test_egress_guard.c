@@ -166,6 +166,36 @@ START_TEST(threshold_shrinks)
 }
 END_TEST
 
+/* A reload resizes the window at once, not at the next probe: a row per
+ * (outcomes, old size, new size) with the change and the state after. */
+static const struct resize_row {
+	int refused, contacts;		/* fed in this order, distinct addresses */
+	long from, to;
+	enum guard_change want;
+	bool blind;
+	size_t n;
+} resize_rows[] = {
+	{ 4, 0, 4, 0, GUARD_RECOVERED, false, 0 },	/* turned off: blind ends */
+	{ 4, 0, 4, 8, GUARD_RECOVERED, false, 4 },	/* larger: not full yet */
+	{ 3, 0, 8, 2, GUARD_TURNED_BLIND, true, 2 },	/* smaller: the newest are all failures */
+	{ 0, 1, 8, 1, GUARD_SAME, false, 1 },		/* smaller, a contact kept */
+	{ 2, 0, 8, 8, GUARD_SAME, false, 2 },		/* unchanged */
+};
+
+START_TEST(resize)
+{
+	const struct resize_row *r = &resize_rows[_i];
+	struct egress_guard g = { .threshold = r->from };
+
+	feed(&g, 1, r->refused, SMTP_ST_REFUSED);
+	feed(&g, 50, r->contacts, SMTP_ST_OK);
+	ck_assert_int_eq(egress_guard_resize(&g, r->to), r->want);
+	ck_assert(g.blind == r->blind);
+	ck_assert_uint_eq(g.n, r->n);
+	ck_assert_int_eq(g.threshold, r->to);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
 int main(void)
@@ -179,6 +209,7 @@ int main(void)
 	tcase_add_test(tc, neutral_statuses);
 	tcase_add_test(tc, guard_off);
 	tcase_add_test(tc, threshold_shrinks);
+	tcase_add_loop_test(tc, resize, 0, N(resize_rows));
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -569,6 +569,89 @@ START_TEST(test_blind_distinct)
 }
 END_TEST
 
+/* ---- a reload: the prober reads the engine's current config ---- */
+
+/* What mxvetd's reload does to the engine: a new config (setup's values
+ * with key = value) replaces the current one, and the old one is freed. */
+static void reload_with(const char *key, const char *value)
+{
+	struct config *n = config_new();
+	char err[256], pbuf[16];
+
+	ck_assert_ptr_nonnull(n);
+	snprintf(pbuf, sizeof pbuf, "%d", port);
+	ck_assert_int_eq(config_set(n, "smtp_port", pbuf, err, sizeof err), 0);
+	ck_assert_int_eq(config_set(n, "mx_allowed_networks", "127.77.0.0/16", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(n, "smtp_connect_timeout", "1s", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(n, "smtp_banner_timeout", "1s", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(n, "smtp_probe_ttl", "1h", err, sizeof err), 0);
+	ck_assert_int_eq(config_set(n, key, value, err, sizeof err), 0);
+	eng.cfg = n;
+	config_free(cfg);
+	cfg = n;
+}
+
+START_TEST(test_reload_allowed_networks)
+{
+	struct got g = { 0 };
+
+	reload_with("mx_allowed_networks", "");
+	ask("127.77.1.1", &g);
+	run();
+	ck_assert_int_eq(g.r.status, SMTP_ST_SKIPPED);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->connects, 0);
+	ck_assert_uint_eq(srv[FK_OK].accepts, 0);
+}
+END_TEST
+
+START_TEST(test_reload_probe_ttl)
+{
+	struct got g1 = { 0 }, g2 = { 0 };
+
+	ask("127.77.1.3", &g1);		/* 421, then the connection closes */
+	run();
+	reload_with("smtp_probe_ttl", "0");	/* applies to the cached result too */
+	ask("127.77.1.3", &g2);
+	run();
+	ck_assert_int_eq(g2.r.status, SMTP_ST_TEMPFAIL);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->cache_hits, 0);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->connects, 2);
+}
+END_TEST
+
+START_TEST(test_reload_banner_timeout)
+{
+	struct got g = { 0 };
+	long t0;
+
+	reload_with("smtp_banner_timeout", "2s");
+	t0 = now_ms();
+	ask("127.77.1.2", &g);		/* silent */
+	run();
+	ck_assert_int_eq(g.r.status, SMTP_ST_SILENT);
+	ck_assert_int_ge(g.at_ms - t0, 1900);
+}
+END_TEST
+
+/* A new smtp_port: the results cached for the old one are not reused. */
+START_TEST(test_reload_port)
+{
+	struct got g1 = { 0 }, g2 = { 0 };
+	char other[16];
+
+	ask("127.77.1.1", &g1);
+	run();
+	ck_assert_int_eq(g1.r.status, SMTP_ST_OK);
+	snprintf(other, sizeof other, "%d", port == 65535 ? 1 : port + 1);	/* nothing there */
+	reload_with("smtp_port", other);
+	smtp_prober_reconfigure(prober);
+	ask("127.77.1.1", &g2);
+	run();
+	ck_assert_int_eq(g2.r.status, SMTP_ST_REFUSED);
+	ck_assert_uint_eq(smtp_prober_stats(prober)->cache_hits, 0);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
 int main(void)
@@ -587,6 +670,10 @@ int main(void)
 	tcase_add_test(tc, test_local_error);
 	tcase_add_test(tc, test_blind);
 	tcase_add_test(tc, test_not_blind_by_default);
+	tcase_add_test(tc, test_reload_allowed_networks);
+	tcase_add_test(tc, test_reload_probe_ttl);
+	tcase_add_test(tc, test_reload_banner_timeout);
+	tcase_add_test(tc, test_reload_port);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(cap, setup_cap1, teardown);
 	tcase_set_timeout(cap, 15);
