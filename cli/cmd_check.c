@@ -3,13 +3,16 @@
 #include "cli.h"
 #include "pipeline.h"
 #include "config.h"
+#include "config_check.h"
 #include "dname.h"
 #include "engine.h"
 #include "log.h"
+#include "privdrop.h"
 #include "report.h"
 
 #include <event2/event.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +111,24 @@ static void check_usage(FILE *out)
 		"             reaches no DNS server, out of memory), 78 bad config\n");
 }
 
+/* Run as root, mxvet check becomes the daemon's user first, as mxvetd
+ * does: the history and anything else it creates then belong to that
+ * user, not to root (a root-owned history would leave the daemon without
+ * one). Without such a user no daemon can run as root with this config,
+ * and mxvet check stays root. 0, or -1 with a message printed. */
+static int run_as_daemon_user(const struct config *cfg)
+{
+	char err[512];
+
+	if (geteuid() != 0 || !*cfg->user || !getpwnam(cfg->user))
+		return 0;
+	if (privdrop_become(cfg->user, cfg->state_dir, err, sizeof err) < 0) {
+		fprintf(stderr, "mxvet: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 struct config *cli_load_config(const char *path)
 {
 	struct config *cfg = config_new();
@@ -120,7 +141,8 @@ struct config *cli_load_config(const char *path)
 	}
 	if (!path && access(def, R_OK) == 0)
 		path = def;
-	if (path && config_load(cfg, path, err, sizeof err) != 0) {
+	if ((path && config_load(cfg, path, err, sizeof err) != 0) ||
+	    config_check(cfg, CONFIG_CHECK_CLI, err, sizeof err) != 0) {
 		fprintf(stderr, "mxvet: bad config: %s\n", err);
 		config_free(cfg);
 		return NULL;
@@ -182,6 +204,11 @@ int cmd_check(int argc, char **argv)
 	struct config *cfg = cli_load_config(cfgpath);
 	if (!cfg) {
 		free(r.items);
+		return EX_CONFIG_;
+	}
+	if (run_as_daemon_user(cfg) < 0) {
+		free(r.items);
+		config_free(cfg);
 		return EX_CONFIG_;
 	}
 	signal(SIGPIPE, SIG_IGN);

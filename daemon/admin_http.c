@@ -119,6 +119,9 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 	       a->eng->stats.checks_started);
 	metric(b, "mxvet_checks_in_flight", "gauge", "checks running",
 	       a->eng->stats.checks_in_flight);
+	metric(b, "mxvet_history_enabled", "gauge",
+	       "1 if the domain history in state_dir is in use (DOMAIN_DEAD, mxvet report)",
+	       a->eng->hist != NULL);
 	metric(b, "mxvet_checks_refused_total", "counter",
 	       "uncached domains answered timeout_action at once: max_checks_in_flight reached",
 	       ds->refused);

@@ -1,12 +1,15 @@
-/* mxvetd: the daemon. Start-up in a fixed order (OpenSMTPD's): read the
- * config, bind the policy sockets, detach and write the pid file, drop to
- * `user`, and only then create the event base and the engine (libunbound
- * threads and the LMDB env must not cross a fork, and must not be
- * created as root). SIGHUP reloads the config, SIGTERM/SIGINT drain.
+/* mxvetd: the daemon. Start-up in a fixed order (OpenSMTPD's): read and
+ * check the config (config_check: exit 78 naming FILE:LINE), detach, bind
+ * the sockets, write the pid file, drop to `user`, and only then create
+ * the event base and the engine (libunbound threads and the LMDB env must
+ * not cross a fork, and must not be created as root). Ready (sd_notify
+ * READY=1; a detached start's parent exits 0) only once all of that
+ * worked; a detached start that fails exits with the child's code.
+ * SIGHUP reloads the config, SIGTERM/SIGINT drain.
  *
- * `user` when started as root: it must exist (fatal at start-up, exit 78,
- * otherwise); `user =` empty keeps root, with a warning. Started as
- * another user, mxvetd stays that user.
+ * `user` must exist (exit 78); started as root, mxvetd becomes it; `user =`
+ * empty keeps root, with a warning. Started as another user, mxvetd stays
+ * that user.
  *
  * Reload (SIGHUP) applies every key the config table marks reloadable,
  * at once, whatever is in flight: each check holds the config it started
@@ -16,16 +19,18 @@
 #include "admin_http.h"
 #include "cache.h"
 #include "config.h"
+#include "config_check.h"
 #include "decide.h"
 #include "engine.h"
 #include "log.h"
 #include "milter.h"
 #include "milter_bridge.h"
 #include "policy_server.h"
+#include "privdrop.h"
+#include "sockperm.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,8 +38,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <unistd.h>
+
+#include <systemd/sd-daemon.h>
 
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -45,6 +53,8 @@
 
 #define EX_OK_ 0
 #define EX_USAGE_ 64
+#define EX_OSERR_ 71
+#define EX_CANTCREAT_ 73
 #define EX_CONFIG_ 78
 #define DRAIN_GRACE_S 5		/* after decision_timeout: checks still running */
 
@@ -62,7 +72,19 @@ struct daemon {
 	struct event *ev_usr1;
 	struct timeval drain_deadline;
 	int draining;
+	int ready_fd;		/* detached: the pipe to the waiting parent; else -1 */
+	int log_syslog;		/* else the log is stderr already */
+	int pid_written;	/* a failed start removes its pid file */
 };
+
+/* A start-up failure: logged, and on stderr for whoever started mxvetd
+ * (a detached child keeps the terminal's stderr until it is ready). */
+static void startup_error(const struct daemon *dm, const char *msg)
+{
+	log_err("%s", msg);
+	if (dm->log_syslog)
+		fprintf(stderr, "mxvetd: %s\n", msg);
+}
 
 /* Free whatever start-up has built so far (sanitizer runs see no leaks on
  * the early exits) and return code. */
@@ -108,14 +130,18 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 
 	(void)sig;
 	(void)what;
-	if (!n || config_load(n, dm->cfg_path, err, sizeof err) < 0) {
+	sd_notify(0, "RELOADING=1");
+	if (!n || config_load(n, dm->cfg_path, err, sizeof err) < 0 ||
+	    config_check(n, CONFIG_CHECK_RELOAD, err, sizeof err) < 0) {
 		log_err("reload: %s; keeping the running configuration", n ? err : "out of memory");
 		config_free(n);
+		sd_notify(0, "READY=1");
 		return;
 	}
 	if (config_keep_restart_keys(n, dm->cfg, note_restart_key, NULL) < 0) {
 		log_err("reload: out of memory; keeping the running configuration");
 		config_free(n);
+		sd_notify(0, "READY=1");
 		return;
 	}
 	/* never refused for being busy: checks in flight hold the old config
@@ -133,6 +159,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	dm->cfg = n;
 	log_info("reload: configuration %s applied; cache kept (%zu entries)", dm->cfg_path,
 		 decider_cache_count(dm->dec));
+	sd_notify(0, "READY=1");
 }
 
 /* SIGUSR1: reopen risk_log (logrotate moved it away). */
@@ -183,6 +210,7 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 	if (dm->draining)
 		return;
 	dm->draining = 1;
+	sd_notify(0, "STOPPING=1");
 	log_info("signal %d: draining (%zu requests waiting)", (int)sig,
 		 policy_server_pending(dm->srv));
 	policy_server_drain(dm->srv);
@@ -198,51 +226,116 @@ static void on_term(evutil_socket_t sig, short what, void *arg)
 		event_add(dm->ev_drain, &tick);
 }
 
+/* The unprivileged user, or NULL to stay who we are (not root, or user
+ * empty: config_check has made sure a named user exists). */
+static const struct passwd *target_user(const struct config *cfg)
+{
+	if (geteuid() != 0 || !*cfg->user)
+		return NULL;
+	return getpwnam(cfg->user);
+}
+
 static int drop_privileges(const struct config *cfg, char *err, size_t errlen)
 {
-	struct passwd *pw;
-
 	if (geteuid() != 0)
 		return 0;
-	if (!cfg->user || !*cfg->user) {
+	if (!*cfg->user) {
 		log_warn("user is empty: staying root (not recommended)");
 		return 0;
 	}
-	if (!(pw = getpwnam(cfg->user))) {
-		snprintf(err, errlen, "user %s does not exist (create it, or set user = to "
-			 "another unprivileged user)", cfg->user);
+	return privdrop_become(cfg->user, cfg->state_dir, err, errlen);
+}
+
+/* The pid file, written as root before the drop. Never through a symlink
+ * or into a file with other names (the directory may belong to the user,
+ * who must not aim root's write elsewhere). A missing directory is made
+ * and given to the user, so that the pid file can be removed at exit. */
+static int write_pid_file(const struct config *cfg, char *err, size_t errlen)
+{
+	const char *path = cfg->pid_file;
+	const struct passwd *pw = target_user(cfg);
+	char dir[4096];
+	char *slash;
+	struct stat st;
+	int fd;
+
+	if (!*path)
+		return 0;
+	snprintf(dir, sizeof dir, "%s", path);
+	if ((slash = strrchr(dir, '/')) && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == 0 && pw && chown(dir, pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("pid_file=%s: chown %s: %s", path, dir, strerror(errno));
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "pid_file=%s: %s", path,
+			 errno == ELOOP ? "is a symbolic link; not followed" : strerror(errno));
 		return -1;
 	}
-	if (cfg->state_dir && *cfg->state_dir) {
-		/* the history lives there and is written as the user */
-		mkdir(cfg->state_dir, 0750);
-		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0)
-			log_warn("state_dir=%s: chown: %s", cfg->state_dir, strerror(errno));
-	}
-	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		snprintf(err, errlen, "cannot become user %s: %s", cfg->user, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		snprintf(err, errlen, "pid_file=%s: not a plain file of its own; not written", path);
+		close(fd);
 		return -1;
 	}
-	if (setuid(0) == 0) {
-		snprintf(err, errlen, "privileges not dropped: setuid(0) still works");
+	if (ftruncate(fd, 0) < 0 || dprintf(fd, "%ld\n", (long)getpid()) < 0) {
+		snprintf(err, errlen, "pid_file=%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
+	close(fd);
 	return 0;
 }
 
-static int write_pid_file(const char *path, char *err, size_t errlen)
+/* Detach: fork, and let the parent wait for the child's word: one byte
+ * when it is ready (exit 0), or the end of the pipe when it died (exit
+ * with the child's code). Returns in the child: the pipe's write end, or
+ * -1 with errno. */
+static int detach(void)
 {
-	FILE *f;
+	int pfd[2], st;
+	pid_t pid;
+	ssize_t n;
+	char c;
 
-	if (!path || !*path)
-		return 0;
-	if (!(f = fopen(path, "w"))) {
-		snprintf(err, errlen, "pid_file=%s: %s", path, strerror(errno));
+	if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 		return -1;
+	if (pid > 0) {
+		close(pfd[1]);
+		do
+			n = read(pfd[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n == 1)
+			_exit(EX_OK_);
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				_exit(EX_OSERR_);
+		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : EX_OSERR_);
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	fclose(f);
-	return 0;
+	close(pfd[0]);
+	if (setsid() < 0 || chdir("/") < 0)
+		return -1;
+	return pfd[1];
+}
+
+/* Serving: tell systemd (Type=notify) and a waiting parent. */
+static void announce_ready(struct daemon *dm)
+{
+	sd_notify(0, "READY=1");
+	if (dm->ready_fd < 0)
+		return;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	if (write(dm->ready_fd, "R", 1) != 1)
+		log_warn("cannot tell the parent that the start worked");
+	close(dm->ready_fd);
+	dm->ready_fd = -1;
 }
 
 static void raise_nofile(void)
@@ -258,10 +351,13 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	struct daemon dm;
+	struct sock_perm perm;
 	int fg = 0, check_only = 0, to_syslog = 1, opt, code;
-	char err[512];
+	char err[1024];
+	char *cfg_real = NULL;
 
 	memset(&dm, 0, sizeof dm);
+	dm.ready_fd = -1;
 	dm.cfg_path = SYSCONFDIR "/mxvet/mxvet.conf";
 	while ((opt = getopt(argc, argv, "fnc:l:")) != -1) {
 		switch (opt) {
@@ -284,81 +380,98 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mxvetd: %s\n", dm.cfg ? err : "out of memory");
 		return cleanup(&dm, EX_CONFIG_);
 	}
-	if (check_only)
-		return cleanup(&dm, EX_OK_);
-	log_open("mxvetd", to_syslog, LOG_MAIL);
-	log_set_level_name(dm.cfg->log_level);
-	raise_nofile();
-	if (geteuid() == 0 && dm.cfg->user && *dm.cfg->user && !getpwnam(dm.cfg->user)) {
-		log_err("user %s does not exist (create it, or set user = to another "
-			"unprivileged user)", dm.cfg->user);
-		if (to_syslog)
-			fprintf(stderr, "mxvetd: user %s does not exist\n", dm.cfg->user);
+	if (config_check(dm.cfg, CONFIG_CHECK_ALL, err, sizeof err) < 0) {
+		fprintf(stderr, "mxvetd: %s\n", err);
 		return cleanup(&dm, EX_CONFIG_);
 	}
+	if (check_only)
+		return cleanup(&dm, EX_OK_);
+	/* a reload reads the same file after the chdir("/") of detaching */
+	if ((cfg_real = realpath(dm.cfg_path, NULL)))
+		dm.cfg_path = cfg_real;
+	log_open("mxvetd", to_syslog, LOG_MAIL);
+	log_set_level_name(dm.cfg->log_level);
+	dm.log_syslog = to_syslog;
+	raise_nofile();
+	if (!fg && (dm.ready_fd = detach()) < 0) {
+		log_err("detach: %s", strerror(errno));
+		free(cfg_real);
+		return cleanup(&dm, EX_OSERR_);
+	}
+	if (sock_perm_from_config(dm.cfg, &perm, err, sizeof err) < 0) {
+		startup_error(&dm, err);
+		code = EX_CONFIG_;
+		goto fail;
+	}
 	if (!(dm.srv = policy_server_new(dm.cfg, err, sizeof err))) {
-		log_err("%s", err);
-		if (to_syslog)
-			fprintf(stderr, "mxvetd: %s\n", err);
-		return cleanup(&dm, 71);
+		startup_error(&dm, err);
+		code = EX_OSERR_;
+		goto fail;
 	}
-	if (dm.cfg->admin_listen && *dm.cfg->admin_listen &&
-	    !(dm.admin = admin_http_new(dm.cfg->admin_listen, err, sizeof err))) {
-		log_err("%s", err);
-		if (to_syslog)
-			fprintf(stderr, "mxvetd: %s\n", err);
-		return cleanup(&dm, 71);
+	if (*dm.cfg->admin_listen && !(dm.admin = admin_http_new(dm.cfg->admin_listen, err,
+								  sizeof err))) {
+		startup_error(&dm, err);
+		code = EX_OSERR_;
+		goto fail;
 	}
-	if (dm.cfg->milter_listen && *dm.cfg->milter_listen) {
+	if (*dm.cfg->milter_listen) {
 		if (milter_open(dm.cfg->milter_listen, milter_wait_s(dm.cfg),
-				dm.cfg->header_name, dm.cfg->detail_header_name, err,
+				dm.cfg->header_name, dm.cfg->detail_header_name, &perm, err,
 				sizeof err) < 0) {
-			log_err("%s", err);
-			if (to_syslog)
-				fprintf(stderr, "mxvetd: %s\n", err);
-			return cleanup(&dm, 71);
+			startup_error(&dm, err);
+			code = EX_OSERR_;
+			goto fail;
 		}
 		dm.milter_open = 1;
 	}
-	if (!fg && daemon(0, 0) < 0) {
-		log_err("daemon: %s", strerror(errno));
-		return cleanup(&dm, 71);
+	if (!fg && write_pid_file(dm.cfg, err, sizeof err) < 0) {
+		startup_error(&dm, err);
+		code = EX_CANTCREAT_;
+		goto fail;
 	}
-	if (!fg && write_pid_file(dm.cfg->pid_file, err, sizeof err) < 0)
-		log_warn("%s", err);
+	dm.pid_written = !fg && *dm.cfg->pid_file;
 	if (drop_privileges(dm.cfg, err, sizeof err) < 0) {
-		log_err("%s", err);
-		return cleanup(&dm, EX_CONFIG_);
+		startup_error(&dm, err);
+		code = EX_CONFIG_;
+		goto fail;
 	}
 	evthread_use_pthreads();
 	if (!(dm.base = event_base_new())) {
-		log_err("cannot create the event base");
-		return cleanup(&dm, 71);
+		startup_error(&dm, "cannot create the event base");
+		code = EX_OSERR_;
+		goto fail;
 	}
-	dm.eng = engine_new(dm.base, dm.cfg, 0, err, sizeof err, &code);
+	dm.eng = engine_new(dm.base, dm.cfg, ENGINE_WARN_NO_HISTORY, err, sizeof err, &code);
 	if (!dm.eng) {
-		log_err("engine: %s", err);
-		return cleanup(&dm, code ? code : 69);
+		char msg[1100];
+		snprintf(msg, sizeof msg, "engine: %s", err);
+		startup_error(&dm, msg);
+		code = code ? code : 69;
+		goto fail;
 	}
 	if (!(dm.dec = decider_new(dm.eng, dm.cfg, on_answer, &dm))) {
-		log_err("out of memory");
-		return cleanup(&dm, 71);
+		startup_error(&dm, "out of memory");
+		code = EX_OSERR_;
+		goto fail;
 	}
 	if (dm.milter_open) {
 		if (!(dm.mb = milter_bridge_new())) {
-			log_err("out of memory");
-			return cleanup(&dm, 71);
+			startup_error(&dm, "out of memory");
+			code = EX_OSERR_;
+			goto fail;
 		}
 		milter_bridge_set_decider(dm.mb, dm.dec, dm.cfg);
 		if (milter_start(dm.base, milter_bridge_decide, dm.mb, err, sizeof err) < 0) {
-			log_err("%s", err);
-			return cleanup(&dm, 71);
+			startup_error(&dm, err);
+			code = EX_OSERR_;
+			goto fail;
 		}
 	}
 	policy_server_start(dm.srv, dm.base, dm.dec, dm.cfg);
 	if (dm.admin && admin_http_start(dm.admin, dm.base, dm.eng, dm.dec, dm.srv) < 0) {
-		log_err("admin_listen: cannot serve");
-		return cleanup(&dm, 71);
+		startup_error(&dm, "admin_listen: cannot serve");
+		code = EX_OSERR_;
+		goto fail;
 	}
 	dm.ev_hup = evsignal_new(dm.base, SIGHUP, on_hup, &dm);
 	dm.ev_term = evsignal_new(dm.base, SIGTERM, on_term, &dm);
@@ -371,14 +484,15 @@ int main(int argc, char **argv)
 	log_info("started: config=%s policy_listen=%zu endpoint(s) milter_listen=%s "
 		 "decision_timeout=%lds", dm.cfg_path, dm.cfg->policy_listen.n,
 		 dm.milter_open ? dm.cfg->milter_listen : "none", dm.cfg->decision_timeout);
+	announce_ready(&dm);
 	event_base_dispatch(dm.base);
 
 	log_info("stopped: %llu requests, %llu cache hits, %llu checks",
 		 (unsigned long long)decider_stats(dm.dec)->requests,
 		 (unsigned long long)decider_stats(dm.dec)->cache_hits,
 		 (unsigned long long)decider_stats(dm.dec)->checks);
-	if (!fg && dm.cfg->pid_file && *dm.cfg->pid_file)
-		unlink(dm.cfg->pid_file);	/* may fail after the privilege drop */
+	if (!fg && *dm.cfg->pid_file && unlink(dm.cfg->pid_file) < 0)
+		log_warn("pid_file=%s: cannot remove it: %s", dm.cfg->pid_file, strerror(errno));
 	if (dm.milter_open)
 		milter_close();	/* its sessions wait at most their timeout */
 	milter_bridge_free(dm.mb);
@@ -397,5 +511,11 @@ int main(int argc, char **argv)
 		event_base_free(dm.base);
 		config_free(dm.cfg);
 	}
+	free(cfg_real);
 	return EX_OK_;
+fail:
+	if (dm.pid_written)
+		unlink(dm.cfg->pid_file);
+	free(cfg_real);
+	return cleanup(&dm, code);
 }

@@ -3,6 +3,7 @@
  * loop only fills in jobs. Jobs are shared by both sides and counted. */
 #include "milter.h"
 #include "log.h"
+#include "sockperm.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -359,11 +360,15 @@ void milter_reconfigure(long timeout_s, const char *header_name,
 }
 
 int milter_open(const char *listen, long timeout_s, const char *header_name,
-		const char *detail_header_name, char *err, size_t errlen)
+		const char *detail_header_name, const struct sock_perm *perm, char *err,
+		size_t errlen)
 {
+	static const struct sock_perm def = { (uid_t)-1, (gid_t)-1, 0660 };
 	char conn[512];
 	const char *path;
 	struct stat stb;
+	mode_t old;
+	int rc;
 
 	milter_reconfigure(timeout_s, header_name, detail_header_name);
 	TAILQ_INIT(&M.queue);
@@ -375,15 +380,19 @@ int milter_open(const char *listen, long timeout_s, const char *header_name,
 		snprintf(err, errlen, "milter_listen %s: exists and is not a socket", listen);
 		return -1;
 	}
-	if (smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
-	    smfi_opensocket(true) != MI_SUCCESS) {
+	if (!perm)
+		perm = &def;
+	/* born no more open than the socket mode (no window), as policy_listen */
+	old = sock_perm_umask(perm);
+	rc = smfi_setconn(conn) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
+	     smfi_opensocket(true) != MI_SUCCESS;
+	umask(old);
+	if (rc) {
 		snprintf(err, errlen, "milter_listen %s: cannot listen", listen);
 		return -1;
 	}
-	/* made as root before the privilege drop: access is the directory's
-	 * business, as for policy_listen */
-	if (path && chmod(path, 0666) < 0)
-		log_warn("milter_listen %s: chmod: %s", listen, strerror(errno));
+	if (path && sock_perm_apply(path, perm, "milter_listen", err, errlen) < 0)
+		return -1;
 	return 0;
 }
 

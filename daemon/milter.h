@@ -14,6 +14,7 @@
 
 struct event_base;
 struct milter_job;
+struct sock_perm;
 
 /* One recipient and what the log line about it names. Every string is
  * set, "" when unknown: the client from xxfi_connect, the sender from
@@ -34,9 +35,11 @@ typedef void (*milter_decide_fn)(void *arg, struct milter_job *job,
 
 /* Bind the socket (before dropping privileges and before a fork). listen
  * is libmilter's syntax: "inet:PORT@HOST", "inet6:PORT@HOST", "unix:/path".
- * timeout_s: how long a recipient waits for the loop, then passes. */
+ * timeout_s: how long a recipient waits for the loop, then passes. A unix
+ * socket gets perm (NULL: mode 0660, owner and group of the process). */
 int milter_open(const char *listen, long timeout_s, const char *header_name,
-		const char *detail_header_name, char *err, size_t errlen);
+		const char *detail_header_name, const struct sock_perm *perm, char *err,
+		size_t errlen);
 /* A reload: the wait and the header names for the recipients and
  * messages from now on (any thread; the values are copied). */
 void milter_reconfigure(long timeout_s, const char *header_name,

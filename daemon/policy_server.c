@@ -1,10 +1,13 @@
 /* policy_server: listeners, connections, answers in order. */
 #include "policy_server.h"
 #include "config.h"
+#include "config_check.h"
 #include "decide.h"
+#include "endpoint.h"
 #include "log.h"
 #include "netaddr.h"
 #include "policy_parser.h"
+#include "sockperm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +26,7 @@
 
 #define INBUF_MIN 4096
 #define INBUF_MAX (POLICY_MAX_REQUEST + 4096)
-#define MAX_LISTENERS 16
+#define MAX_LISTENERS CONFIG_MAX_POLICY_LISTEN
 
 struct pend {
 	uint32_t seq;
@@ -71,23 +74,17 @@ struct policy_server {
 static void conn_close(struct conn *c);
 static void conn_process(struct conn *c);
 
-static int bind_inet(const char *spec, char *err, size_t errlen)
+static int bind_inet(const char *spec, const struct endpoint *ep, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	struct netaddr a;
-	int port, fd, one = 1;
+	int fd, one = 1;
 
-	if (netaddr_parse_hostport(spec, &a, &port) < 0) {
-		snprintf(err, errlen, "policy_listen: bad endpoint inet:%s (want inet:ADDRESS:PORT)",
-			 spec);
-		return -1;
-	}
-	sl = netaddr_sockaddr(&a, port, &ss);
-	fd = socket(a.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	sl = netaddr_sockaddr(&ep->addr, ep->port, &ss);
+	fd = socket(ep->addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 1024) < 0) {
-		snprintf(err, errlen, "policy_listen: inet:%s: %s", spec, strerror(errno));
+		snprintf(err, errlen, "policy_listen: %s: %s", spec, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -95,19 +92,16 @@ static int bind_inet(const char *spec, char *err, size_t errlen)
 	return fd;
 }
 
-static int bind_unix(const char *path, char *err, size_t errlen)
+static int bind_unix(const char *path, const struct sock_perm *perm, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct stat stb;
-	int fd;
+	mode_t old;
+	int fd, rc;
 
-	if (strlen(path) >= sizeof sun.sun_path) {
-		snprintf(err, errlen, "policy_listen: unix:%s: path too long", path);
-		return -1;
-	}
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	strcpy(sun.sun_path, path);
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);	/* length checked */
 	/* a stale socket from a previous run; never anything else */
 	if (lstat(path, &stb) == 0) {
 		if (!S_ISSOCK(stb.st_mode)) {
@@ -118,20 +112,31 @@ static int bind_unix(const char *path, char *err, size_t errlen)
 		unlink(path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) < 0 || listen(fd, 1024) < 0) {
+	if (fd < 0) {
 		snprintf(err, errlen, "policy_listen: unix:%s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		return -1;
 	}
-	/* access is the socket directory's business (Postfix's private/ style) */
-	chmod(path, 0666);
+	/* born no more open than unix_socket_mode: no window for others */
+	old = sock_perm_umask(perm);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (rc < 0 || listen(fd, 1024) < 0) {
+		snprintf(err, errlen, "policy_listen: unix:%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (sock_perm_apply(path, perm, "policy_listen", err, errlen) < 0) {
+		unlink(path);
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
 struct policy_server *policy_server_new(const struct config *cfg, char *err, size_t errlen)
 {
 	struct policy_server *s = calloc(1, sizeof *s);
+	struct sock_perm perm;
 
 	if (!s || !(s->conns = calloc(POLICY_MAX_CONNS, sizeof *s->conns))) {
 		snprintf(err, errlen, "out of memory");
@@ -139,25 +144,38 @@ struct policy_server *policy_server_new(const struct config *cfg, char *err, siz
 		return NULL;
 	}
 	s->cfg = cfg;
+	if (sock_perm_from_config(cfg, &perm, err, errlen) < 0)
+		goto fail;
 	for (size_t i = 0; i < cfg->policy_listen.n; i++) {
-		const char *ep = cfg->policy_listen.v[i];
-		struct listener *l = &s->l[s->nl];
+		const char *spec = cfg->policy_listen.v[i];
+		struct endpoint ep;
+		char why[256];
+		struct listener *l;
+
 		if (s->nl == MAX_LISTENERS) {
 			snprintf(err, errlen, "policy_listen: more than %d endpoints", MAX_LISTENERS);
 			goto fail;
 		}
-		if (strncmp(ep, "inet:", 5) == 0) {
-			l->fd = bind_inet(ep + 5, err, errlen);
-			l->tcp = true;
-		} else if (strncmp(ep, "unix:", 5) == 0) {
-			l->fd = bind_unix(ep + 5, err, errlen);
-			l->unix_path = strdup(ep + 5);
-		} else {
-			snprintf(err, errlen, "policy_listen: %s: want inet:HOST:PORT or unix:PATH", ep);
+		if (endpoint_parse(spec, ENDPOINT_HOSTPORT, &ep, why, sizeof why) < 0) {
+			snprintf(err, errlen, "policy_listen: %s", why);
 			goto fail;
 		}
-		if (l->fd < 0)
+		l = &s->l[s->nl];
+		if (ep.is_unix) {
+			if (!(l->unix_path = strdup(ep.path))) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+			l->fd = bind_unix(ep.path, &perm, err, errlen);
+		} else {
+			l->fd = bind_inet(spec, &ep, err, errlen);
+			l->tcp = true;
+		}
+		if (l->fd < 0) {
+			free(l->unix_path);
+			l->unix_path = NULL;
 			goto fail;
+		}
 		s->nl++;
 	}
 	return s;
@@ -470,6 +488,9 @@ static void on_accept(evutil_socket_t lfd, short what, void *arg)
 				netaddr_from_bytes(&((struct sockaddr_in *)&ss)->sin_addr, 4, &a);
 			else
 				netaddr_from_bytes(&((struct sockaddr_in6 *)&ss)->sin6_addr, 16, &a);
+			/* an IPv4 client of a dual-stack [::] listener arrives as
+			 * ::ffff:a.b.c.d; policy_allow names it as a.b.c.d */
+			netaddr_unmap_v4(&a);
 			netaddr_format(&a, peer, sizeof peer);
 			/* answers go out as soon as a batch is decided; Nagle
 			 * would hold a second batch for the client's delayed ACK */
@@ -554,7 +575,6 @@ void policy_server_free(struct policy_server *s)
 			free(s->l[i].unix_path);
 		}
 	}
-	free(s->l[s->nl].unix_path);	/* a failed last endpoint */
 	free(s->conns);
 	free(s);
 }

@@ -17,7 +17,7 @@
 #define LOCALSTATEDIR "/var"
 #endif
 
-enum ptype { P_STR, P_INT, P_DUR, P_BOOL, P_LIST, P_CIDRS };
+enum ptype { P_STR, P_INT, P_DUR, P_BOOL, P_LIST, P_CIDRS, P_MODE };
 
 /* RELOAD: a SIGHUP applies it (the running daemon reads it from the
  * current config). RESTART: the resolver, the history or the sockets were
@@ -30,7 +30,7 @@ struct param {
 	enum preload reload;
 	size_t off;
 	const char *def;
-	long min, max;		/* for P_INT and P_DUR */
+	long min, max;		/* for P_INT, P_DUR and P_MODE */
 	const char *help;
 };
 
@@ -98,8 +98,8 @@ static const struct param params[] = {
 	  "client networks allowed to use the policy service over TCP" },
 	{ "user", P_STR, RESTART, O(user), "mxvet", 0, 0,
 	  "unprivileged user mxvetd runs as after binding (when started as root)" },
-	{ "pid_file", P_STR, RESTART, O(pid_file), "/run/mxvetd.pid", 0, 0,
-	  "pid file written when mxvetd detaches" },
+	{ "pid_file", P_STR, RESTART, O(pid_file), "/run/mxvet/mxvetd.pid", 0, 0,
+	  "pid file written when mxvetd detaches (its directory is made and given to user)" },
 	{ "decision_timeout", P_DUR, RELOAD, O(decision_timeout), "8s", 1, 300,
 	  "longest a policy or milter request waits for a verdict" },
 	{ "timeout_action", P_STR, RELOAD, O(timeout_action), "DUNNO", 0, 0,
@@ -131,6 +131,10 @@ static const struct param params[] = {
 	  "timeout_action at once and starts no check" },
 	{ "redis_url", P_STR, RESTART, O(redis_url), "", 0, 0,
 	  "shared Redis backend for a fleet (empty: local cache only)" },
+	{ "unix_socket_group", P_STR, RESTART, O(unix_socket_group), "", 0, 0,
+	  "group of the unix: policy and milter sockets (e.g. postfix); empty: user's group" },
+	{ "unix_socket_mode", P_MODE, RESTART, O(unix_socket_mode), "0660", 0, 0777,
+	  "permissions of the unix: policy and milter sockets (octal)" },
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -204,6 +208,21 @@ static int set_param(struct config *cfg, const struct param *p, const char *v,
 			return -1;
 		}
 		goto bounds;
+	case P_MODE:
+		/* octal, as chmod(1) takes it */
+		errno = 0;
+		n = strtol(v, &end, 8);
+		if (end == v || *end || errno) {
+			snprintf(err, errlen, "%s: \"%s\" is not an octal mode (e.g. 0660)", p->name, v);
+			return -1;
+		}
+		if (n < p->min || n > p->max) {
+			snprintf(err, errlen, "%s: %s is out of range (%04lo..%04lo)", p->name, v,
+				 p->min, p->max);
+			return -1;
+		}
+		*(long *)field = n;
+		return 0;
 	case P_BOOL:
 		if (parse_bool(v, (bool *)field) != 0) {
 			snprintf(err, errlen, "%s: \"%s\" is not yes or no", p->name, v);
@@ -271,6 +290,27 @@ static int validate(struct config *cfg, const char *key, char *err, size_t errle
 	return 0;
 }
 
+static int param_index(const char *key)
+{
+	for (size_t i = 0; i < NPARAMS; i++)
+		if (!strcmp(params[i].name, key))
+			return (int)i;
+	return -1;
+}
+
+const char *config_where(const struct config *cfg, const char *key, char *buf, size_t len)
+{
+	int i = param_index(key);
+
+	if (i >= 0 && cfg->src_line && cfg->src_line[i] && cfg->src_path)
+		snprintf(buf, len, "%s:%d", cfg->src_path, cfg->src_line[i]);
+	else if (cfg->src_path)
+		snprintf(buf, len, "%s (%s: default)", cfg->src_path, key);
+	else
+		snprintf(buf, len, "(%s: default)", key);
+	return buf;
+}
+
 int config_set(struct config *cfg, const char *key, const char *value,
 	       char *err, size_t errlen)
 {
@@ -304,8 +344,10 @@ struct config *config_new(void)
 	struct config *cfg = calloc(1, sizeof *cfg);
 	char err[256];
 
-	if (!cfg)
+	if (!cfg || !(cfg->src_line = calloc(NPARAMS, sizeof *cfg->src_line))) {
+		free(cfg);
 		return NULL;
+	}
 	cfg->refs = 1;
 	for (int i = 0; i < F__COUNT; i++)
 		cfg->action_override[i] = -1;
@@ -341,6 +383,8 @@ void config_free(const struct config *ccfg)
 		default: break;
 		}
 	}
+	free(cfg->src_line);
+	free(cfg->src_path);
 	free(cfg);
 }
 
@@ -377,6 +421,9 @@ static int apply_logical(struct config *cfg, const char *path, int lineno, char 
 		snprintf(err, errlen, "%s:%d: %s", path, lineno, msg);
 		return -1;
 	}
+	int i = param_index(key);
+	if (i >= 0)
+		cfg->src_line[i] = lineno;	/* for config_where() */
 	return 0;
 }
 
@@ -402,6 +449,14 @@ int config_load_stream(struct config *cfg, FILE *f, const char *path, char *err,
 	size_t cap = 0, llen = 0;
 	ssize_t n;
 	int lineno = 0, start = 0, rc = 0;
+	char *src = strdup(path);
+
+	if (!src) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -1;
+	}
+	free(cfg->src_path);
+	cfg->src_path = src;
 	while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (n > CONFIG_MAX_LINE || memchr(line, '\0', (size_t)n)) {
@@ -467,6 +522,7 @@ static void print_value(const struct config *cfg, const struct param *p, FILE *o
 	case P_STR: fprintf(out, " %s", *(char *const *)field); break;
 	case P_INT: fprintf(out, " %ld", *(const long *)field); break;
 	case P_DUR: fprintf(out, " %lds", *(const long *)field); break;
+	case P_MODE: fprintf(out, " %04lo", *(const long *)field); break;
 	case P_BOOL: fprintf(out, " %s", *(const bool *)field ? "yes" : "no"); break;
 	case P_LIST: {
 		const struct strlist *l = field;

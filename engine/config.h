@@ -72,8 +72,13 @@ struct config {
 	long policy_idle_timeout;
 	long max_checks_in_flight;
 	char *redis_url;
+	char *unix_socket_group;	/* empty: the group of user */
+	long unix_socket_mode;		/* permission bits */
 	/* verdict policy: on_<code>, -1 = use the class default */
 	int action_override[F__COUNT];
+	/* where each parameter was set, for messages (config_where()) */
+	char *src_path;			/* the file loaded last; NULL: none */
+	int *src_line;			/* per table row; 0: not set in the file */
 };
 
 struct config *config_new(void);		/* defaults; NULL on OOM */
@@ -90,6 +95,8 @@ int config_load_stream(struct config *cfg, FILE *f, const char *path, char *err,
 int config_set(struct config *cfg, const char *key, const char *value,
 	       char *err, size_t errlen);
 bool config_check_enabled(const struct config *cfg, const char *name);
+/* "FILE:LINE" where key was set, or "FILE (key: default)"; into buf. */
+const char *config_where(const struct config *cfg, const char *key, char *buf, size_t len);
 /* May a reload change key (false: it takes effect at a restart)? Every
  * on_<CODE> is reloadable. */
 bool config_reloadable(const char *key);

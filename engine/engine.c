@@ -64,7 +64,10 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 	if (!(flags & ENGINE_NO_HISTORY) && cfg->state_dir && *cfg->state_dir) {
 		e->hist = history_open(cfg->state_dir, (flags & ENGINE_HISTORY_RO) != 0,
 				       why, sizeof why);
-		if (!e->hist)
+		if (!e->hist && (flags & ENGINE_WARN_NO_HISTORY))
+			log_warn("state_dir=%s: no domain history (DOMAIN_DEAD and mxvet report "
+				 "are off): %s", cfg->state_dir, why);
+		else if (!e->hist)
 			log_debug("no domain history: %s", why);
 		else if (history_start_pruning(e->hist, e) < 0)
 			log_warn("history: cannot start pruning (out of memory)");

@@ -40,6 +40,7 @@ struct engine {
 enum engine_flags {
 	ENGINE_NO_HISTORY = 1,		/* mxvet check without state: don't open LMDB */
 	ENGINE_HISTORY_RO = 2,		/* open the history read-only */
+	ENGINE_WARN_NO_HISTORY = 4,	/* the daemon: a state_dir it cannot use is a warning */
 };
 
 /* NULL on failure with a message in err; *exit_code (may be NULL) gets 69

@@ -1,5 +1,6 @@
 libmxvet_a_SOURCES += \
 	engine/config.c engine/config.h \
+	engine/config_check.c engine/config_check.h \
 	engine/findings.c engine/findings.h \
 	engine/evidence.c engine/evidence.h \
 	engine/dname.c engine/dname.h \

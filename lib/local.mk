@@ -1,4 +1,6 @@
 libmxvet_a_SOURCES += \
 	lib/log.c lib/log.h \
+	lib/endpoint.c lib/endpoint.h \
 	lib/netaddr.c lib/netaddr.h lib/addr_policy.c lib/addr_policy.h \
+	lib/privdrop.c lib/privdrop.h \
 	lib/strlist.c lib/strlist.h

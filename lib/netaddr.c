@@ -186,3 +186,15 @@ unsigned netaddr_sockaddr(const struct netaddr *a, int port, struct sockaddr_sto
 	memcpy(&s6->sin6_addr, a->b, 16);
 	return sizeof *s6;
 }
+
+bool netaddr_unmap_v4(struct netaddr *a)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	if (a->family != AF_INET6 || memcmp(a->b, mapped, sizeof mapped) != 0)
+		return false;
+	memmove(a->b, a->b + 12, 4);
+	memset(a->b + 4, 0, 12);
+	a->family = AF_INET;
+	return true;
+}

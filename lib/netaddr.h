@@ -25,6 +25,11 @@ bool netaddr_equal(const struct netaddr *a, const struct netaddr *b);
  * nothing after; 0 on success, -1 otherwise. */
 int netaddr_parse_hostport(const char *s, struct netaddr *out, int *port);
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a dual-stack socket
+ * reports an IPv4 peer) becomes the IPv4 address a.b.c.d; true if it was
+ * one. Anything else is left as it is. */
+bool netaddr_unmap_v4(struct netaddr *a);
+
 struct sockaddr_storage;
 /* Fill a sockaddr for a:port; returns its length. */
 unsigned netaddr_sockaddr(const struct netaddr *a, int port, struct sockaddr_storage *ss);

@@ -61,10 +61,11 @@ os.unlink(c)
 p = run("check", "--config", "/nonexistent/mxvet.conf", "example.test")
 t(p.returncode == 78, "missing config file: exit 78", p.returncode)
 
-# resolver cannot start: exit 69
+# a missing unbound config is a config mistake found before any check: 78
 c = conf_file("unbound_config = /nonexistent/unbound.conf\n")
 p = run("check", "--config", c, "example.test")
-t(p.returncode == 69 and "unbound_config" in p.stderr, "unusable unbound_config: exit 69", p.stderr)
+t(p.returncode == 78 and ":1: unbound_config" in p.stderr and "No such file" in p.stderr
+  and p.stdout == "", "missing unbound_config: exit 78 naming file:line, no verdict", p.stderr)
 os.unlink(c)
 
 # with the lab: normalization and JSON shape

@@ -64,7 +64,9 @@ fi
 
 # 5. mxvetd -n accepts the example (when mxvetd is built)
 if [ -x "$top_builddir/mxvetd" ]; then
-	if "$top_builddir/mxvetd" -n -c "$tmp/uncommented.conf" > "$tmp/err" 2>&1; then
+	# the user mxvet need not exist on a build host: nobody does
+	sed 's/^user = mxvet$/user = nobody/' "$tmp/uncommented.conf" > "$tmp/uncommented-n.conf"
+	if "$top_builddir/mxvetd" -n -c "$tmp/uncommented-n.conf" > "$tmp/err" 2>&1; then
 		ok "mxvetd -n accepts conf/mxvet.conf uncommented"
 	else
 		notok "mxvetd -n accepts conf/mxvet.conf uncommented" "$(cat "$tmp/err")"

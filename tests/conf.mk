@@ -5,3 +5,7 @@ tests_dumpconf_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
 tests_dumpconf_LDADD = libmxvet.a $(DEP_LIBS)
 TESTS += tests/conf-consistency.sh
 EXTRA_DIST += tests/conf-consistency.sh
+# make install DESTDIR=...: the layout, the unit (systemd-analyze), the user
+TESTS += tests/install.sh
+EXTRA_DIST += tests/install.sh
+tests/install.log: mxvetd mxvet tests/dumpconf

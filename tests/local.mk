@@ -42,6 +42,17 @@ tests_unit_test_verdict_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_verdict_LDADD = $(UNIT_LDADD)
 tests_unit_test_verdict_SOURCES = tests/unit/test_verdict.c tests/unit/evfix.c tests/unit/evfix.h
 
+# start-up checks: endpoints, IPv4-mapped clients, config_check rows
+check_PROGRAMS += tests/unit/test_endpoint tests/unit/test_config_check
+TESTS += tests/unit/test_endpoint tests/unit/test_config_check
+tests_unit_test_endpoint_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_endpoint_LDADD = $(UNIT_LDADD)
+tests_unit_test_config_check_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_check_LDADD = $(UNIT_LDADD)
+TESTS += tests/startup.py
+EXTRA_DIST += tests/startup.py
+tests/startup.log: mxvetd mxvet
+
 include tests/lab.mk
 include tests/conf.mk
 include tests/postfix.mk

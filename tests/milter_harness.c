@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 	base = event_base_new();
 	struct event *term = evsignal_new(base, SIGTERM, on_term, NULL);
 	event_add(term, NULL);
-	if (milter_open(argv[1], 1, "X-Mxvet", "X-Mxvet-Detail", err, sizeof err) != 0 ||
+	if (milter_open(argv[1], 1, "X-Mxvet", "X-Mxvet-Detail", NULL, err, sizeof err) != 0 ||
 	    milter_start(base, decide, NULL, err, sizeof err) != 0) {
 		fprintf(stderr, "milter_harness: %s\n", err);
 		return 1;
