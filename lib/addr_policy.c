@@ -71,18 +71,6 @@ static const struct v4_form v4_forms[] = {
 
 static const uint8_t teredo_net[16] = { 0x20, 0x01, 0x00, 0x00 };
 
-static bool prefix_match(const uint8_t *a, const uint8_t *net, int bits)
-{
-	int full = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, net, (size_t)full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xff << (8 - rest));
-	return (a[full] & mask) == (net[full] & mask);
-}
-
 static void get_bits(const uint8_t *src, int bit, uint8_t out[4])
 {
 	for (int i = 0; i < 32; i++) {
@@ -126,7 +114,7 @@ bool addr_embedded_v4(const struct netaddr *a, struct netaddr *v4, const char **
 	}
 	for (size_t i = 0; i < sizeof v4_forms / sizeof v4_forms[0]; i++) {
 		const struct v4_form *f = &v4_forms[i];
-		if (!prefix_match(a->b, f->net, f->bits))
+		if (!netaddr_prefix_match(a->b, f->net, f->bits))
 			continue;
 		get_bits(a->b, f->v4_bit, raw);
 		netaddr_from_bytes(raw, 4, v4);
@@ -144,7 +132,7 @@ static enum addr_class table_class(const struct netaddr *a, const char **why)
 					: sizeof v6_special / sizeof v6_special[0];
 
 	for (size_t i = 0; i < n; i++)
-		if (prefix_match(a->b, t[i].net, t[i].bits)) {
+		if (netaddr_prefix_match(a->b, t[i].net, t[i].bits)) {
 			*why = t[i].why;
 			return t[i].cls;
 		}
@@ -210,7 +198,7 @@ bool addr_policy_allows(const struct netaddr *a, const struct cidr_list *allowed
 static bool cidr_contains(const struct cidr *outer, const struct cidr *inner)
 {
 	return outer->net.family == inner->net.family && outer->bits <= inner->bits &&
-	       prefix_match(inner->net.b, outer->net.b, outer->bits);
+	       netaddr_prefix_match(inner->net.b, outer->net.b, outer->bits);
 }
 
 /* Is block inside (1), partly over (-1) or apart from (0) the networks? */

@@ -49,7 +49,7 @@ bool netaddr_equal(const struct netaddr *a, const struct netaddr *b)
 	       memcmp(a->b, b->b, a->family == AF_INET ? 4 : 16) == 0;
 }
 
-static bool prefix_match(const uint8_t *a, const uint8_t *net, int bits)
+bool netaddr_prefix_match(const uint8_t *a, const uint8_t *net, int bits)
 {
 	int full = bits / 8, rest = bits % 8;
 
@@ -130,7 +130,7 @@ bool cidr_list_match(const struct cidr_list *l, const struct netaddr *a)
 {
 	for (size_t i = 0; l && i < l->n; i++)
 		if (l->v[i].net.family == a->family &&
-		    prefix_match(a->b, l->v[i].net.b, l->v[i].bits))
+		    netaddr_prefix_match(a->b, l->v[i].net.b, l->v[i].bits))
 			return true;
 	return false;
 }

@@ -48,6 +48,8 @@ struct cidr_list {
  * a bare address is a host route). On error fills err and returns -1. */
 int cidr_list_parse(const char *s, struct cidr_list *out, char *err, size_t errlen);
 bool cidr_list_match(const struct cidr_list *l, const struct netaddr *a);
+/* Do the first bits bits of the address bytes a and net agree? */
+bool netaddr_prefix_match(const uint8_t *a, const uint8_t *net, int bits);
 void cidr_list_clear(struct cidr_list *l);
 
 #endif

@@ -8,7 +8,7 @@ FUZZ_POLICY_SRC = tests/fuzz/fuzz_policy.c daemon/policy_parser.c
 FUZZ_DNSREPLY_SRC = tests/fuzz/fuzz_dnsreply.c engine/dnsquery.c lib/netaddr.c lib/log.c
 FUZZ_MILTER_REPLY_SRC = tests/fuzz/fuzz_milter_reply.c daemon/milter_reply.c engine/findings.c \
 	lib/log.c
-FUZZ_POLICY_SERVER_SRC = tests/fuzz/fuzz_policy_server.c daemon/policy_server.c \
+FUZZ_POLICY_SERVER_SRC = tests/fuzz/fuzz_policy_server.c daemon/policy_server.c daemon/sockperm.c lib/endpoint.c \
 	daemon/policy_parser.c engine/config.c engine/findings.c lib/netaddr.c lib/strlist.c \
 	lib/log.c
 FUZZ_HISTORY_SRC = tests/fuzz/fuzz_history.c engine/history.c engine/findings.c lib/log.c
