@@ -111,7 +111,9 @@ static void setup(void)
 	snprintf(ep, sizeof ep, "unix:%s", F.path);
 	F.cfg = config_new();
 	F.base = event_base_new();
+	/* user empty: the socket stays ours, whatever users this host has */
 	if (!F.cfg || !F.base || config_set(F.cfg, "policy_listen", ep, err, sizeof err) != 0 ||
+	    config_set(F.cfg, "user", "", err, sizeof err) != 0 ||
 	    !(F.srv = policy_server_new(F.cfg, err, sizeof err))) {
 		fprintf(stderr, "fuzz_policy_server: setup: %s\n", err);
 		abort();
