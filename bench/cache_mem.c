@@ -1,4 +1,4 @@
-/* cache_mem: memory per cached verdict (SPEC 6: <= 256 bytes at
+/* cache_mem: memory per cached verdict (the memory bar: <= 256 bytes at
  * 1,000,000 domains) and the cost of a lookup. Inserts N domains (a mix of
  * accept, annotate and reject verdicts, names of 12..40 bytes), reads the
  * resident set size before and after, then times N hits.

@@ -1,4 +1,4 @@
-# make bench: the SPEC section 6 bars that run on one box: cached-decision
+# make bench: the quality bars that run on one box: cached-decision
 # throughput of mxvetd against the minimal C floor server (bench/policy-bench.sh),
 # memory per cached verdict (bench-cache) and fresh-domain throughput
 # (bench-fresh), SMTP probe throughput (bench-smtp) and the prober's

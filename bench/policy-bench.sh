@@ -1,5 +1,5 @@
 #!/bin/bash
-# Cached decisions (SPEC section 6, first bar): mxvetd against the floor
+# Cached decisions (the first bar): mxvetd against the floor
 # (bench/policy_floor, one read and one write per request) with the same
 # Postfix-like load (bench/policy_load: 8 connections, Postfix 3.7's 29
 # attributes, about 600 bytes per request), in the same run. The domains are

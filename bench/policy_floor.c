@@ -1,4 +1,4 @@
-/* policy_floor: the floor of SPEC section 6's first bar. A minimal C policy
+/* policy_floor: the floor of the first bar (cached decisions). A minimal C policy
  * server: one thread, epoll, for each readable connection one read(); each
  * complete request in the bytes read is parsed (its lines split into
  * name=value, the recipient located) and answered "action=DUNNO"; the

@@ -1,4 +1,4 @@
-/* ub_floor: the floor for SPEC section 6's fresh-domain bar. Resolves each
+/* ub_floor: the floor for the fresh-domain bar. Resolves each
  * domain's MX and every MX host's A and AAAA with plain libunbound (threads
  * mode, ub_fd on a libevent loop, the same settings mxvet uses), with at
  * most CONCURRENCY domains in flight, and prints domains per second. */

@@ -1,5 +1,5 @@
-/* authority: findings from the direct queries to the authoritative servers
- * (SPEC section 1, third table): apex CNAMEs, servers that disagree on the
+/* authority: findings from the direct queries to the authoritative servers:
+ * apex CNAMEs, servers that disagree on the
  * MX set, lame or non-authoritative servers, dead servers, wildcard A
  * records in the additional section and EDNS intolerance. Pure: reads
  * ev->auth (engine/auth_evidence.h), says nothing when the stage did not

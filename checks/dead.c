@@ -1,4 +1,4 @@
-/* dead: DOMAIN_DEAD (SPEC section 1, fourth table; section 4). A domain
+/* dead: DOMAIN_DEAD. A domain
  * that is undeliverable now (no MX host greets, or every authoritative
  * answer hides the MX behind an apex CNAME) and has been through a
  * failing streak with no success since, is dead: reject 550 5.4.4. The

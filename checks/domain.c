@@ -1,5 +1,4 @@
-/* domain: findings about the recipient domain as a whole (SPEC section 1,
- * first table): it does not exist, publishes a (botched) null MX, has no
+/* domain: findings about the recipient domain as a whole: it does not exist, publishes a (botched) null MX, has no
  * mail host, relies on an implicit MX, or cannot be resolved now. */
 #include "registry.h"
 #include "config.h"

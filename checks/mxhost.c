@@ -1,4 +1,4 @@
-/* mxhost: findings about each MX host (SPEC section 1, second table):
+/* mxhost: findings about each MX host:
  * invalid names, IP addresses written as names, aliases, localhost,
  * non-routable addresses and hosts without any address. A fault that
  * leaves no usable MX at all is permanent; otherwise it is a risk. */

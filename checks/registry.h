@@ -46,7 +46,7 @@ void check_dead(const struct evidence *ev, const struct check_env *env, struct f
 /* SERVFAIL, timeout, bogus or library error: nothing known about the name. */
 bool dns_lookup_failed(const struct dns_lookup *l);
 /* A lone MX whose target is one bare label ("0.", "nullmx."): a botched
- * null MX rather than a host (SPEC NULL_MX_MALFORMED). */
+ * null MX rather than a host (NULL_MX_MALFORMED). */
 bool mx_is_bare_label_null(const struct evidence *ev, size_t i);
 /* Could mail be delivered through mx[i]? (a valid name, not an IP literal,
  * at least one routable or allowed address, or not looked up at all). */

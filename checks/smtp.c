@@ -1,4 +1,4 @@
-/* smtp: findings from the SMTP probes (SPEC section 1, fourth table):
+/* smtp: findings from the SMTP probes:
  * one per failing MX address (SMTP_REFUSED, SMTP_TIMEOUT, SMTP_SILENT,
  * SMTP_BANNER_TEMPFAIL, SMTP_BANNER_REJECT, with host and address), then
  * the domain summary: ALL_MX_UNREACHABLE when no host greets 2xx,

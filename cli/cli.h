@@ -1,4 +1,4 @@
-/* cli: the mxvet subcommands and the exit codes of SPEC section 5. */
+/* cli: the mxvet subcommands and the exit codes of mxvet(1). */
 #ifndef MXVET_CLI_H
 #define MXVET_CLI_H
 

@@ -1,4 +1,4 @@
-/* cache: the verdict cache (SPEC sections 4 and 6) and the single-flight
+/* cache: the verdict cache and the single-flight
  * table of checks in progress.
  *
  * Memory: each verdict is a fixed 40-byte slot in one array (indices, not

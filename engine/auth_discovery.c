@@ -119,7 +119,7 @@ void auth_parent_done(struct zone *pz)
 	auth_zone_piece_done(c);
 }
 
-/* SPEC: the servers probed are the union of the parent's delegation and
+/* The servers probed are the union of the parent's delegation and
  * the zone's own NS RRset; when every server of a zone is broken (or the
  * apex hides behind a CNAME) only the parent still names them. */
 void auth_parent_start(struct zone *z)

@@ -367,7 +367,7 @@ static json_t *answer_json(const struct auth_answer *a)
 	return o;
 }
 
-/* SPEC section 5: {"name","address","aa","edns","nsid","answers"}.
+/* mxvet(1), JSON: {"name","address","aa","edns","nsid","answers"}.
  * aa: every reply carried AA; edns: "ok", "intolerant" (only plain
  * queries answered), "none" (no reply at all); nsid: the distinct NSIDs. */
 json_t *auth_evidence_json(const struct auth_evidence *a)

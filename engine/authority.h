@@ -1,5 +1,5 @@
 /* authority: the stage that queries a domain's authoritative servers
- * directly (SPEC section 1, third table).
+ * directly.
  *
  * authority_stage_start() runs after the MX and MX-host lookups. It finds
  * the zone of the domain (NS of the domain, or of its closest enclosing
@@ -20,7 +20,7 @@ struct engine;
 struct check;
 struct auth_prober;
 
-/* Caps against hostile zones (SPEC: bounds). */
+/* Caps against hostile zones. */
 #define AUTH_MAX_NS_NAMES 10	/* NS names used per zone (of any number published) */
 #define AUTH_MAX_ADDRS_PER_NAME 4	/* addresses per NS name and family */
 #define AUTH_MAX_QUERIES 200	/* direct queries per check */

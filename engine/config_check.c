@@ -62,7 +62,7 @@ static int text_ok(const char *t, bool required, const char *what, char *why, si
 	return 0;
 }
 
-/* The answers for mxvet's own failures (fail open, SPEC 7): what Postfix's
+/* The answers for mxvet's own failures (fail open): what Postfix's
  * access(5) accepts minus anything that refuses, drops or reroutes mail.
  *   DUNNO | OK | DEFER [text] | DEFER_IF_PERMIT [text] | DEFER_IF_REJECT [text]
  *   | 4NN text | WARN text | INFO text | PREPEND Header-Name: value */

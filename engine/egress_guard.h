@@ -1,7 +1,7 @@
 /* egress_guard: is the SMTP prober blind? Where outbound port 25 is
  * blocked (many cloud providers do) every probe fails at connect, and every
  * domain would look unreachable, then dead: mxvet would defer or reject
- * all mail for a fault of its own (SPEC 2: our own failures fail open).
+ * all mail for a fault of its own (our own failures fail open).
  *
  * The guard keeps a window of the last smtp_blind_after probe outcomes,
  * one per address (a new outcome for an address replaces its old one, so

@@ -1,4 +1,4 @@
-/* findings: the one table of finding codes (SPEC section 1) and the list of
+/* findings: the one table of finding codes and the list of
  * findings a check produces. The table gives each code its name, default
  * class, reply codes and reply phrase; the verdict step, the config loader
  * (on_<code> keys) and the docs all read it. */

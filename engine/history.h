@@ -1,5 +1,5 @@
-/* history: the persistent per-domain history in LMDB under state_dir
- * (SPEC section 4): first and last failure, last success, counts, the
+/* history: the persistent per-domain history in LMDB under state_dir:
+ * first and last failure, last success, counts, the
  * last verdict and codes. It drives DOMAIN_DEAD (checks/dead.c reads
  * ev->history) and `mxvet report`.
  *

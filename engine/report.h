@@ -1,4 +1,4 @@
-/* report: a check result for people and for programs. JSON follows SPEC
+/* report: a check result for people and for programs. JSON follows mxvet(1)
  * section 5 (jansson); the text form explains each finding in a sentence
  * with the command that reproduces it. */
 #ifndef MXVET_REPORT_H

@@ -735,7 +735,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 
 	p->st.requests++;
 	/* the one gate in front of connect(): a hostile domain must not aim
-	 * us at loopback or an internal network (SPEC section 1) */
+	 * us at loopback or an internal network */
 	if (!addr_policy_allows(addr, &p->eng->cfg->mx_allowed_networks, &why)) {
 		struct smtp_result r = { .status = SMTP_ST_SKIPPED };
 		char buf[NETADDR_STRLEN];

@@ -1,4 +1,4 @@
-/* smtp_probe: the SMTP prober (SPEC section 1, fourth table) and the check
+/* smtp_probe: the SMTP prober and the check
  * stage that uses it.
  *
  * The prober is long-lived (engine->smtp) and shared by every check: it

@@ -85,9 +85,9 @@ else:
           "domain is normalized, input kept", (h["domain"], h["input"]))
         t(h["verdict"] == "accept" and h["reply"] is None, "healthy.test accept", h["verdict"])
         keys = {"domain", "verdict", "reply", "ttl", "elapsed_ms", "findings", "mx", "nameservers"}
-        t(keys <= set(h), "SPEC JSON fields present", sorted(set(h)))
+        t(keys <= set(h), "documented JSON fields present", sorted(set(h)))
         t(all({"preference", "host", "addresses", "smtp"} <= set(m) for m in h["mx"]) and h["mx"],
-          "mx entries have SPEC fields", h["mx"])
+          "mx entries have the documented fields", h["mx"])
         t(n["verdict"] == "reject" and n["reply"].startswith("556 5.1.10 recipient domain nullmx.test"),
           "null MX reply text", n["reply"])
         f = n["findings"][0] if n["findings"] else {}

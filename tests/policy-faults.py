@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""policy-faults: SPEC section 6 -- under DNS faults (a server that drops,
+"""policy-faults: the fault bar -- under DNS faults (a server that drops,
 lies about the ID, answers garbage, truncates without TCP, SERVFAILs,
 REFUSEs or chokes on EDNS) a domain whose true verdict is accept never
 gets a 5xx, and every request is answered within decision_timeout.

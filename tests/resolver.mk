@@ -1,4 +1,4 @@
-# The resolver's blindness guard (SPEC: own faults fail open): unit test
+# The resolver's blindness guard (own faults fail open): unit test
 # of the guard logic, and mxvet check / mxvetd with a dead DNS path on the
 # loopback lab (tests/resolver-blind.py).
 check_PROGRAMS += tests/unit/test_dns_guard

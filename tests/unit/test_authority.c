@@ -468,7 +468,7 @@ START_TEST(check_table)
 		if (f->code == F_EDNS_INTOLERANT)
 			ck_assert_ptr_nonnull(strstr(f->reproduce, "+noedns"));
 	}
-	/* the JSON view has one entry per server with the SPEC fields */
+	/* the JSON view has one entry per server with the documented fields */
 	json_t *j = auth_evidence_json(ev.auth);
 	ck_assert_int_eq(json_array_size(j), ev.auth->nsrv);
 	ck_assert_ptr_nonnull(json_object_get(json_array_get(j, 0), "answers"));
