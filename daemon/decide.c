@@ -268,7 +268,8 @@ static void answer_waiter(struct waiter *w, const char *ans, size_t len)
 }
 
 /* The check is done: cache the verdict, answer every waiter still there. */
-static void deliver_domain_jobs(struct decider *d, const struct check_result *res);
+static void deliver_domain_jobs(struct decider *d, const struct check_result *res,
+				const enum finding_code *codes, size_t nc);
 
 static void on_check_done(void *arg, const struct check_result *res)
 {
@@ -282,7 +283,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 	size_t len;
 	int prev;
 
-	deliver_domain_jobs(d, res);
+	deliver_domain_jobs(d, res, codes, nc);
 	for (size_t i = 0; i < nc; i++)
 		c8[i] = (uint8_t)codes[i];
 	if (failed) {
@@ -507,10 +508,9 @@ static void on_cached_job(evutil_socket_t fd, short what, void *arg)
 	job_free(j);
 }
 
-static void deliver_domain_jobs(struct decider *d, const struct check_result *res)
+static void deliver_domain_jobs(struct decider *d, const struct check_result *res,
+				const enum finding_code *codes, size_t nc)
 {
-	enum finding_code codes[CACHE_MAX_CODES];
-	size_t nc = acting_codes(res->findings, codes, CACHE_MAX_CODES);
 	struct decide_result r = { res->domain, res->verdict, res->reply, codes, nc, false, res };
 	struct domain_job **pp = &d->jobs, *j;
 

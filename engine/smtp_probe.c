@@ -251,7 +251,7 @@ static struct entry *insert(struct smtp_prober *p, const struct netaddr *a)
 
 /* ---- delivering results ---- */
 
-static void copy_result(struct smtp_result *dst, const struct smtp_result *src)
+void smtp_result_copy(struct smtp_result *dst, const struct smtp_result *src)
 {
 	*dst = *src;
 	dst->banner = src->banner ? strdup(src->banner) : NULL;
@@ -286,7 +286,7 @@ static int answer_later(struct smtp_prober *p, const struct smtp_result *r,
 		return -1;
 	w->cb = cb;
 	w->arg = arg;
-	copy_result(&w->res, r);
+	smtp_result_copy(&w->res, r);
 	*p->rtail = w;
 	p->rtail = &w->next;
 	if (!event_pending(p->ready_ev, EV_TIMEOUT, NULL))
@@ -833,50 +833,4 @@ void smtp_prober_free(struct smtp_prober *p)
 	sched_free(p->sched);
 	free(p->tab);
 	free(p);
-}
-
-/* ---- the check stage ---- */
-
-struct stage_req {
-	struct check *c;
-	size_t mx, addr;
-};
-
-static void on_probe_done(void *arg, const struct smtp_result *r)
-{
-	struct stage_req *q = arg;
-	struct check *c = q->c;
-	struct ev_addr *a = &check_evidence(c)->mx[q->mx].addrs[q->addr];
-
-	free(a->smtp.banner);
-	copy_result(&a->smtp, r);
-	free(q);
-	check_release(c);
-}
-
-void smtp_stage_start(struct check *c)
-{
-	struct engine *eng = check_engine(c);
-	struct evidence *ev = check_evidence(c);
-	size_t asked = 0;
-
-	if (!eng->smtp)
-		return;
-	/* ev->mx is sorted by preference: the queue serves the primary first */
-	for (size_t i = 0; i < ev->nmx; i++)
-		for (size_t k = 0; k < ev->mx[i].naddrs && asked < SMTP_CHECK_MAX_ADDRS; k++) {
-			struct stage_req *q = malloc(sizeof *q);
-			if (!q)
-				return;
-			q->c = c;
-			q->mx = i;
-			q->addr = k;
-			check_hold(c);
-			if (smtp_probe(eng->smtp, &ev->mx[i].addrs[k].addr, on_probe_done, q) != 0) {
-				free(q);
-				check_release(c);	/* the stage's caller holds the count */
-				return;
-			}
-			asked++;
-		}
 }

@@ -90,8 +90,11 @@ void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len);
 int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	       smtp_probe_cb cb, void *arg);
 
-/* The pipeline stage: probe every MX address of the check (in preference
- * order) and fill ev->mx[i].addrs[k].smtp. */
+/* A copy of src whose banner dst owns (NULL if it could not be copied). */
+void smtp_result_copy(struct smtp_result *dst, const struct smtp_result *src);
+
+/* The pipeline stage (smtp_stage.c): probe every MX address of the check
+ * (in preference order) and fill ev->mx[i].addrs[k].smtp. */
 void smtp_stage_start(struct check *c);
 
 #endif

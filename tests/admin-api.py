@@ -27,12 +27,7 @@ def get(d, path, timeout=10):
 
 
 def metrics(d):
-    m = {}
-    for line in get(d, "/metrics").splitlines():
-        x = re.match(r"^([a-z_]+) (\d+)$", line)
-        if x:
-            m[x.group(1)] = int(x.group(2))
-    return m
+    return pf.metrics(d.admin_port)
 
 
 def concurrent_checks(d, paths):

@@ -11,10 +11,10 @@ The domains come from libunbound local-data (no name server involved):
   nx.flood.test        does not exist -> 550 5.1.2
 Loopback only; every loop is bounded in count and time.
 """
-import os, re, selectors, signal, socket, sys, tempfile, threading, time, urllib.request
+import os, selectors, signal, socket, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from policy_fixture import Daemon, Tap, free_port, read_answers, request  # noqa: E402
+from policy_fixture import Daemon, Tap, free_port, metrics, read_answers, request  # noqa: E402
 
 FLOOD = 3000
 SILENT = 250
@@ -62,16 +62,6 @@ def unbound_conf(path):
             f.write('  local-data: "s%d.flood.test. 300 IN A 127.66.0.%d"\n' % (k, k + 1))
         f.write('  local-data: "refused.flood.test. 300 IN MX 10 dead.flood.test."\n'
                 '  local-data: "dead.flood.test. 300 IN A 127.67.0.1"\n')
-
-
-def metrics(port):
-    out = {}
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
-        for line in r.read().decode().splitlines():
-            m = re.match(r"^([a-z_]+)(\{[^}]*\})? ([0-9.e+]+)$", line)
-            if m:
-                out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
-    return out
 
 
 def ask(port, rcpt, timeout=10):

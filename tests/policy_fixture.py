@@ -279,6 +279,18 @@ class Daemon:
         return self.proc.returncode
 
 
+def metrics(admin_port):
+    """mxvetd's /metrics as {"name" or "name{labels}": value}."""
+    import re, urllib.request
+    out = {}
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % admin_port, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            m = re.match(r"^([a-z_]+)(\{[^}]*\})? ([0-9.e+]+)$", line)
+            if m:
+                out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
 def request(rcpt, state="RCPT", **extra):
     attrs = {"request": "smtpd_access_policy", "protocol_state": state,
              "protocol_name": "ESMTP", "client_address": "192.0.2.7",
