@@ -201,16 +201,20 @@ static struct admin_conn *conn_of(struct conn_gate *g, struct evhttp_connection 
 }
 
 /* A cached verdict: what the cache keeps, in the shape of a check's JSON. */
-static json_t *cached_json(const struct decide_result *r, const char *input)
+static json_t *cached_json(const struct decision *dc, const char *input)
 {
 	json_t *fs = json_array();
+	char reply[DECISION_MAX_TEXT + 32];
+	bool has_reply = dc->verdict == ACT_DEFER || dc->verdict == ACT_REJECT;
 
-	for (size_t i = 0; i < r->ncodes; i++)
+	if (has_reply)
+		decision_reply(dc, reply, sizeof reply);
+	for (size_t i = 0; i < dc->ncodes; i++)
 		json_array_append_new(fs, json_pack("{s:s}", "code",
-						    finding_info(r->codes[i])->name));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o}", "domain", r->domain, "input", input,
-			 "verdict", verdict_name(r->verdict), "reply", r->reply, "cached", 1,
-			 "findings", fs);
+						    finding_info(dc->codes[i])->name));
+	return json_pack("{s:s, s:s, s:s, s:s?, s:b, s:o}", "domain", dc->domain, "input", input,
+			 "verdict", verdict_name(dc->verdict), "reply", has_reply ? reply : NULL,
+			 "cached", 1, "findings", fs);
 }
 
 static void on_verdict(void *arg, const struct decide_result *r)
@@ -224,7 +228,7 @@ static void on_verdict(void *arg, const struct decide_result *r)
 			evhttp_connection_set_closecb(evhttp_request_get_connection(j->req),
 						      NULL, NULL);
 		json_t *o = !r ? NULL : r->check ? report_json(r->check, j->input)
-						 : cached_json(r, j->input);
+						 : cached_json(r->dc, j->input);
 		if (o && r->check)
 			json_object_set_new(o, "cached", json_false());
 		if (o)

@@ -1,5 +1,8 @@
-/* decide: request -> domain -> cache / single-flight check -> answer. */
+/* decide: recipient -> domain -> exemptions, cache / single-flight check
+ * -> decision. */
 #include "decide.h"
+#include "daemon/exempt.h"
+#include "daemon/policy_answer.h"
 #include "cache.h"
 #include "config.h"
 #include "dname.h"
@@ -18,24 +21,23 @@
 
 #include <event2/event.h>
 
-#define MAX_REPLY 512		/* reply text bytes in an answer (SMTP line limit) */
+#define MAX_REPLY DECISION_MAX_TEXT	/* reply text bytes (SMTP line limit) */
 
-/* The request attributes a decision line names, and how much of each a
+/* What a decision line names about the request, and how much of each a
  * waiter keeps for its line (enough for any real address or name). */
-static const struct { enum policy_attr a; size_t max; } who_attrs[] = {
-	{ PA_RECIPIENT, 320 }, { PA_SENDER, 320 }, { PA_CLIENT_ADDRESS, 64 },
-	{ PA_CLIENT_NAME, 256 }, { PA_QUEUE_ID, 32 },
-};
-#define N_WHO (sizeof who_attrs / sizeof who_attrs[0])
+enum who { W_RCPT, W_SENDER, W_ADDR, W_NAME, W_QID, W__COUNT };
+static const size_t who_max[W__COUNT] = { 320, 320, 64, 256, 32 };
 
 struct waiter {
 	struct waiter *next;
 	struct decider *d;
 	struct flight *f;
 	struct event *timer;
-	uint64_t conn_id;
+	decide_answer_fn fn;
+	void *arg;
+	uint64_t id;
 	uint32_t seq;
-	const char *v[PA__COUNT];	/* the who_attrs, in text[] */
+	const char *v[W__COUNT];	/* in text[] */
 	char text[];
 };
 
@@ -45,8 +47,6 @@ struct decider {
 	struct domain_job *jobs;	/* decide_domain callers waiting */
 	struct engine *eng;
 	const struct config *cfg;
-	decide_answer_fn fn;
-	void *arg;
 	struct cache *cache;
 	struct flight_table *flights;
 	struct risklog *risk;
@@ -69,8 +69,7 @@ uint32_t decider_now(void)
 	return (uint32_t)ts.tv_sec;
 }
 
-struct decider *decider_new(struct engine *e, const struct config *cfg,
-			    decide_answer_fn fn, void *arg)
+struct decider *decider_new(struct engine *e, const struct config *cfg)
 {
 	struct decider *d = calloc(1, sizeof *d);
 	struct cache_params p = params_of(cfg);
@@ -79,8 +78,6 @@ struct decider *decider_new(struct engine *e, const struct config *cfg,
 		return NULL;
 	d->eng = e;
 	d->cfg = cfg;
-	d->fn = fn;
-	d->arg = arg;
 	d->cache = cache_new(&p);
 	d->flights = flight_table_new();
 	d->risk = risklog_open(cfg->risk_log);
@@ -122,90 +119,88 @@ struct cache *decider_cache(struct decider *d) { return d->cache; }
 uint64_t decider_cache_evictions(const struct decider *d) { return cache_evictions(d->cache); }
 size_t decider_flights(const struct decider *d) { return flight_count(d->flights); }
 
-/* "action=TEXT\n\n" with TEXT cut at MAX_REPLY and CR/LF/NUL-free: a reply
- * carries the domain and config strings, and a newline would end the
- * answer early (the rest would be read as the next answer). */
-static size_t put_action(char *out, const char *a, const char *b)
+/* The who of a query, as the decision line wants them. */
+static void who_of(const struct decide_query *q, const char *v[W__COUNT])
 {
-	size_t n = 0;
-
-	memcpy(out, "action=", 7);
-	n = 7;
-	for (int k = 0; k < 2; k++)
-		for (const char *p = k ? b : a; p && *p && n < 7 + MAX_REPLY; p++) {
-			unsigned char c = (unsigned char)*p;
-			out[n++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-		}
-	out[n++] = '\n';
-	out[n++] = '\n';
-	out[n] = '\0';
-	return n;
-}
-
-/* The answer for a verdict; reply is the expanded text (reject/defer). */
-static size_t format_answer(struct decider *d, enum action v, const char *reply,
-			    const char *domain, const uint8_t *codes, size_t ncodes,
-			    char *out)
-{
-	char hdr[MAX_REPLY];
-	size_t n;
-
-	d->st.actions[v]++;
-	switch (v) {
-	case ACT_REJECT:
-	case ACT_DEFER:
-		if (reply)
-			return put_action(out, reply, NULL);
-		return put_action(out, d->cfg->error_action, NULL);
-	case ACT_ANNOTATE:
-		/* one header per policy answer: the finding details go to the
-		 * milter's X-Mxvet-Detail headers and to mxvet check */
-		n = (size_t)snprintf(hdr, sizeof hdr, "PREPEND %s: annotate; domain=%s; findings=",
-				     d->cfg->header_name, domain);
-		for (size_t i = 0; i < ncodes && n < sizeof hdr; i++)
-			n += (size_t)snprintf(hdr + n, sizeof hdr - n, "%s%s", i ? "," : "",
-					      finding_info(codes[i])->name);
-		if (!ncodes && n < sizeof hdr)
-			snprintf(hdr + n, sizeof hdr - n, "none");
-		return put_action(out, hdr, NULL);
-	default:
-		return put_action(out, "DUNNO", NULL);
-	}
+	v[W_RCPT] = q->recipient;
+	v[W_SENDER] = q->sender;
+	v[W_ADDR] = q->client_address;
+	v[W_NAME] = q->client_name;
+	v[W_QID] = q->queue_id;
 }
 
 /* One decision line, as Postfix logs its own rejects, so that one
  * message can be followed with grep (queue id, client, recipient):
- *   QUEUEID: VERDICT: RCPT from NAME[ADDR]: from=<S> to=<R> domain=D
- *       findings=A,B reply="TEXT"
- * NOQUEUE without a queue id, unknown for a missing client name or
- * address. v: the request's attributes (policy_request.v). */
-static void log_decision(const char *verdict, const char *const *v, const char *domain,
-			 const uint8_t *codes, size_t ncodes, const char *reply, size_t rlen)
+ *   QUEUEID: WHAT: RCPT from NAME[ADDR]: from=<S> to=<R> domain=D
+ *       findings=A,B reply="TEXT"[ skip=KEY]
+ * WHAT is the verdict (accept, annotate, defer, reject), "warn" for a
+ * reject or defer that mode = warn only reported, "skip" for an
+ * exempted request, "timeout". The reply is the policy service's answer
+ * (a milter says the same). NOQUEUE without a queue id, unknown for a
+ * missing client name or address. Accepts and skips only with
+ * log_accepts. */
+static void log_decision(const struct decider *d, const struct decision *dc,
+			 const char *const *v)
 {
-	char fl[256], qid[33], name[257], addr[65], from[321], to[321];
-	size_t n = 0;
+	char fl[256], qid[33], name[257], addr[65], from[321], to[321], ans[POLICY_ANSWER_MAX];
+	const char *what = dc->source == DEC_SKIP ? "skip" : dc->source == DEC_TIMEOUT ? "timeout"
+			   : dc->warn ? "warn" : verdict_name(dc->verdict);
+	size_t n = 0, alen;
 
-	if (log_get_level() < LOG_LVL_INFO)
+	if (log_get_level() < LOG_LVL_INFO || dc->source == DEC_PASS || dc->source == DEC_ERROR)
+		return;
+	if ((dc->source == DEC_SKIP || dc->verdict == ACT_IGNORE) && dc->source != DEC_TIMEOUT &&
+	    !d->cfg->log_accepts)
 		return;
 	fl[0] = '\0';
-	for (size_t i = 0; i < ncodes && n < sizeof fl; i++)
+	for (size_t i = 0; i < dc->ncodes && n < sizeof fl; i++)
 		n += (size_t)snprintf(fl + n, sizeof fl - n, "%s%s", i ? "," : "",
-				      finding_info(codes[i])->name);
-	log_info("%s: %s: RCPT from %s[%s]: from=<%s> to=<%s> domain=%s findings=%s reply=\"%.*s\"",
-		 log_clean(v[PA_QUEUE_ID], "NOQUEUE", qid, sizeof qid), verdict,
-		 log_clean(v[PA_CLIENT_NAME], "unknown", name, sizeof name),
-		 log_clean(v[PA_CLIENT_ADDRESS], "unknown", addr, sizeof addr),
-		 log_clean(v[PA_SENDER], "", from, sizeof from),
-		 log_clean(v[PA_RECIPIENT], "", to, sizeof to), domain, n ? fl : "none",
-		 (int)rlen, reply);
+				      finding_info(dc->codes[i])->name);
+	alen = policy_answer(dc, d->cfg->header_name, ans);
+	log_info("%s: %s: RCPT from %s[%s]: from=<%s> to=<%s> domain=%s findings=%s reply=\"%.*s\"%s%s",
+		 log_clean(v[W_QID], "NOQUEUE", qid, sizeof qid), what,
+		 log_clean(v[W_NAME], "unknown", name, sizeof name),
+		 log_clean(v[W_ADDR], "unknown", addr, sizeof addr),
+		 log_clean(v[W_SENDER], "", from, sizeof from),
+		 log_clean(v[W_RCPT], "", to, sizeof to), dc->domain, n ? fl : "none",
+		 (int)(alen - 9), ans + 7, dc->skip ? " skip=" : "", dc->skip ? dc->skip : "");
 }
 
-/* The same for an answer "action=TEXT\n\n" (the reply is TEXT). */
-static void log_answer(enum action verdict, const char *const *v, const char *domain,
-		       const uint8_t *codes, size_t ncodes, const char *answer)
+/* A configured action as the decision (timeout_action, error_action). */
+static void action_decision(struct decision *dc, enum decision_source src, const char *domain,
+			    const char *action)
 {
-	log_decision(verdict_name(verdict), v, domain, codes, ncodes, answer + 7,
-		     strlen(answer) - 9);
+	decision_init(dc, src, domain);
+	decision_set_action(dc, src, action);
+}
+
+/* A verdict as the decision: reply is the expanded reply text (defer,
+ * reject), codes the acting findings. mode = warn marks a reject or
+ * defer. A reject or defer without a usable reply is mxvet's own fault:
+ * error_action. */
+static void verdict_decision(struct decider *d, struct decision *dc, const char *domain,
+			     enum action v, const char *reply, const uint8_t *codes, size_t nc)
+{
+	decision_init(dc, DEC_VERDICT, domain);
+	dc->verdict = v;
+	for (size_t i = 0; i < nc && i < DECISION_MAX_CODES; i++)
+		dc->codes[dc->ncodes++] = (enum finding_code)codes[i];
+	if (v == ACT_REJECT || v == ACT_DEFER) {
+		if (!reply || !decision_set_reply(dc, reply)) {
+			action_decision(dc, DEC_ERROR, domain, d->cfg->error_action);
+			return;
+		}
+		dc->warn = d->cfg->warn;
+	}
+}
+
+/* A verdict answered (the metrics count verdicts, and warnings apart). */
+static void count_verdict(struct decider *d, const struct decision *dc)
+{
+	if (dc->source != DEC_VERDICT)
+		return;
+	d->st.actions[dc->verdict]++;
+	d->st.warned += dc->warn;
 }
 
 /* Codes of the findings that act, each once, in finding order. */
@@ -225,29 +220,29 @@ static size_t acting_codes(const struct findings *fs, enum finding_code *out, si
 	return n;
 }
 
-/* A waiter with its own copy of the request's who_attrs (the request's
- * strings live only until decide_request returns). One allocation. */
-static struct waiter *waiter_new(const struct policy_request *req)
+/* A waiter with its own copy of the query's who (its strings live only
+ * until decide_request returns). One allocation. */
+static struct waiter *waiter_new(const struct decide_query *q)
 {
-	size_t len[N_WHO], total = 0;
+	const char *v[W__COUNT];
+	size_t len[W__COUNT], total = 0;
 	struct waiter *w;
 	char *p;
 
-	for (size_t i = 0; i < N_WHO; i++) {
-		const char *s = req->v[who_attrs[i].a];
-		len[i] = s ? strnlen(s, who_attrs[i].max) : 0;
-		total += s ? len[i] + 1 : 0;
+	who_of(q, v);
+	for (size_t i = 0; i < W__COUNT; i++) {
+		len[i] = v[i] ? strnlen(v[i], who_max[i]) : 0;
+		total += v[i] ? len[i] + 1 : 0;
 	}
 	if (!(w = calloc(1, sizeof *w + total)))
 		return NULL;
 	p = w->text;
-	for (size_t i = 0; i < N_WHO; i++) {
-		const char *s = req->v[who_attrs[i].a];
-		if (!s)
+	for (size_t i = 0; i < W__COUNT; i++) {
+		if (!v[i])
 			continue;
-		memcpy(p, s, len[i]);
+		memcpy(p, v[i], len[i]);
 		p[len[i]] = '\0';
-		w->v[who_attrs[i].a] = p;
+		w->v[i] = p;
 		p += len[i] + 1;
 	}
 	return w;
@@ -261,15 +256,14 @@ static void waiter_free(struct waiter *w)
 	free(w);
 }
 
-static void answer_waiter(struct waiter *w, const char *ans, size_t len)
+static void answer_waiter(struct waiter *w, const struct decision *dc)
 {
-	struct decider *d = w->d;
-	d->fn(d->arg, w->conn_id, w->seq, ans, len);
+	w->fn(w->arg, w->id, w->seq, dc);
 }
 
 /* The check is done: cache the verdict, answer every waiter still there. */
 static void deliver_domain_jobs(struct decider *d, const struct check_result *res,
-				const enum finding_code *codes, size_t nc);
+				const struct decision *dc);
 
 static void on_check_done(void *arg, const struct check_result *res)
 {
@@ -279,11 +273,9 @@ static void on_check_done(void *arg, const struct check_result *res)
 	uint8_t c8[CACHE_MAX_CODES];
 	size_t nc = acting_codes(res->findings, codes, CACHE_MAX_CODES);
 	bool failed = res->error != NULL;
-	char out[DECIDE_MAX_ANSWER];
-	size_t len;
+	struct decision dc;
 	int prev;
 
-	deliver_domain_jobs(d, res, codes, nc);
 	for (size_t i = 0; i < nc; i++)
 		c8[i] = (uint8_t)codes[i];
 	if (failed) {
@@ -296,7 +288,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 		else
 			log_warn("domain=%s: no verdict (%s), answering error_action", res->domain,
 				 res->error);
-		len = put_action(out, d->cfg->error_action, NULL);
+		action_decision(&dc, DEC_ERROR, res->domain, d->cfg->error_action);
 	} else {
 		if (cache_put(d->cache, res->domain, decider_now(), res->verdict, res->reply,
 			      res->ttl, res->temporary, codes, nc, &prev) < 0)
@@ -304,8 +296,10 @@ static void on_check_done(void *arg, const struct check_result *res)
 		else
 			risklog_change(d->risk, res->domain, prev, res->verdict, res->reply,
 				       codes, nc);
-		len = format_answer(d, res->verdict, res->reply, res->domain, c8, nc, out);
+		verdict_decision(d, &dc, res->domain, res->verdict, res->reply, c8, nc);
+		count_verdict(d, &dc);
 	}
+	deliver_domain_jobs(d, res, &dc);
 	if (!f)
 		return;
 	struct waiter *w = *flight_waiters(f);
@@ -313,9 +307,8 @@ static void on_check_done(void *arg, const struct check_result *res)
 	flight_end(d->flights, f);
 	while (w) {
 		struct waiter *next = w->next;
-		if (!failed && (res->verdict != ACT_IGNORE || d->cfg->log_accepts))
-			log_answer(res->verdict, w->v, res->domain, c8, nc, out);
-		answer_waiter(w, out, len);
+		log_decision(d, &dc, w->v);
+		answer_waiter(w, &dc);
 		waiter_free(w);
 		w = next;
 	}
@@ -325,8 +318,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct waiter *w = arg, **pp;
 	struct decider *d = w->d;
-	char out[DECIDE_MAX_ANSWER];
-	size_t len;
+	struct decision dc;
 
 	(void)fd;
 	(void)what;
@@ -334,20 +326,10 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 		;
 	*pp = w->next;
 	d->st.timeouts++;
-	len = put_action(out, d->cfg->timeout_action, NULL);
-	log_decision("timeout", w->v, flight_domain(w->f), NULL, 0, d->cfg->timeout_action,
-		     strlen(d->cfg->timeout_action));
-	answer_waiter(w, out, len);
+	action_decision(&dc, DEC_TIMEOUT, flight_domain(w->f), d->cfg->timeout_action);
+	log_decision(d, &dc, w->v);
+	answer_waiter(w, &dc);
 	waiter_free(w);
-}
-
-/* Is the domain in skip_domains (the domain itself or a parent)? */
-static bool skipped(const struct config *cfg, const char *domain)
-{
-	for (const char *p = domain; p; p = strchr(p, '.'), p = p ? p + 1 : NULL)
-		if (cfg->skip_domains.n && strlist_contains(&cfg->skip_domains, p))
-			return true;
-	return false;
 }
 
 /* The flight for domain: the one in progress, or a new one with its
@@ -389,57 +371,66 @@ static struct flight *flight_join(struct decider *d, const char *domain, bool *r
 	return f;
 }
 
-size_t decide_request(struct decider *d, const struct policy_request *req,
-		      uint64_t conn_id, uint32_t seq, char *out)
+bool decide_request(struct decider *d, const struct decide_query *q, decide_answer_fn fn,
+		    void *arg, uint64_t id, uint32_t seq, struct decision *out)
 {
-	const char *rcpt = req->v[PA_RECIPIENT], *at;
+	const char *rcpt = q->recipient, *at, *skip, *v[W__COUNT];
 	char domain[DNAME_MAXLEN], err[128], reply[MAX_REPLY];
 	struct cache_hit hit;
 	struct flight *f;
 	struct waiter *w;
-	size_t rl;
 	bool refused;
 
 	d->st.requests++;
-	if (!req->v[PA_REQUEST] || strcmp(req->v[PA_REQUEST], "smtpd_access_policy") != 0 ||
-	    !req->v[PA_PROTOCOL_STATE] || strcasecmp(req->v[PA_PROTOCOL_STATE], "RCPT") != 0 ||
-	    !rcpt || !(at = strrchr(rcpt, '@')) || !at[1])
-		return put_action(out, "DUNNO", NULL);
+	decision_init(out, DEC_PASS, NULL);
+	if (!rcpt || !(at = strrchr(rcpt, '@')) || !at[1])
+		return true;
 	switch (dname_normalize(at + 1, domain, sizeof domain, err, sizeof err)) {
 	case DNAME_OK:
 		break;
 	case DNAME_ADDRESS_LITERAL:
-		return put_action(out, "DUNNO", NULL);
+		return true;
 	default:
 		log_warn("rcpt=<%.300s>: invalid recipient domain: %s", rcpt, err);
-		return put_action(out, "DUNNO", NULL);
+		return true;
 	}
-	if (skipped(d->cfg, domain))
-		return put_action(out, "DUNNO", NULL);
+	if ((skip = exempt_match(d->cfg, q->client_address, q->sender, q->sasl_username, domain))) {
+		d->st.skipped++;
+		decision_init(out, DEC_SKIP, domain);
+		out->skip = skip;
+		who_of(q, v);
+		log_decision(d, out, v);
+		return true;
+	}
 	if (cache_get(d->cache, domain, decider_now(), &hit)) {
 		d->st.cache_hits++;
 		if (hit.tmpl)
 			cache_expand(hit.tmpl, domain, reply, sizeof reply);
-		rl = format_answer(d, hit.verdict, hit.tmpl ? reply : NULL, domain,
-				   hit.codes, hit.ncodes, out);
-		if (hit.verdict != ACT_IGNORE || d->cfg->log_accepts)
-			log_answer(hit.verdict, req->v, domain, hit.codes, hit.ncodes, out);
-		return rl;
+		verdict_decision(d, out, domain, hit.verdict, hit.tmpl ? reply : NULL, hit.codes,
+				 hit.ncodes);
+		out->cached = true;
+		count_verdict(d, out);
+		who_of(q, v);
+		log_decision(d, out, v);
+		return true;
 	}
 	d->st.cache_misses++;
 	if (!d->eng)
 		goto error;
-	if (!(w = waiter_new(req)))
+	if (!(w = waiter_new(q)))
 		goto error;
 	w->d = d;
-	w->conn_id = conn_id;
+	w->fn = fn;
+	w->arg = arg;
+	w->id = id;
 	w->seq = seq;
 	if (!(f = flight_join(d, domain, &refused))) {
 		free(w);
 		if (!refused)
 			goto error;
 		d->st.timeouts++;
-		return put_action(out, d->cfg->timeout_action, NULL);
+		action_decision(out, DEC_TIMEOUT, domain, d->cfg->timeout_action);
+		return true;
 	}
 	w->f = f;
 	w->timer = evtimer_new(d->eng->base, on_timeout, w);
@@ -451,11 +442,12 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	w->next = *flight_waiters(f);
 	*flight_waiters(f) = w;
 	d->waiting++;
-	return 0;
+	return false;
 error:
 	d->st.errors++;
 	log_warn("rcpt=<%.300s>: cannot start a check (out of memory or no engine)", rcpt);
-	return put_action(out, d->cfg->error_action, NULL);
+	action_decision(out, DEC_ERROR, domain, d->cfg->error_action);
+	return true;
 }
 
 /* ---- decide_domain: one domain for the admin API ----
@@ -470,11 +462,7 @@ struct domain_job {
 	decide_domain_fn cb;
 	void *arg;
 	struct event *timer;
-	enum action verdict;
-	bool has_reply;
-	char reply[MAX_REPLY];
-	size_t ncodes;
-	enum finding_code codes[CACHE_MAX_CODES];
+	struct decision dc;		/* a cached verdict */
 	char domain[DNAME_MAXLEN];
 };
 
@@ -498,8 +486,7 @@ static void job_free(struct domain_job *j)
 static void on_cached_job(evutil_socket_t fd, short what, void *arg)
 {
 	struct domain_job *j = arg;
-	struct decide_result r = { j->domain, j->verdict, j->has_reply ? j->reply : NULL,
-				   j->codes, j->ncodes, true, NULL };
+	struct decide_result r = { &j->dc, NULL };
 
 	(void)fd;
 	(void)what;
@@ -509,9 +496,9 @@ static void on_cached_job(evutil_socket_t fd, short what, void *arg)
 }
 
 static void deliver_domain_jobs(struct decider *d, const struct check_result *res,
-				const enum finding_code *codes, size_t nc)
+				const struct decision *dc)
 {
-	struct decide_result r = { res->domain, res->verdict, res->reply, codes, nc, false, res };
+	struct decide_result r = { dc, res };
 	struct domain_job **pp = &d->jobs, *j;
 
 	while ((j = *pp)) {
@@ -550,12 +537,13 @@ int decide_domain(struct decider *d, const char *domain, bool fresh,
 	strcpy(j->domain, domain);
 	if (!fresh && cache_get(d->cache, domain, decider_now(), &hit)) {
 		struct timeval now = { 0, 0 };
+		char reply[MAX_REPLY];
 		d->st.cache_hits++;
-		j->verdict = hit.verdict;
-		if ((j->has_reply = hit.tmpl != NULL))
-			cache_expand(hit.tmpl, domain, j->reply, sizeof j->reply);
-		for (size_t i = 0; i < hit.ncodes && i < CACHE_MAX_CODES; i++)
-			j->codes[j->ncodes++] = (enum finding_code)hit.codes[i];
+		if (hit.tmpl)
+			cache_expand(hit.tmpl, domain, reply, sizeof reply);
+		verdict_decision(d, &j->dc, domain, hit.verdict, hit.tmpl ? reply : NULL, hit.codes,
+				 hit.ncodes);
+		j->dc.cached = true;
 		if (!(j->timer = evtimer_new(d->eng->base, on_cached_job, j)) ||
 		    evtimer_add(j->timer, &now) < 0) {
 			job_free(j);

@@ -1,13 +1,16 @@
-/* decide: a policy request -> recipient domain -> cache or (single-flight)
- * check -> the "action=...\n\n" answer. Process glue between the protocol
- * (policy_server) and the engine.
+/* decide: one recipient -> its domain -> exemptions, cache or
+ * (single-flight) check -> a struct decision. Process glue between the
+ * front ends (policy_server, milter_bridge, admin_http), which format the
+ * decision themselves, and the engine.
  *
- * An answer comes back either at once (decide_request returns its length)
- * or exactly once later through the answer callback, always from the loop:
- * when the check completes or decision_timeout runs out, whichever comes
- * first. The callback names the request by (conn_id, seq); a caller whose
- * connection went away simply drops it (OpenSMTPD style), so nothing has
- * to be cancelled. A check always runs to completion and fills the cache. */
+ * A decision comes back either at once (decide_request returns true) or
+ * exactly once later through the caller's answer function, always from
+ * the loop: when the check completes or decision_timeout runs out,
+ * whichever comes first. The function gets the caller's (id, seq); a
+ * caller whose connection went away simply drops it (OpenSMTPD style), so
+ * nothing has to be cancelled. A check always runs to completion and
+ * fills the cache. mode = warn and the skip_* exemptions apply here, so
+ * that every front end behaves alike; every decision is logged here. */
 #ifndef MXVET_DECIDE_H
 #define MXVET_DECIDE_H
 
@@ -15,27 +18,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "findings.h"
-#include "policy_parser.h"
+#include "daemon/decision.h"
+#include "engine/findings.h"
 
 struct engine;
 struct config;
 struct decider;
 
-#define DECIDE_MAX_ANSWER 1100	/* "action=" + reply or header + "\n\n" */
+/* One recipient, whichever front end it came from. Every string may be
+ * NULL (unknown); they are copied when the decision has to wait. */
+struct decide_query {
+	const char *recipient;		/* "user@domain"; NULL: nothing to check */
+	const char *sender;		/* "" for the null sender */
+	const char *client_address;
+	const char *client_name;
+	const char *queue_id;
+	const char *sasl_username;	/* set for an authenticated client */
+};
 
-typedef void (*decide_answer_fn)(void *arg, uint64_t conn_id, uint32_t seq,
-				 const char *answer, size_t len);
+/* A later decision for the caller's (id, seq); dc is valid during the call. */
+typedef void (*decide_answer_fn)(void *arg, uint64_t id, uint32_t seq,
+				 const struct decision *dc);
 
 struct decide_stats {
 	uint64_t requests, cache_hits, cache_misses, checks, timeouts, errors;
 	uint64_t refused;		/* no check started: max_checks_in_flight */
 	uint64_t actions[4];		/* accept, annotate, defer, reject answered */
+	uint64_t warned;		/* rejects and defers only reported (mode = warn) */
+	uint64_t skipped;		/* requests a skip_* key exempted */
 };
 
 /* cfg and engine are not owned; engine may be NULL (answers error_action). */
-struct decider *decider_new(struct engine *e, const struct config *cfg,
-			    decide_answer_fn fn, void *arg);
+struct decider *decider_new(struct engine *e, const struct config *cfg);
 void decider_free(struct decider *d);
 /* After a reload: new config and engine; the cache stays. */
 void decider_reconfigure(struct decider *d, struct engine *e, const struct config *cfg);
@@ -50,25 +64,22 @@ uint32_t decider_now(void);
 uint64_t decider_cache_evictions(const struct decider *d);
 size_t decider_flights(const struct decider *d);
 
-/* Returns the answer's length (written to out, NUL-terminated, out has
- * DECIDE_MAX_ANSWER bytes) or 0: the answer will come through the callback. */
-size_t decide_request(struct decider *d, const struct policy_request *req,
-		      uint64_t conn_id, uint32_t seq, char *out);
+/* The decision for q: true with *out filled now, or false: it will come
+ * through fn(arg, id, seq, ...). A query without a recipient, or whose
+ * recipient domain is an address literal or invalid, is DEC_PASS. */
+bool decide_request(struct decider *d, const struct decide_query *q, decide_answer_fn fn,
+		    void *arg, uint64_t id, uint32_t seq, struct decision *out);
 
 /* ---- one domain, for the admin API ---- */
 
 struct check_result;
 
 /* A verdict for decide_domain's caller, valid during the callback only:
- * from a check that just completed (check non-NULL: the whole evidence),
- * or from the cache (check NULL: the verdict, reply and acting codes). */
+ * the decision (DEC_VERDICT, or DEC_ERROR when the check failed on its
+ * own), and for a check that just completed the whole evidence (check
+ * non-NULL; NULL from the cache). */
 struct decide_result {
-	const char *domain;
-	enum action verdict;
-	const char *reply;		/* NULL on accept and annotate */
-	const enum finding_code *codes;	/* codes of the findings that act */
-	size_t ncodes;
-	bool cached;
+	const struct decision *dc;
 	const struct check_result *check;
 };
 

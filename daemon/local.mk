@@ -6,6 +6,8 @@ mxvetd_SOURCES = daemon/main.c daemon/policy_parser.c daemon/policy_parser.h \
 	daemon/admin_http.c daemon/admin_http.h \
 	daemon/milter.c daemon/milter.h daemon/milter_bridge.c daemon/milter_bridge.h \
 	daemon/milter_reply.c daemon/milter_reply.h \
-	daemon/sockperm.c daemon/sockperm.h
+	daemon/sockperm.c daemon/sockperm.h \
+	daemon/decision.c daemon/decision.h daemon/policy_answer.c daemon/policy_answer.h \
+	daemon/exempt.c daemon/exempt.h
 mxvetd_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS) $(SYSTEMD_CFLAGS) -I$(top_srcdir)/daemon
 mxvetd_LDADD = libmxvet.a $(DEP_LIBS) $(MILTER_LIBS) $(SYSTEMD_LIBS)

@@ -151,7 +151,7 @@ static void on_hup(evutil_socket_t sig, short what, void *arg)
 	decider_reconfigure(dm->dec, dm->eng, n);
 	log_set_level_name(n->log_level);
 	if (dm->mb)
-		milter_bridge_set_decider(dm->mb, dm->dec, n);
+		milter_bridge_set_decider(dm->mb, dm->dec);
 	if (dm->milter_open)
 		milter_reconfigure(milter_wait_s(n), n->header_name, n->detail_header_name);
 	policy_server_start(dm->srv, dm->base, dm->dec, n);
@@ -170,18 +170,6 @@ static void on_usr1(evutil_socket_t sig, short what, void *arg)
 	(void)sig;
 	(void)what;
 	decider_reopen_logs(dm->dec);
-}
-
-/* The decider's later answers: the milter's go to the bridge. */
-static void on_answer(void *arg, uint64_t conn_id, uint32_t seq, const char *answer,
-		      size_t len)
-{
-	struct daemon *dm = arg;
-
-	if (conn_id == MILTER_CONN_ID && dm->mb)
-		milter_bridge_answer(dm->mb, seq, answer, len);
-	else
-		policy_server_answer(dm->srv, conn_id, seq, answer, len);
 }
 
 static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
@@ -449,7 +437,7 @@ int main(int argc, char **argv)
 		code = code ? code : 69;
 		goto fail;
 	}
-	if (!(dm.dec = decider_new(dm.eng, dm.cfg, on_answer, &dm))) {
+	if (!(dm.dec = decider_new(dm.eng, dm.cfg))) {
 		startup_error(&dm, "out of memory");
 		code = EX_OSERR_;
 		goto fail;
@@ -460,7 +448,7 @@ int main(int argc, char **argv)
 			code = EX_OSERR_;
 			goto fail;
 		}
-		milter_bridge_set_decider(dm.mb, dm.dec, dm.cfg);
+		milter_bridge_set_decider(dm.mb, dm.dec);
 		if (milter_start(dm.base, milter_bridge_decide, dm.mb, err, sizeof err) < 0) {
 			startup_error(&dm, err);
 			code = EX_OSERR_;

@@ -33,6 +33,7 @@ struct milter_job {
 	char client_address[64];
 	char client_name[256];
 	char queue_id[33];
+	char auth[256];
 	struct milter_rcpt info;	/* points into the above */
 	char reply[MILTER_TEXT_MAX];
 	char header[MILTER_TEXT_MAX];
@@ -46,6 +47,7 @@ struct mconn {
 	char client_address[64];
 	char client_name[256];
 	char sender[320];
+	char auth[256];			/* {auth_authen} of the current message */
 	char *headers[MILTER_MAX_HEADERS];
 	char *details[MILTER_MAX_HEADERS];
 	size_t n;
@@ -220,8 +222,12 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct mconn *c = mconn_of(ctx);
 
-	if (c)
+	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+
+	if (c) {
 		strip_brackets(argv && argv[0] ? argv[0] : "", c->sender, sizeof c->sender);
+		snprintf(c->auth, sizeof c->auth, "%s", auth ? auth : "");
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -229,14 +235,18 @@ static void job_fill(struct milter_job *j, SMFICTX *ctx, const struct mconn *c,
 		     const char *rcpt)
 {
 	const char *qid = smfi_getsymval(ctx, "i");
+	const char *addr = smfi_getsymval(ctx, "{client_addr}");
 
 	strip_brackets(rcpt, j->rcpt, sizeof j->rcpt);
 	snprintf(j->sender, sizeof j->sender, "%s", c->sender);
-	snprintf(j->client_address, sizeof j->client_address, "%s", c->client_address);
+	/* the MTA's own view of the client (XCLIENT, a proxy) before the socket's */
+	snprintf(j->client_address, sizeof j->client_address, "%s",
+		 addr && *addr ? addr : c->client_address);
 	snprintf(j->client_name, sizeof j->client_name, "%s", c->client_name);
 	snprintf(j->queue_id, sizeof j->queue_id, "%s", qid ? qid : "");
+	snprintf(j->auth, sizeof j->auth, "%s", c->auth);
 	j->info = (struct milter_rcpt){ j->rcpt, j->sender, j->client_address, j->client_name,
-					j->queue_id };
+					j->queue_id, j->auth };
 }
 
 static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)

@@ -16,16 +16,20 @@ struct event_base;
 struct milter_job;
 struct sock_perm;
 
-/* One recipient and what the log line about it names. Every string is
- * set, "" when unknown: the client from xxfi_connect, the sender from
- * xxfi_envfrom, the queue id from the macro {i} (Postfix has none before
- * the first accepted recipient). Valid until milter_job_answer(). */
+/* One recipient and what the exemptions and the log line use. Every
+ * string is set, "" when unknown: the client from the macro
+ * {client_addr} or else xxfi_connect, the sender from xxfi_envfrom, the
+ * SASL login from the macro {auth_authen} at MAIL (Postfix sends it by
+ * default, milter_mail_macros), the queue id from the macro {i} (Postfix
+ * has none before the first accepted recipient). Valid until
+ * milter_job_answer(). */
 struct milter_rcpt {
 	const char *rcpt;		/* "user@domain", no angle brackets */
 	const char *sender;		/* likewise; "" for the null sender */
 	const char *client_address;
 	const char *client_name;
 	const char *queue_id;
+	const char *auth;		/* the SASL login name, "" when not authenticated */
 };
 
 /* Called on the loop thread for each recipient; must lead to exactly one

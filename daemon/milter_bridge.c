@@ -1,10 +1,8 @@
 /* milter_bridge: milter recipients through the policy decider (see .h). */
 #include "milter_bridge.h"
 #include "milter_reply.h"
-#include "config.h"
 #include "decide.h"
 #include "log.h"
-#include "policy_parser.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +18,6 @@ struct pending {
 
 struct milter_bridge {
 	struct decider *dec;
-	const struct config *cfg;
 	uint32_t next_seq;
 	TAILQ_HEAD(, pending) waiting;	/* few: one per SMTP session at RCPT */
 };
@@ -49,37 +46,47 @@ void milter_bridge_free(struct milter_bridge *b)
 	free(b);
 }
 
-void milter_bridge_set_decider(struct milter_bridge *b, struct decider *d,
-			       const struct config *cfg)
+void milter_bridge_set_decider(struct milter_bridge *b, struct decider *d)
 {
 	b->dec = d;
-	b->cfg = cfg;
 }
 
-static void answer_job(struct milter_bridge *b, struct milter_job *job, const char *answer,
-		       size_t len)
+static void answer_job(struct milter_job *job, const struct decision *dc)
 {
 	char reply[MILTER_REPLY_MAX], header[MILTER_REPLY_MAX], details[4 * MILTER_REPLY_MAX];
-	enum action a = milter_translate(answer, len, b->cfg->header_name, reply, sizeof reply,
-					 header, sizeof header, details, sizeof details);
+	enum action a = milter_reply(dc, reply, sizeof reply, header, sizeof header, details,
+				     sizeof details);
 
 	milter_job_answer(job, a, *reply ? reply : NULL, *header ? header : NULL,
 			  *details ? details : NULL);
 }
 
+/* The decider's later decision for the recipient numbered seq. */
+static void on_decision(void *arg, uint64_t id, uint32_t seq, const struct decision *dc)
+{
+	struct milter_bridge *b = arg;
+	struct pending *p;
+
+	(void)id;
+	TAILQ_FOREACH(p, &b->waiting, link)
+		if (p->seq == seq)
+			break;
+	if (!p)
+		return;
+	TAILQ_REMOVE(&b->waiting, p, link);
+	answer_job(p->job, dc);
+	free(p);
+}
+
 void milter_bridge_decide(void *arg, struct milter_job *job, const struct milter_rcpt *r)
 {
 	struct milter_bridge *b = arg;
-	struct policy_request req = { .v = { [PA_REQUEST] = "smtpd_access_policy",
-					     [PA_PROTOCOL_STATE] = "RCPT",
-					     [PA_RECIPIENT] = r->rcpt,
-					     [PA_SENDER] = r->sender,
-					     [PA_CLIENT_ADDRESS] = r->client_address,
-					     [PA_CLIENT_NAME] = r->client_name,
-					     [PA_QUEUE_ID] = r->queue_id } };
-	char out[DECIDE_MAX_ANSWER];
+	struct decide_query q = { .recipient = r->rcpt, .sender = r->sender,
+				  .client_address = r->client_address,
+				  .client_name = r->client_name, .queue_id = r->queue_id,
+				  .sasl_username = r->auth };
+	struct decision dc;
 	struct pending *p;
-	size_t n;
 
 	if (!b->dec) {
 		milter_job_answer(job, ACT_IGNORE, NULL, NULL, NULL);
@@ -92,25 +99,10 @@ void milter_bridge_decide(void *arg, struct milter_job *job, const struct milter
 	}
 	p->seq = b->next_seq++;
 	p->job = job;
-	if ((n = decide_request(b->dec, &req, MILTER_CONN_ID, p->seq, out)) > 0) {
+	if (decide_request(b->dec, &q, on_decision, b, 0, p->seq, &dc)) {
 		free(p);
-		answer_job(b, job, out, n);
+		answer_job(job, &dc);
 		return;
 	}
 	TAILQ_INSERT_TAIL(&b->waiting, p, link);
-}
-
-void milter_bridge_answer(struct milter_bridge *b, uint32_t seq, const char *answer,
-			  size_t len)
-{
-	struct pending *p;
-
-	TAILQ_FOREACH(p, &b->waiting, link)
-		if (p->seq == seq)
-			break;
-	if (!p)
-		return;
-	TAILQ_REMOVE(&b->waiting, p, link);
-	answer_job(b, p->job, answer, len);
-	free(p);
 }

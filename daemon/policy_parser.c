@@ -11,6 +11,7 @@ static const char *const attr_names[PA__COUNT] = {
 	[PA_CLIENT_ADDRESS] = "client_address",
 	[PA_QUEUE_ID] = "queue_id",
 	[PA_CLIENT_NAME] = "client_name",
+	[PA_SASL_USERNAME] = "sasl_username",
 };
 
 static const size_t attr_len[PA__COUNT] = {
@@ -21,6 +22,7 @@ static const size_t attr_len[PA__COUNT] = {
 	[PA_CLIENT_ADDRESS] = sizeof "client_address" - 1,
 	[PA_QUEUE_ID] = sizeof "queue_id" - 1,
 	[PA_CLIENT_NAME] = sizeof "client_name" - 1,
+	[PA_SASL_USERNAME] = sizeof "sasl_username" - 1,
 };
 
 void policy_parser_init(struct policy_parser *p)

@@ -31,6 +31,7 @@ enum policy_attr {
 	PA_CLIENT_ADDRESS,
 	PA_QUEUE_ID,
 	PA_CLIENT_NAME,
+	PA_SASL_USERNAME,
 	PA__COUNT
 };
 

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "config_check.h"
 #include "decide.h"
+#include "daemon/policy_answer.h"
 #include "endpoint.h"
 #include "log.h"
 #include "netaddr.h"
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -286,14 +288,16 @@ static int queue_drain(struct conn *c)
 	return 0;
 }
 
-void policy_server_answer(void *arg, uint64_t conn_id, uint32_t seq, const char *answer,
-			  size_t len)
+void policy_server_answer(void *arg, uint64_t conn_id, uint32_t seq, const struct decision *dc)
 {
 	struct policy_server *s = arg;
 	struct conn *c = s->conns[conn_id % POLICY_MAX_CONNS];
+	char answer[POLICY_ANSWER_MAX];
+	size_t len;
 
 	if (!c || c->id != conn_id)
 		return;		/* the client went away: drop the answer */
+	len = policy_answer(dc, s->cfg->header_name, answer);
 	for (unsigned i = 0; i < c->qn; i++) {
 		struct pend *p = &c->q[(c->qhead + i) % POLICY_MAX_PENDING];
 		if (p->seq != seq || p->answer)
@@ -317,6 +321,36 @@ void policy_server_answer(void *arg, uint64_t conn_id, uint32_t seq, const char 
 		conn_close(c);
 }
 
+/* A policy request as the decider's query: only a recipient at RCPT is
+ * checked (any other request gets DUNNO). */
+static void query_of(const struct policy_request *req, struct decide_query *q)
+{
+	const char *const *v = req->v;
+	bool rcpt = v[PA_REQUEST] && strcmp(v[PA_REQUEST], "smtpd_access_policy") == 0 &&
+		    v[PA_PROTOCOL_STATE] && strcasecmp(v[PA_PROTOCOL_STATE], "RCPT") == 0;
+
+	*q = (struct decide_query){ .recipient = rcpt ? v[PA_RECIPIENT] : NULL,
+				    .sender = v[PA_SENDER],
+				    .client_address = v[PA_CLIENT_ADDRESS],
+				    .client_name = v[PA_CLIENT_NAME], .queue_id = v[PA_QUEUE_ID],
+				    .sasl_username = v[PA_SASL_USERNAME] };
+}
+
+/* Decide one request: true with the answer in ans (*n bytes) now, or
+ * false: policy_server_answer() gets it later. */
+static bool decide_one(struct conn *c, const struct policy_request *req, uint32_t seq,
+		       char *ans, size_t *n)
+{
+	struct decide_query q;
+	struct decision dc;
+
+	query_of(req, &q);
+	if (!decide_request(c->srv->d, &q, policy_server_answer, c->srv, c->id, seq, &dc))
+		return false;
+	*n = policy_answer(&dc, c->srv->cfg->header_name, ans);
+	return true;
+}
+
 /* Decide every complete request buffered, then send the batch. */
 static void conn_process(struct conn *c)
 {
@@ -325,9 +359,9 @@ static void conn_process(struct conn *c)
 
 	while (c->qn < POLICY_MAX_PENDING) {
 		struct policy_request req;
-		size_t used, n;
+		size_t used, n = 0;
 		const char *why;
-		char ans[DECIDE_MAX_ANSWER];
+		char ans[POLICY_ANSWER_MAX];
 		enum pp_status st = policy_parse(&c->pp, c->in + off, c->inlen - off, &req, &used,
 						 &why);
 		if (st == PP_MORE)
@@ -342,17 +376,16 @@ static void conn_process(struct conn *c)
 		off += used;
 		uint32_t seq = c->seq++;
 		if (c->qn == 0) {
-			n = decide_request(s->d, &req, c->id, seq, ans);
 			/* the decider may answer later even with an empty queue */
-			if (n) {
+			if (decide_one(c, &req, seq, ans, &n)) {
 				if (out_append(c, ans, n) < 0) {
 					conn_close(c);
 					return;
 				}
 				continue;
 			}
-		} else {
-			n = decide_request(s->d, &req, c->id, seq, ans);
+		} else if (!decide_one(c, &req, seq, ans, &n)) {
+			n = 0;
 		}
 		struct pend *p = &c->q[(c->qhead + c->qn) % POLICY_MAX_PENDING];
 		c->qn++;

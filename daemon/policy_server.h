@@ -23,6 +23,7 @@
 struct event_base;
 struct config;
 struct decider;
+struct decision;
 struct policy_server;
 
 struct policy_stats {
@@ -37,9 +38,9 @@ struct policy_server *policy_server_new(const struct config *cfg, char *err, siz
  * after a reload. */
 void policy_server_start(struct policy_server *s, struct event_base *base, struct decider *d,
 			 const struct config *cfg);
-/* The decider's answer callback (arg is the server). */
-void policy_server_answer(void *arg, uint64_t conn_id, uint32_t seq, const char *answer,
-			  size_t len);
+/* The decider's answer callback (arg is the server): formats the
+ * decision (policy_answer.h) and sends it in request order. */
+void policy_server_answer(void *arg, uint64_t conn_id, uint32_t seq, const struct decision *dc);
 /* Stop accepting; close idle connections; others close once answered. */
 void policy_server_drain(struct policy_server *s);
 /* Requests still waiting for an answer, over all connections. */

@@ -17,7 +17,9 @@
 #define LOCALSTATEDIR "/var"
 #endif
 
-enum ptype { P_STR, P_INT, P_DUR, P_BOOL, P_LIST, P_CIDRS, P_MODE };
+/* P_NAMES and P_NETS: a list (as P_LIST, sorted, and as P_CIDRS), or
+ * "/path" of a file with the entries, one a line ('#' comments). */
+enum ptype { P_STR, P_INT, P_DUR, P_BOOL, P_LIST, P_CIDRS, P_MODE, P_NAMES, P_NETS };
 
 /* RELOAD: a SIGHUP applies it (the running daemon reads it from the
  * current config). RESTART: the resolver, the history or the sockets were
@@ -106,8 +108,8 @@ static const struct param params[] = {
 	  "policy answer when decision_timeout runs out" },
 	{ "error_action", P_STR, RELOAD, O(error_action), "DUNNO", 0, 0,
 	  "policy answer when mxvet itself fails (fail open)" },
-	{ "skip_domains", P_LIST, RELOAD, O(skip_domains), "", 0, 0,
-	  "recipient domains never checked (DUNNO)" },
+	{ "skip_domains", P_NAMES, RELOAD, O(skip_domains), "", 0, 0,
+	  "recipient domains (and their subdomains) never checked (DUNNO); a list or /path of a file" },
 	{ "log_accepts", P_BOOL, RELOAD, O(log_accepts), "no", 0, 0,
 	  "also log accepted recipients" },
 	{ "header_name", P_STR, RELOAD, O(header_name), "X-Mxvet", 0, 0,
@@ -135,6 +137,16 @@ static const struct param params[] = {
 	  "group of the unix: policy and milter sockets (e.g. postfix); empty: user's group" },
 	{ "unix_socket_mode", P_MODE, RESTART, O(unix_socket_mode), "0660", 0, 0777,
 	  "permissions of the unix: policy and milter sockets (octal)" },
+	{ "mode", P_STR, RELOAD, O(mode), "enforce", 0, 0,
+	  "enforce: reject and defer as the verdict says; warn: only log them (policy "
+	  "action WARN, milter headers) and accept" },
+	{ "skip_clients", P_NETS, RELOAD, O(skip_clients), "", 0, 0,
+	  "client networks whose mail is never checked (DUNNO); a list or /path of a file" },
+	{ "skip_senders", P_NAMES, RELOAD, O(skip_senders), "", 0, 0,
+	  "senders (addresses, or domains with their subdomains) whose mail is never "
+	  "checked (DUNNO); a list or /path of a file" },
+	{ "skip_authenticated", P_BOOL, RELOAD, O(skip_authenticated), "no", 0, 0,
+	  "never check mail from SASL-authenticated clients" },
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
@@ -175,6 +187,93 @@ static int parse_bool(const char *s, bool *out)
 	else
 		return -1;
 	return 0;
+}
+
+#define LIST_FILE_MAX (64L << 20)	/* bytes of a list file */
+
+/* The entries of a list file as one list text: '#' starts a comment,
+ * lines become separators. NULL with a message in err. */
+static char *read_list_file(const char *key, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL, *line = NULL;
+	size_t len = 0, cap = 0;
+	long total = 0;
+	ssize_t n;
+	FILE *out;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s: %s", key, path, strerror(errno));
+		return NULL;
+	}
+	if (!(out = open_memstream(&text, &len))) {
+		fclose(f);
+		snprintf(err, errlen, "%s: out of memory", key);
+		return NULL;
+	}
+	while (total <= LIST_FILE_MAX && (n = getline(&line, &cap, f)) >= 0) {
+		total += n;
+		line[strcspn(line, "#\r\n")] = '\0';
+		fprintf(out, "%s ", line);
+	}
+	bool big = total > LIST_FILE_MAX, bad = ferror(f) || big;
+	free(line);
+	fclose(f);
+	if (fclose(out) != 0 || bad) {
+		snprintf(err, errlen, "%s: %s: %s", key, path,
+			 big ? "file too large" : "read error");
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* P_NAMES, P_NETS: the list, or the file the value names. Name entries
+ * lose a leading '.' or '@' ("@example.org" and ".example.org" mean the
+ * domain, as "example.org" does). */
+static int set_list_or_file(struct config *cfg, const struct param *p, const char *v,
+			    char *err, size_t errlen)
+{
+	size_t row = (size_t)(p - params);
+	void *field = (char *)cfg + p->off;
+	char *text = NULL, *file = NULL, why[128];
+	int rc = -1;
+
+	if (v[0] == '/') {
+		if (!(file = strdup(v)) || !(text = read_list_file(p->name, v, err, errlen)))
+			goto out;
+		v = text;
+	}
+	if (p->type == P_NETS) {
+		struct cidr_list l;
+		if (cidr_list_parse(v, &l, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s: %s%s%s", p->name, file ? file : "", file ? ": " : "",
+				 why);
+			goto out;
+		}
+		cidr_list_clear(field);
+		*(struct cidr_list *)field = l;
+	} else {
+		struct strlist l;
+		if (strlist_split(v, &l) != 0) {
+			snprintf(err, errlen, "%s: out of memory", p->name);
+			goto out;
+		}
+		for (size_t i = 0; i < l.n; i++)
+			if (l.v[i][0] == '.' || l.v[i][0] == '@')
+				memmove(l.v[i], l.v[i] + 1, strlen(l.v[i]));
+		strlist_sort(&l);
+		strlist_clear(field);
+		*(struct strlist *)field = l;
+	}
+	free(cfg->src_file[row]);
+	cfg->src_file[row] = file;
+	file = NULL;
+	rc = 0;
+out:
+	free(file);
+	free(text);
+	return rc;
 }
 
 static int set_param(struct config *cfg, const struct param *p, const char *v,
@@ -248,6 +347,9 @@ static int set_param(struct config *cfg, const struct param *p, const char *v,
 		*(struct cidr_list *)field = l;
 		return 0;
 	}
+	case P_NAMES:
+	case P_NETS:
+		return set_list_or_file(cfg, p, v, err, errlen);
 	}
 	return -1;
 bounds:
@@ -278,6 +380,13 @@ static int validate(struct config *cfg, const char *key, char *err, size_t errle
 				return -1;
 			}
 		}
+	}
+	if (!strcmp(key, "mode")) {
+		if (strcasecmp(cfg->mode, "enforce") != 0 && strcasecmp(cfg->mode, "warn") != 0) {
+			snprintf(err, errlen, "mode: \"%s\" is not enforce or warn", cfg->mode);
+			return -1;
+		}
+		cfg->warn = strcasecmp(cfg->mode, "warn") == 0;
 	}
 	if (!strcmp(key, "log_level")) {
 		enum log_level lvl;
@@ -344,7 +453,10 @@ struct config *config_new(void)
 	struct config *cfg = calloc(1, sizeof *cfg);
 	char err[256];
 
-	if (!cfg || !(cfg->src_line = calloc(NPARAMS, sizeof *cfg->src_line))) {
+	if (!cfg || !(cfg->src_line = calloc(NPARAMS, sizeof *cfg->src_line)) ||
+	    !(cfg->src_file = calloc(NPARAMS, sizeof *cfg->src_file))) {
+		if (cfg)
+			free(cfg->src_line);
 		free(cfg);
 		return NULL;
 	}
@@ -378,12 +490,14 @@ void config_free(const struct config *ccfg)
 		void *field = (char *)cfg + params[i].off;
 		switch (params[i].type) {
 		case P_STR: free(*(char **)field); break;
-		case P_LIST: strlist_clear(field); break;
-		case P_CIDRS: cidr_list_clear(field); break;
+		case P_LIST: case P_NAMES: strlist_clear(field); break;
+		case P_CIDRS: case P_NETS: cidr_list_clear(field); break;
 		default: break;
 		}
+		free(cfg->src_file[i]);
 	}
 	free(cfg->src_line);
+	free(cfg->src_file);
 	free(cfg->src_path);
 	free(cfg);
 }
@@ -516,21 +630,28 @@ bool config_check_enabled(const struct config *cfg, const char *name)
 static void print_value(const struct config *cfg, const struct param *p, FILE *out)
 {
 	const void *field = (const char *)cfg + p->off;
+	const char *file = cfg->src_file[p - params];
 	char buf[64];
 
+	if (file) {		/* read back, it reads the file again */
+		fprintf(out, " %s", file);
+		return;
+	}
 	switch (p->type) {
 	case P_STR: fprintf(out, " %s", *(char *const *)field); break;
 	case P_INT: fprintf(out, " %ld", *(const long *)field); break;
 	case P_DUR: fprintf(out, " %lds", *(const long *)field); break;
 	case P_MODE: fprintf(out, " %04lo", *(const long *)field); break;
 	case P_BOOL: fprintf(out, " %s", *(const bool *)field ? "yes" : "no"); break;
-	case P_LIST: {
+	case P_LIST:
+	case P_NAMES: {
 		const struct strlist *l = field;
 		for (size_t k = 0; k < l->n; k++)
 			fprintf(out, "%s %s", k ? "," : "", l->v[k]);
 		break;
 	}
-	case P_CIDRS: {
+	case P_CIDRS:
+	case P_NETS: {
 		const struct cidr_list *l = field;
 		for (size_t k = 0; k < l->n; k++)
 			fprintf(out, "%s %s/%d", k ? "," : "",

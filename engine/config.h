@@ -60,7 +60,7 @@ struct config {
 	long decision_timeout;
 	char *timeout_action;
 	char *error_action;
-	struct strlist skip_domains;
+	struct strlist skip_domains;	/* sorted, see skip_senders */
 	bool log_accepts;
 	char *header_name;
 	char *detail_header_name;
@@ -74,11 +74,20 @@ struct config {
 	char *redis_url;
 	char *unix_socket_group;	/* empty: the group of user */
 	long unix_socket_mode;		/* permission bits */
+	/* rollout: warn mode and exemptions. The skip_* lists may be given as
+	 * "/path" of a file, read at each load (start and reload); name lists
+	 * are lower case, sorted and searched with strlist_sorted_contains() */
+	char *mode;			/* enforce or warn */
+	bool warn;			/* mode = warn (set by the loader) */
+	struct cidr_list skip_clients;
+	struct strlist skip_senders;	/* addresses and domains */
+	bool skip_authenticated;
 	/* verdict policy: on_<code>, -1 = use the class default */
 	int action_override[F__COUNT];
 	/* where each parameter was set, for messages (config_where()) */
 	char *src_path;			/* the file loaded last; NULL: none */
 	int *src_line;			/* per table row; 0: not set in the file */
+	char **src_file;		/* per table row: the list file read, or NULL */
 };
 
 struct config *config_new(void);		/* defaults; NULL on OOM */

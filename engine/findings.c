@@ -100,6 +100,12 @@ const char *action_name(enum action a)
 	return (unsigned)a < 4 ? action_names[a] : "?";
 }
 
+const char *verdict_name(enum action a)
+{
+	static const char *const n[] = { "accept", "annotate", "defer", "reject" };
+	return (unsigned)a < 4 ? n[a] : "?";
+}
+
 int action_by_name(const char *s)
 {
 	for (int i = 0; i < 4; i++)

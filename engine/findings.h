@@ -62,6 +62,8 @@ int finding_code_by_name(const char *name);
 
 const char *finding_class_name(enum finding_class cls);
 const char *action_name(enum action a);	/* "ignore", "annotate", ... */
+/* The action as a verdict: "accept", "annotate", "defer", "reject". */
+const char *verdict_name(enum action a);
 int action_by_name(const char *s);	/* -1 if unknown */
 enum action action_for_class(enum finding_class cls);
 

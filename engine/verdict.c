@@ -7,12 +7,6 @@
 #include <string.h>
 #include <strings.h>
 
-const char *verdict_name(enum action a)
-{
-	static const char *const n[] = { "accept", "annotate", "defer", "reject" };
-	return (unsigned)a < 4 ? n[a] : "?";
-}
-
 int verdict_by_name(const char *s)
 {
 	for (int i = 0; i < 4; i++)
@@ -99,28 +93,4 @@ void verdict_clear(struct verdict *v)
 		return;
 	free(v->reply);
 	v->reply = NULL;
-}
-
-size_t verdict_header_value(enum action a, const char *domain,
-			    const struct findings *fs, char *buf, size_t len)
-{
-	size_t n;
-	int first = 1;
-
-	if (len == 0)
-		return 0;
-	n = (size_t)snprintf(buf, len, "%s; domain=%s; findings=", verdict_name(a), domain);
-	for (size_t i = 0; i < fs->n && n < len; i++) {
-		const char *name = finding_info(fs->v[i].code)->name;
-		bool seen = false;
-		for (size_t k = 0; k < i; k++)
-			seen |= fs->v[k].code == fs->v[i].code && fs->v[k].action != ACT_IGNORE;
-		if (fs->v[i].action == ACT_IGNORE || seen)
-			continue;
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", first ? "" : ",", name);
-		first = 0;
-	}
-	if (first && n < len)
-		n += (size_t)snprintf(buf + n, len - n, "none");
-	return n < len ? n : len - 1;
 }

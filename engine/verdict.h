@@ -32,14 +32,8 @@ void verdict_decide(const struct evidence *ev, struct findings *fs,
 		    const struct config *cfg, struct verdict *v);
 void verdict_clear(struct verdict *v);
 
-/* "accept", "annotate", "defer", "reject". */
-const char *verdict_name(enum action a);
+/* verdict_name() (findings.h): "accept", "annotate", "defer", "reject". */
 /* Parse a verdict name back; -1 if unknown. */
 int verdict_by_name(const char *s);
-
-/* Header value "annotate; domain=d; findings=A,B" (codes of findings whose
- * action is not ignore). Returns the length, truncated to fit. */
-size_t verdict_header_value(enum action a, const char *domain,
-			    const struct findings *fs, char *buf, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
 #include "strlist.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -54,4 +55,37 @@ void strlist_clear(struct strlist *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
+}
+
+static int cmp_item(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strlist_sort(struct strlist *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		for (char *p = l->v[i]; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	if (l->n)
+		qsort(l->v, l->n, sizeof *l->v, cmp_item);
+	for (size_t i = 0; i < l->n; i++) {
+		if (k && strcmp(l->v[k - 1], l->v[i]) == 0)
+			free(l->v[i]);
+		else
+			l->v[k++] = l->v[i];
+	}
+	l->n = k;
+}
+
+static int cmp_key(const void *key, const void *item)
+{
+	return strcasecmp(key, *(char *const *)item);
+}
+
+bool strlist_sorted_contains(const struct strlist *l, const char *s)
+{
+	return l->n && bsearch(s, l->v, l->n, sizeof *l->v, cmp_key) != NULL;
 }

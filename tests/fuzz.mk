@@ -7,10 +7,10 @@ FUZZ_DNAME_SRC = tests/fuzz/fuzz_dname.c engine/dname.c lib/netaddr.c
 FUZZ_POLICY_SRC = tests/fuzz/fuzz_policy.c daemon/policy_parser.c
 FUZZ_DNSREPLY_SRC = tests/fuzz/fuzz_dnsreply.c engine/dnsquery.c lib/netaddr.c lib/log.c
 FUZZ_MILTER_REPLY_SRC = tests/fuzz/fuzz_milter_reply.c daemon/milter_reply.c engine/findings.c \
-	lib/log.c
+	lib/log.c daemon/decision.c daemon/policy_answer.c
 FUZZ_POLICY_SERVER_SRC = tests/fuzz/fuzz_policy_server.c daemon/policy_server.c daemon/sockperm.c lib/endpoint.c \
 	daemon/policy_parser.c engine/config.c engine/findings.c lib/netaddr.c lib/strlist.c \
-	lib/log.c
+	lib/log.c daemon/decision.c daemon/policy_answer.c
 FUZZ_HISTORY_SRC = tests/fuzz/fuzz_history.c engine/history.c engine/findings.c lib/log.c
 EXTRA_DIST += tests/fuzz.sh tests/fuzz/corpus tests/fuzz/README.md $(FUZZ_CONFIG_SRC) \
 	$(FUZZ_DNAME_SRC) $(FUZZ_POLICY_SRC) $(FUZZ_DNSREPLY_SRC) $(FUZZ_MILTER_REPLY_SRC) \

@@ -1,14 +1,18 @@
-/* libFuzzer target: the milter's translation of a policy answer
- * (daemon/milter_reply.c) on any answer text and any buffer sizes.
+/* libFuzzer target: a decision as the milter and the policy service say
+ * it (daemon/decision.c, daemon/milter_reply.c, daemon/policy_answer.c)
+ * on any reply or configured action text and any buffer sizes.
  *
  * Input: bytes 0-2 pick the sizes of the reply, header and details
  * buffers (1 byte up to past MILTER_REPLY_MAX; each is allocated at
  * exactly that size, so ASan sees a byte written past it); byte 3 picks
- * the header name and whether "action=" is put in front; the rest is the
- * answer. Checks: every output ends inside its buffer; only defer and
+ * what the text is (a configured action such as timeout_action, or a
+ * verdict's reply with or without warn mode and findings); the rest is
+ * the text. Checks: every output ends inside its buffer; only defer and
  * reject say a reply, in their class (4xx, 5xx) with an enhanced code;
- * only annotate says a header; ignore says nothing. */
-#include "milter_reply.h"
+ * only annotate says a header; ignore says nothing; the policy answer is
+ * one "action=" line and the blank line, inside POLICY_ANSWER_MAX. */
+#include "daemon/milter_reply.h"
+#include "daemon/policy_answer.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -22,9 +26,9 @@ static size_t pick(uint8_t b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *names[] = { "X-Mxvet", "X-Other", "", "X" };
-	size_t rl, hl, dl, alen;
-	char *reply, *header, *details, *answer;
+	size_t rl, hl, dl, n;
+	char *reply, *header, *details, *text, ans[POLICY_ANSWER_MAX];
+	struct decision dc;
 	enum action a;
 
 	if (size < 4 || size > 8192)
@@ -32,20 +36,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rl = pick(data[0]);
 	hl = pick(data[1]);
 	dl = pick(data[2]);
-	alen = size - 4 + (data[3] & 4 ? 7 : 0);
 	reply = malloc(rl);
 	header = malloc(hl);
 	details = malloc(dl);
-	answer = malloc(alen ? alen : 1);	/* not NUL-terminated: len counts */
-	if (!reply || !header || !details || !answer)
+	text = malloc(size - 3);
+	if (!reply || !header || !details || !text)
 		abort();
-	if (data[3] & 4)
-		memcpy(answer, "action=", 7);
-	memcpy(answer + (data[3] & 4 ? 7 : 0), data + 4, size - 4);
+	memcpy(text, data + 4, size - 4);
+	text[size - 4] = '\0';
 
-	a = milter_translate(answer, alen, names[data[3] & 3], reply, rl, header, hl, details, dl);
+	if (data[3] & 1) {
+		decision_init(&dc, data[3] & 2 ? DEC_ERROR : DEC_TIMEOUT, "d.test");
+		decision_set_action(&dc, dc.source, text);
+	} else {
+		decision_init(&dc, DEC_VERDICT, (const char *)text);
+		dc.verdict = (enum action)(data[3] >> 1 & 3);
+		dc.warn = data[3] & 8;
+		for (int i = 0; i < (data[3] >> 4) && i < DECISION_MAX_CODES; i++)
+			dc.codes[dc.ncodes++] = (enum finding_code)((unsigned)data[i % size] % F__COUNT);
+		if (dc.verdict >= ACT_DEFER && !decision_set_reply(&dc, text))
+			dc.verdict = ACT_IGNORE;
+		if (dc.verdict < ACT_DEFER)
+			dc.warn = false;
+	}
+	a = milter_reply(&dc, reply, rl, header, hl, details, dl);
+	n = policy_answer(&dc, "X-Mxvet", ans);
 
 	if (!memchr(reply, '\0', rl) || !memchr(header, '\0', hl) || !memchr(details, '\0', dl))
+		abort();
+	if (n < 9 || n >= sizeof ans || strncmp(ans, "action=", 7) != 0 || ans[n - 1] != '\n' ||
+	    ans[n - 2] != '\n' || memchr(ans, '\n', n - 2) || memchr(ans, '\r', n))
 		abort();
 	switch (a) {
 	case ACT_IGNORE:
@@ -53,9 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case ACT_ANNOTATE:
-		/* details come from the header's findings= (unless the header
-		 * buffer holds no byte of it) */
-		if (reply[0] || (hl > 1 && !header[0] && details[0]))
+		if (reply[0] || (hl > 1 && !header[0]))
 			abort();
 		break;
 	case ACT_DEFER:
@@ -79,6 +97,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(reply);
 	free(header);
 	free(details);
-	free(answer);
+	free(text);
 	return 0;
 }

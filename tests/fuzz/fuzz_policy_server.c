@@ -20,6 +20,7 @@
  *    answers for the closed connection are dropped. */
 #include "config.h"
 #include "decide.h"
+#include "daemon/policy_answer.h"
 #include "log.h"
 #include "policy_parser.h"
 #include "policy_server.h"
@@ -51,44 +52,52 @@ static struct {
 	size_t nlate;
 } F;
 
-static size_t answer_text(uint32_t seq, char *out)
+/* The stub's decision for request seq: a 450 reply naming seq (the
+ * client checks the order), padded to a length the mode picks. */
+static void answer_of(uint32_t seq, struct decision *dc)
 {
-	/* mode bits 2-3: answer length, up to near the decider's limit */
-	static const size_t pad[] = { 0, 40, 400, DECIDE_MAX_ANSWER - 40 };
-	size_t p = pad[F.mode >> 2 & 3];
-	int n = snprintf(out, DECIDE_MAX_ANSWER, "action=DUNNO %u %*s", seq, (int)p, "");
-	out[n] = '\n';
-	out[n + 1] = '\n';
-	return (size_t)n + 2;
+	/* mode bits 2-3: answer length, up to the decision's limit */
+	static const size_t pad[] = { 0, 40, 400, DECISION_MAX_TEXT };
+	char reply[DECISION_MAX_TEXT + 32];
+
+	snprintf(reply, sizeof reply, "450 4.0.0 %u %*s", seq, (int)pad[F.mode >> 2 & 3], "x");
+	decision_init(dc, DEC_VERDICT, "d.test");
+	dc->verdict = ACT_DEFER;
+	decision_set_reply(dc, reply);
 }
 
 /* The stand-in for daemon/decide.c (same contract, see decide.h). */
-size_t decide_request(struct decider *d, const struct policy_request *req, uint64_t conn_id,
-		      uint32_t seq, char *out)
+bool decide_request(struct decider *d, const struct decide_query *q, decide_answer_fn fn,
+		    void *arg, uint64_t id, uint32_t seq, struct decision *out)
 {
 	(void)d;
-	(void)req;
+	(void)q;
+	(void)fn;
+	(void)arg;
 	F.decided++;
 	/* mode bits 0-1: 0 all at once, 1 every other later, 2-3 all later */
-	if ((F.mode & 3) == 0 || ((F.mode & 3) == 1 && seq % 2 == 0) || F.nlate == MAX_LATE)
-		return answer_text(seq, out);
-	F.late[F.nlate].conn = conn_id;
+	if ((F.mode & 3) == 0 || ((F.mode & 3) == 1 && seq % 2 == 0) || F.nlate == MAX_LATE) {
+		answer_of(seq, out);
+		return true;
+	}
+	F.late[F.nlate].conn = id;
 	F.late[F.nlate].seq = seq;
 	F.nlate++;
-	return 0;
+	return false;
 }
 
 /* Answer up to n late requests, newest first when mode bit 4 is set. */
 static void answer_late(size_t n)
 {
-	char ans[DECIDE_MAX_ANSWER];
+	struct decision dc;
 
 	while (n-- && F.nlate) {
 		size_t i = F.mode & 16 ? F.nlate - 1 : 0;
 		struct late l = F.late[i];
 		memmove(&F.late[i], &F.late[i + 1], (F.nlate - i - 1) * sizeof *F.late);
 		F.nlate--;
-		policy_server_answer(F.srv, l.conn, l.seq, ans, answer_text(l.seq, ans));
+		answer_of(l.seq, &dc);
+		policy_server_answer(F.srv, l.conn, l.seq, &dc);
 	}
 }
 
@@ -154,7 +163,7 @@ struct client {
 	int fd;
 	bool eof;
 	uint32_t answers;
-	char buf[2 * DECIDE_MAX_ANSWER];
+	char buf[2 * POLICY_ANSWER_MAX];
 	size_t have;
 };
 
@@ -176,7 +185,7 @@ static void client_read(struct client *c)
 			if (!end)
 				break;
 			*end = '\0';
-			if (sscanf(c->buf, "action=DUNNO %u", &seq) != 1 || seq != c->answers)
+			if (sscanf(c->buf, "action=450 4.0.0 %u", &seq) != 1 || seq != c->answers)
 				abort();	/* not an answer, or out of order */
 			c->answers++;
 			end += 2;
