@@ -54,8 +54,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dc.warn = data[3] & 8;
 		for (int i = 0; i < (data[3] >> 4) && i < DECISION_MAX_CODES; i++)
 			dc.codes[dc.ncodes++] = (enum finding_code)((unsigned)data[i % size] % F__COUNT);
-		if (dc.verdict >= ACT_DEFER && !decision_set_reply(&dc, text))
-			dc.verdict = ACT_IGNORE;
+		/* the engine's replies are of the verdict's class (verdict.c) */
+		if (dc.verdict >= ACT_DEFER)
+			dc.verdict = !decision_set_reply(&dc, text) ? ACT_IGNORE
+				     : dc.code[0] == '5' ? ACT_REJECT : ACT_DEFER;
 		if (dc.verdict < ACT_DEFER)
 			dc.warn = false;
 	}

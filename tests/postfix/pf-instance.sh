@@ -12,7 +12,9 @@
 # unix:PATH); it comes first in smtpd_recipient_restrictions, so it is
 # consulted for the loopback test client too; "none" leaves it out. MILTER,
 # if given, is the smtpd_milters endpoint (inet:127.0.0.1:PORT), with
-# milter_default_action = tempfail so that a dead milter shows. Nothing is delivered beyond
+# milter_default_action = tempfail so that a dead milter shows. Lines in
+# $PF_MAIN_EXTRA, if set, are appended to main.cf (e.g. SASL settings).
+# Nothing is delivered beyond
 # loopback: no DNS (smtp_dns_support_level = disabled), no local
 # destinations (mydestination empty), and relayhost is the sink.
 #
@@ -95,6 +97,7 @@ milter_default_action = tempfail
 milter_command_timeout = 60s
 EOM
 	fi
+	[ -z "${PF_MAIN_EXTRA:-}" ] || printf '%s\n' "$PF_MAIN_EXTRA" >> "$dir/etc/main.cf"
 	# Only what a relay to the sink needs; no chroot (it is not populated).
 	cat > "$dir/etc/master.cf" <<EOM
 127.0.0.1:$port inet n - n - - smtpd
