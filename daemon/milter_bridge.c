@@ -1,8 +1,8 @@
 /* milter_bridge: milter recipients through the policy decider (see .h). */
-#include "milter_bridge.h"
-#include "milter_reply.h"
-#include "decide.h"
-#include "log.h"
+#include "daemon/milter_bridge.h"
+#include "daemon/milter_reply.h"
+#include "daemon/decide.h"
+#include "lib/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>

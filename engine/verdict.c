@@ -1,19 +1,11 @@
 /* verdict: findings + config -> action and reply. */
-#include "verdict.h"
-#include "config.h"
+#include "engine/verdict.h"
+#include "engine/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-int verdict_by_name(const char *s)
-{
-	for (int i = 0; i < 4; i++)
-		if (strcasecmp(s, verdict_name(i)) == 0)
-			return i;
-	return -1;
-}
 
 #define ERR_BLIND "the resolver reaches no DNS server: lookups failed and test " \
 	"queries (the parent zone, the root) got no answer either (mxvet's own DNS " \

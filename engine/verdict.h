@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "evidence.h"
-#include "findings.h"
+#include "engine/evidence.h"
+#include "engine/findings.h"
 
 struct config;
 
@@ -33,7 +33,5 @@ void verdict_decide(const struct evidence *ev, struct findings *fs,
 void verdict_clear(struct verdict *v);
 
 /* verdict_name() (findings.h): "accept", "annotate", "defer", "reject". */
-/* Parse a verdict name back; -1 if unknown. */
-int verdict_by_name(const char *s);
 
 #endif

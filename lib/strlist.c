@@ -1,4 +1,4 @@
-#include "strlist.h"
+#include "lib/strlist.h"
 
 #include <ctype.h>
 #include <stdlib.h>
