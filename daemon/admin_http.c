@@ -115,6 +115,11 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 	metric(b, "mxvet_decision_timeouts_total", "counter",
 	       "answers given by timeout_action", ds->timeouts);
 	metric(b, "mxvet_errors_total", "counter", "answers given by error_action", ds->errors);
+	metric(b, "mxvet_warned_total", "counter",
+	       "rejects and defers only reported (mode = warn)", ds->warned);
+	metric(b, "mxvet_skipped_total", "counter",
+	       "requests exempted without a check (skip_clients, skip_senders, skip_domains, "
+	       "skip_authenticated)", ds->skipped);
 	metric(b, "mxvet_checks_started_total", "counter", "checks started",
 	       a->eng->stats.checks_started);
 	metric(b, "mxvet_checks_in_flight", "gauge", "checks running",

@@ -44,4 +44,16 @@ mt.macro(conn, SMFIC_RCPT, "i", "4ABC123")
 ok(mt.rcptto(conn, "<who@accept.example>") == nil and mt.getreply(conn) == SMFIR_CONTINUE,
    "rcpt with queue id sent")
 mt.disconnect(conn)
+-- the MTA's macros: {client_addr} before the connect address, the SASL
+-- login {auth_authen} at MAIL (the exemptions use both)
+conn = mt.connect("inet:" .. port .. "@127.0.0.1", 20, 0.25)
+mt.macro(conn, SMFIC_CONNECT, "{client_addr}", "198.51.100.5")
+ok(mt.conninfo(conn, "client.example", "192.0.2.7") == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+   "connect info and {client_addr} sent")
+mt.macro(conn, SMFIC_MAIL, "{auth_authen}", "alice")
+ok(mt.mailfrom(conn, "<s@example.org>") == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+   "sender and {auth_authen} sent")
+ok(mt.rcptto(conn, "<who2@accept.example>") == nil and mt.getreply(conn) == SMFIR_CONTINUE,
+   "rcpt of the authenticated client sent")
+mt.disconnect(conn)
 print("1.." .. n)

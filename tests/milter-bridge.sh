@@ -21,10 +21,14 @@ wait $pid 2>/dev/null
 # miltertest's plan comes last; ours follows its tests
 echo "$out" | grep -v '^1\.\.'
 n=$(echo "$out" | grep -c '^\(not \)\?ok ')
-want="harness: to=<who@accept.example> from=<s@example.org> client=client.example[192.0.2.7] queue_id=4ABC123"
+want="harness: to=<who@accept.example> from=<s@example.org> client=client.example[192.0.2.7] queue_id=4ABC123 auth="
 n=$((n + 1))
 if grep -qxF "$want" "$err"; then echo "ok $n - the decide function gets client, sender and queue id"
 else echo "not ok $n - the decide function gets client, sender and queue id"; sed 's/^/#   /' "$err"; fi
+want="harness: to=<who2@accept.example> from=<s@example.org> client=client.example[198.51.100.5] queue_id= auth=alice"
+n=$((n + 1))
+if grep -qxF "$want" "$err"; then echo "ok $n - ... the client address from {client_addr}, the SASL login from {auth_authen}"
+else echo "not ok $n - ... the client address from {client_addr}, the SASL login from {auth_authen}"; sed 's/^/#   /' "$err"; fi
 n=$((n + 1))
 if [ $stopped = 1 ]; then echo "ok $n - harness stops on SIGTERM"
 else echo "not ok $n - harness did not stop within 8 s"; fi

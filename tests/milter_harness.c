@@ -2,7 +2,7 @@
  * tests/milter-bridge.sh (driven by miltertest). The recipient's domain
  * picks the answer: reject., defer., annotate., slow. (answers after the
  * milter's timeout, to show a late answer is dropped safely), else accept.
- * Each recipient's client, sender and queue id go to stderr. */
+ * Each recipient's client, sender, queue id and SASL login go to stderr. */
 #include "daemon/milter.h"
 
 #include <event2/event.h>
@@ -27,8 +27,8 @@ static void decide(void *arg, struct milter_job *job, const struct milter_rcpt *
 
 	(void)arg;
 	/* what the decision line would name, for tests/milter-bridge.sh */
-	fprintf(stderr, "harness: to=<%s> from=<%s> client=%s[%s] queue_id=%s\n", r->rcpt,
-		r->sender, r->client_name, r->client_address, r->queue_id);
+	fprintf(stderr, "harness: to=<%s> from=<%s> client=%s[%s] queue_id=%s auth=%s\n",
+		r->rcpt, r->sender, r->client_name, r->client_address, r->queue_id, r->auth);
 	d = d ? d + 1 : "";
 	if (!strncmp(d, "reject.", 7))
 		milter_job_answer(job, ACT_REJECT, "550 5.1.10 recipient domain reject.example "

@@ -2,7 +2,7 @@
 # Postfix, for one front end. Sourced by tests/rollout-policy.sh
 # (FRONT=policy: check_policy_service) and tests/rollout-milter.sh
 # (FRONT=milter: smtpd_milters), which set FRONT and BASE_PORT (smtpd;
-# the sink is +1, mxvetd +2, the SASL server +3).
+# the sink is +1, mxvetd +2, the SASL server +3, mxvetd's admin API +4).
 #
 # swaks -> private Postfix (SASL through tests/postfix/sasl-auth.py) ->
 # mxvetd on the loopback lab -> the sink. Three configurations, each
@@ -28,12 +28,13 @@ SMTPD_PORT=$BASE_PORT
 SINK_PORT=$((BASE_PORT + 1))
 MXVETD_PORT=$((BASE_PORT + 2))
 SASL_PORT=$((BASE_PORT + 3))
+ADMIN_PORT=$((BASE_PORT + 4))
 PF=$top_srcdir/tests/postfix/pf-instance.sh
 MXVETD=$top_builddir/mxvetd
 
 . "$top_srcdir/tests/postfix/e2e-lib.sh"
 e2e_begin "rollout-$FRONT"
-for p in $SMTPD_PORT $SINK_PORT $MXVETD_PORT $SASL_PORT; do
+for p in $SMTPD_PORT $SINK_PORT $MXVETD_PORT $SASL_PORT $ADMIN_PORT; do
 	port_free "$p" || bail "127.0.0.1:$p is in use (set the test's port variable)"
 done
 . "$top_srcdir/tests/lab-env.sh"
@@ -64,7 +65,8 @@ else
 fi
 conf() {
 	lab_conf "$tmp/mxvetd.conf" "state_dir=$tmp/state" "${listen[@]}" \
-		"decision_timeout=15s" "user=nobody" "log_accepts=yes" "$@"
+		"decision_timeout=15s" "user=nobody" "log_accepts=yes" \
+		"admin_listen=inet:127.0.0.1:$ADMIN_PORT" "$@"
 }
 # reload: SIGHUP, then wait for the line saying it was applied (10 s)
 reloads=0
@@ -99,13 +101,15 @@ code() { rcpt_reply "$1" "$2" | cut -c1-3; }
 mx_line() { grep -F "to=<$2>" "$tmp/mxvetd.log" | grep -F ": $1: RCPT from " | tail -1; }
 # in_sink TAG: the message reached the sink
 in_sink() { sink_file "$1" > /dev/null; }
+# metric NAME: its value from /metrics
+metric() { curl -s "http://127.0.0.1:$ADMIN_PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 expect() {	# name, condition (a command), details on failure
 	local name=$1 cmd=$2
 	shift 2
 	if eval "$cmd"; then ok "$name"; else notok "$name" "$@"; fi
 }
 
-echo "1..24"
+echo "1..26"
 
 # ---- 1. warn mode -------------------------------------------------------
 conf "mode=warn"
@@ -142,6 +146,8 @@ f=$(sink_file warn-annotate)
 check "warn: annotations unchanged ($D_CNAME: X-Mxvet annotate)" \
 	"X-Mxvet: annotate; domain=$D_CNAME; findings=MX_CNAME" \
 	"$( [ -n "$f" ] && grep '^X-Mxvet:' "$f")"
+
+check "warn: counted in the metrics (mxvet_warned_total)" "1" "$(metric mxvet_warned_total)"
 
 # ---- 2. enforce, exemptions ---------------------------------------------
 printf '# relays\n127.0.0.2   # the office\n' > "$tmp/clients"
@@ -201,6 +207,9 @@ expect "... and Postfix logged that message as alice's (sasl_username=alice)" \
 	"$(grep -i sasl "$tmp/pf/maillog" | tail -3)"
 sendx noauth sender@sender.test 127.0.0.1 -- "$X"
 check "... while the same recipient without a login is checked (550)" "550" "$(code noauth "$X")"
+
+# skipped: client2, boss, vip, skipdom, client3, skipdom2, auth2
+check "exemptions counted in the metrics (mxvet_skipped_total)" "7" "$(metric mxvet_skipped_total)"
 
 stop_mxvetd "$mxvetd_pid"
 if [ -z "$stop_why" ]; then ok "mxvetd exits 0 on SIGTERM after three configurations"
