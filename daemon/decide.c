@@ -139,19 +139,14 @@ static void who_of(const struct decide_query *q, const char *v[W__COUNT])
  * (a milter says the same). NOQUEUE without a queue id, unknown for a
  * missing client name or address. Accepts and skips only with
  * log_accepts. */
-static void log_decision(const struct decider *d, const struct decision *dc,
-			 const char *const *v)
+static void format_decision(const struct decider *d, const struct decision *dc,
+			    const char *const *v)
 {
 	char fl[256], qid[33], name[257], addr[65], from[321], to[321], ans[POLICY_ANSWER_MAX];
 	const char *what = dc->source == DEC_SKIP ? "skip" : dc->source == DEC_TIMEOUT ? "timeout"
 			   : dc->warn ? "warn" : verdict_name(dc->verdict);
 	size_t n = 0, alen;
 
-	if (log_get_level() < LOG_LVL_INFO || dc->source == DEC_PASS || dc->source == DEC_ERROR)
-		return;
-	if ((dc->source == DEC_SKIP || dc->verdict == ACT_IGNORE) && dc->source != DEC_TIMEOUT &&
-	    !d->cfg->log_accepts)
-		return;
 	fl[0] = '\0';
 	for (size_t i = 0; i < dc->ncodes && n < sizeof fl; i++)
 		n += (size_t)snprintf(fl + n, sizeof fl - n, "%s%s", i ? "," : "",
@@ -164,6 +159,23 @@ static void log_decision(const struct decider *d, const struct decision *dc,
 		 log_clean(v[W_SENDER], "", from, sizeof from),
 		 log_clean(v[W_RCPT], "", to, sizeof to), dc->domain, n ? fl : "none",
 		 (int)(alen - 9), ans + 7, dc->skip ? " skip=" : "", dc->skip ? dc->skip : "");
+}
+
+/* Is dc logged? Apart from the formatting, which the hot path (a cached
+ * accept without log_accepts) must not pay for. */
+static bool logged(const struct decider *d, const struct decision *dc)
+{
+	if (dc->source == DEC_PASS || dc->source == DEC_ERROR || log_get_level() < LOG_LVL_INFO)
+		return false;
+	return dc->source == DEC_TIMEOUT || d->cfg->log_accepts ||
+	       (dc->source == DEC_VERDICT && dc->verdict != ACT_IGNORE);
+}
+
+static void log_decision(const struct decider *d, const struct decision *dc,
+			 const char *const *v)
+{
+	if (logged(d, dc))
+		format_decision(d, dc, v);
 }
 
 /* A configured action as the decision (timeout_action, error_action). */

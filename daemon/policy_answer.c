@@ -21,9 +21,15 @@ static void put(struct out *o, const char *s)
 
 size_t policy_answer(const struct decision *dc, const char *header_name, char *out)
 {
+	static const char dunno[] = "action=DUNNO\n\n";
 	struct out o = { out, 0 };
 	char buf[DECISION_MAX_TEXT + 64];
 
+	/* the answer to nearly every request (a cached accept): no loop */
+	if (!dc->action && (dc->source != DEC_VERDICT || dc->verdict == ACT_IGNORE)) {
+		memcpy(out, dunno, sizeof dunno);
+		return sizeof dunno - 1;
+	}
 	put(&o, "action=");
 	if (dc->action) {
 		put(&o, dc->action);
