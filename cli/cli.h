@@ -3,6 +3,7 @@
 #define MXVET_CLI_H
 
 #define EX_USAGE_ 64	/* usage error */
+#define EX_NOINPUT_ 66	/* an input file cannot be read */
 #define EX_UNAVAIL_ 69	/* the resolver could not start */
 #define EX_CONFIG_ 78	/* bad configuration */
 
@@ -17,6 +18,7 @@ struct cli_command {
 int cmd_check(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);	/* cmd_ctl.c */
+int cmd_outcomes(int argc, char **argv);	/* cmd_outcomes.c */
 
 /* Load the config named by path (or the default file if it exists, when
  * path is NULL). NULL with a message on stderr if it is bad. */
