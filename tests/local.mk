@@ -73,3 +73,11 @@ include tests/smtp.mk
 include tests/daemon.mk
 include tests/resolver.mk
 include tests/alloc.mk
+
+# mxvet outcomes: the Postfix log parser and the verdict/outcome join
+check_PROGRAMS += tests/unit/test_maillog tests/unit/test_outcomes
+TESTS += tests/unit/test_maillog tests/unit/test_outcomes
+tests_unit_test_maillog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_maillog_LDADD = $(UNIT_LDADD)
+tests_unit_test_outcomes_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_outcomes_LDADD = $(UNIT_LDADD)
