@@ -195,7 +195,8 @@ static void miss(struct outcomes *o, struct dom *d, int verdict, const char *rcp
 {
 	size_t i = reason_index(o, maillog_reason_class(text), dsn);
 	struct outcomes_reason *r = &o->reasons[i];
-	bool new_dom = !d || !(d->miss_reasons & (1ULL << i));
+	/* a domain past the table is not remembered: not counted as distinct */
+	bool new_dom = d && !(d->miss_reasons & (1ULL << i));
 
 	o->c.miss_recipients++;
 	if (d && !d->missed) {
@@ -206,7 +207,7 @@ static void miss(struct outcomes *o, struct dom *d, int verdict, const char *rcp
 	if (d)
 		d->miss_reasons |= 1ULL << i;
 	r->domains += new_dom;
-	if (new_dom && r->nexamples < OUTCOMES_EXAMPLES) {
+	if ((new_dom || !d) && r->nexamples < OUTCOMES_EXAMPLES) {
 		struct outcomes_miss_example *e = &r->examples[r->nexamples++];
 		snprintf(e->rcpt, sizeof e->rcpt, "%s", rcpt);
 		snprintf(e->dsn, sizeof e->dsn, "%s", dsn);

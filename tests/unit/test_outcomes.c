@@ -188,6 +188,14 @@ START_TEST(bounds)
 	ck_assert_uint_eq(c->untracked_domains, 2);
 	ck_assert_uint_eq(outcomes_by_verdict(o, ACT_REJECT)->bounced, 2);
 	ck_assert_uint_eq(outcomes_by_verdict(o, ACT_REJECT)->domains, 0);
+	/* misses of domains past the table: recipients, not distinct domains */
+	dlv(o, "CCCCC00007", "a@gone.example", "bounced", "5.4.4", NOTFOUND);
+	dlv(o, "CCCCC00007", "b@gone.example", "bounced", "5.4.4", NOTFOUND);
+	ck_assert_uint_eq(c->miss_recipients, 2);
+	ck_assert_uint_eq(c->miss_domains, 0);
+	ck_assert_uint_eq(outcomes_reason(o, 0)->recipients, 2);
+	ck_assert_uint_eq(outcomes_reason(o, 0)->domains, 0);
+	ck_assert_uint_eq(outcomes_reason(o, 0)->nexamples, 2);
 	/* a lookup error counts the domain as accepted, and is counted */
 	dlv(o, "CCCCC00006", "a@broken.example", "sent", "2.0.0", "250 ok");
 	ck_assert_uint_eq(c->lookup_errors, 1);
