@@ -26,6 +26,10 @@ bench-history: bench/history_bench
 bench: bench-policy-floor bench-cache bench-fresh bench-smtp bench-smtp-table bench-history
 .PHONY: bench bench-policy-floor bench-history
 
+include bench/fresh.mk
+include bench/smtp.mk
+include bench/cache.mk
+
 # make bench-outcomes: mxvet outcomes over a generated 1 GB maillog, time
 # and peak RSS (bench/outcomes-bench.sh; OUTCOMES_MB to change the size).
 EXTRA_PROGRAMS += bench/outcomes_gen

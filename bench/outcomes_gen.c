@@ -9,10 +9,10 @@
  * deferred; a deferred message is retried later and then either sent or
  * expired by qmgr), plus one line of another program per message. Queue
  * ids are unique; DOMAINS is above mxvet outcomes' domain table bound. */
-#include "config.h"
-#include "findings.h"
-#include "history.h"
-#include "verdict.h"
+#include "engine/config.h"
+#include "engine/findings.h"
+#include "engine/history.h"
+#include "engine/verdict.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * mail (engine/outcomes.h). The log is read in fixed-size blocks: memory
  * does not grow with its size; a line longer than MAILLOG_LINE_MAX is
  * skipped (counted malformed), never held whole. */
-#include "cli.h"
-#include "config.h"
+#include "cli/cli.h"
+#include "engine/config.h"
 #include "engine/findings.h"
 #include "engine/history.h"
 #include "engine/maillog.h"
