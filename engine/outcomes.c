@@ -579,6 +579,10 @@ int outcomes_print_json(const struct outcomes *o, FILE *out, const char *source)
 	json_object_set_new(lines, "read", json_integer((json_int_t)c->lines));
 	json_object_set_new(lines, "before_since", json_integer((json_int_t)c->before_since));
 	json_object_set_new(lines, "unstamped", json_integer((json_int_t)c->unstamped));
+	json_t *st = json_object();	/* delivery lines by status */
+	for (int k = MLS_SENT; k <= MLS_EXPIRED; k++)
+		json_object_set_new(st, maillog_status_name(k), json_integer((json_int_t)c->deliveries[k]));
+	json_object_set_new(lines, "status", st);
 	for (int v = ACT_IGNORE; v <= ACT_REJECT; v++)
 		json_object_set_new(verdicts, verdict_name(v), tally_json(&o->verdicts[v]));
 	for (int k = 0; k < F__COUNT; k++) {

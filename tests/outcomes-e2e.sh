@@ -99,7 +99,7 @@ sleep 1
 D_OK=healthy.test D_NX=nxdomain.test D_NULL=nullmx.test D_REF=smtprefused.test
 D_SIL=smtpsilent.test D_554=smtpreject.test D_NOADDR=mxnoaddr.test
 DOMAINS="$D_OK $D_NX $D_NULL $D_REF $D_SIL $D_554 $D_NOADDR"
-echo "1..10"
+echo "1..15"
 
 # One message per domain with two recipients each, plus one message to
 # three domains; null sender, so that no bounce adds mail of its own.
@@ -178,6 +178,10 @@ for code in $(cat "$tmp/codes"); do
 	echo "# $code: sent bounced expired = $got"
 done
 check "per code, the recipients sent, bounced and expired are those Postfix logged" "" "$bad"
+want=$(for s in sent deferred bounced; do grep -c "postfix/smtp\[[0-9]*\]: [0-9A-F]*: to=<.*, status=$s " "$log"; done | paste -sd' ')
+got=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["lines"]["status"]
+print(t["sent"], t["deferred"], t["bounced"])' "$tmp/outcomes.json")
+check "the delivery lines by status are those Postfix logged (sent deferred bounced: $want)" "$want" "$got"
 
 check "$D_NX: bounced, under DOMAIN_NXDOMAIN" "0 3 0" "$(jq_code DOMAIN_NXDOMAIN)"
 check "$D_NULL: bounced, under NULL_MX" "0 2 0" "$(jq_code NULL_MX)"
@@ -190,3 +194,40 @@ w=$(grep -c 'reject_warning: RCPT from .*\[[A-Z_,]*\]; from=' "$log")
 got=$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["verdicts"]
 print(sum(v["rcpt_warned"] for v in t.values()))' "$tmp/outcomes.json")
 check "the recipients warned about at RCPT are those Postfix logged ($w)" "$w" "$got"
+
+# journalctl -o cat: the same lines without stamp, host and program, through
+# a pipe, give the same figures per verdict, per code and for the misses
+sed -E 's/^[A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [^ ]+ [^ ]+: //' "$log" |
+	"$MXVET" outcomes --maillog - --state-dir "$tmp/state" --config "$tmp/mxvetd.conf" \
+	--json > "$tmp/outcomes-cat.json"
+same=$(python3 -c 'import json,sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+print(all(a[k] == b[k] for k in ("verdicts", "codes", "misses")) and b["lines"]["unstamped"] > 0)' \
+	"$tmp/outcomes.json" "$tmp/outcomes-cat.json")
+check "the journal form (-o cat) through a pipe gives the same report" True "$same"
+
+# Enforce: Postfix now refuses what mxvetd refuses. The refused recipient
+# never reaches the queue: counted at RCPT only, and the report says so.
+postconf -c "$tmp/pf/etc" -e \
+	"smtpd_recipient_restrictions = check_policy_service inet:127.0.0.1:$POLICY_PORT, permit_mynetworks, reject" &&
+	postfix -c "$tmp/pf/etc" reload > /dev/null 2>&1 || bail "postfix reload failed"
+sleep 1
+timeout 60 swaks --server 127.0.0.1:"$SMTPD_PORT" --from '<>' --to "e1@$D_NX,e2@$D_OK" \
+	--header "Subject: outcomes enforce" > "$tmp/send-enforce.log" 2>&1
+check "enforce: Postfix refuses the NXDOMAIN recipient at RCPT" 550 \
+	"$(rcpt_reply send-enforce "e1@$D_NX" | cut -c1-3)"
+for i in $(seq 1 30); do
+	postqueue -c "$tmp/pf/etc" -p 2> /dev/null | grep -q 'Mail queue is empty' && break
+	sleep 1
+done
+"$MXVET" outcomes --maillog "$log" --state-dir "$tmp/state" --config "$tmp/mxvetd.conf" \
+	--json > "$tmp/outcomes2.json"
+got=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))
+c=j["codes"]["DOMAIN_NXDOMAIN"]; a=j["verdicts"]["accept"]
+print(c["rcpt_rejected"], c["recipients"], c["bounced"], a["sent"])' "$tmp/outcomes2.json")
+check "enforce: 1 refused at RCPT under DOMAIN_NXDOMAIN, no outcome for it; the accepted one sent" \
+	"1 3 3 4" "$got"
+"$MXVET" outcomes --maillog "$log" --state-dir "$tmp/state" --config "$tmp/mxvetd.conf" \
+	> "$tmp/outcomes2.txt" 2>&1
+check "enforce: the report says refused recipients were never queued" 1 \
+	"$(grep -c '^at RCPT: 1 recipients refused with an mxvet code (enforce: never queued' "$tmp/outcomes2.txt")"
