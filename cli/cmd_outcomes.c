@@ -5,6 +5,7 @@
  * skipped (counted malformed), never held whole. */
 #include "cli/cli.h"
 #include "engine/config.h"
+#include "engine/dname.h"
 #include "engine/findings.h"
 #include "engine/history.h"
 #include "engine/maillog.h"
@@ -21,12 +22,21 @@
 #define READ_BLOCK (1024 * 1024)
 #define DEFAULT_MAILLOG "/var/log/mail.log"
 
-/* The verdict and codes of a domain's last check, from the history. */
+/* The verdict and codes of a domain's last check, from the history. The
+ * history keys are A-labels; Postfix logs a UTF-8 domain (SMTPUTF8) as is. */
 static int history_lookup(void *arg, const char *domain, int *verdict, uint64_t *codes)
 {
 	struct history_rec r;
-	int rc = history_get(arg, domain, &r);
+	char alabel[DNAME_MAXLEN], err[128];
 	char *save = NULL;
+
+	for (const char *p = domain; *p; p++)
+		if ((unsigned char)*p >= 0x80) {
+			if (dname_normalize(domain, alabel, sizeof alabel, err, sizeof err) == DNAME_OK)
+				domain = alabel;
+			break;
+		}
+	int rc = history_get(arg, domain, &r);
 
 	if (rc != 0)
 		return rc;
