@@ -7,3 +7,7 @@ EXTRA_DIST += tests/rollout-policy.sh tests/rollout-milter.sh tests/postfix/roll
 	tests/postfix/sasl-auth.py
 tests/rollout-policy.log: mxvetd
 tests/rollout-milter.log: mxvetd
+# mxvet outcomes against a Postfix that delivers by DNS (its own resolver)
+TESTS += tests/outcomes-e2e.sh
+EXTRA_DIST += tests/outcomes-e2e.sh
+tests/outcomes-e2e.log: mxvetd mxvet
