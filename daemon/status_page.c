@@ -408,9 +408,11 @@ static void value(struct evbuffer *b, const json_t *v)
 		return;
 	if ((s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY))) {
 		bool nested = json_is_array(v) || json_is_object(v);
-		evbuffer_add_printf(b, nested ? "<code>" : "");
+		if (nested)
+			evbuffer_add_printf(b, "<code>");
 		html_text(b, s);
-		evbuffer_add_printf(b, nested ? "</code>" : "");
+		if (nested)
+			evbuffer_add_printf(b, "</code>");
 		free(s);
 	}
 }
