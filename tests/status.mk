@@ -4,10 +4,8 @@
 check_PROGRAMS += tests/unit/test_status
 TESTS += tests/unit/test_status tests/status-page.py
 EXTRA_DIST += tests/status-page.py
-tests_unit_test_status_SOURCES = tests/unit/test_status.c daemon/verdict_ring.c \
-	daemon/verdict_ring.h daemon/risk_board.c daemon/risk_board.h daemon/html.c daemon/html.h
 tests_unit_test_status_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_status_LDADD = $(UNIT_LDADD)
+tests_unit_test_status_LDADD = daemon/libmxvetd.a $(UNIT_LDADD)
 tests/status-page.log: mxvetd
 CLEANFILES += tests/status-page-index.png tests/status-page-domain.png \
 	tests/status-page-index.html tests/status-page-domain.html
