@@ -399,11 +399,14 @@ def main():
     finally:
         d.terminate()
         try:
-            d.wait(15)
+            rc = d.wait(15)
         except subprocess.TimeoutExpired:
             d.kill()
+            rc = None
         mdns.stop = msmtp.stop = True
         msmtp.sock.close()
+    # under ASan/UBSan: nothing leaked or misused on the way
+    ok(rc == 0, "mxvetd exits 0 on SIGTERM", rc)
     if not tap.results or not all(tap.results):
         print("# mxvetd log: " + open(os.path.join(work, "mxvetd.log")).read()[-3000:].replace("\n", "\n# "))
     shutil.rmtree(work, ignore_errors=True)
