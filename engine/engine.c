@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The file replaces the built-in list. config_check found it readable at
+ * start; if it went since, MX_TYPO goes on with the built-in list. */
 static struct typo_list *load_providers(const struct config *cfg)
 {
 	struct typo_list *l = NULL;
@@ -19,8 +21,10 @@ static struct typo_list *load_providers(const struct config *cfg)
 	if (cfg->mx_providers_file && *cfg->mx_providers_file) {
 		l = typo_list_load(cfg->mx_providers_file, why, sizeof why);
 		if (!l)
-			log_warn("MX_TYPO check off: %s", why);
+			log_warn("mx_providers_file: %s: MX_TYPO uses the built-in list", why);
 	}
+	if (!l && !(l = typo_list_builtin(why, sizeof why)))
+		log_warn("MX_TYPO check off: %s", why);
 	return l;
 }
 

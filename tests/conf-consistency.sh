@@ -41,11 +41,9 @@ same "mxvet.conf(5) describes exactly the keys of the parameter table" "$tmp/key
 # 3. the loader accepts the example with every parameter line uncommented,
 # and the values are the table's defaults. The example shows the paths of a
 # Debian install (prefix /usr); map them to this build's defaults first.
-pkgdata_def=$(sed -n 's/^mx_providers_file = //p' "$tmp/defaults")
 state_def=$(sed -n 's/^state_dir = //p' "$tmp/defaults")
 grep -E '^#[a-z_0-9]+ =' "$conf" | grep -v '^#on_' | sed 's/^#//' |
-	sed -e "s|^mx_providers_file = /usr/share/mxvet/mx-providers.txt\$|mx_providers_file = $pkgdata_def|" \
-	    -e "s|^state_dir = /var/lib/mxvet\$|state_dir = $state_def|" > "$tmp/uncommented.conf"
+	sed -e "s|^state_dir = /var/lib/mxvet\$|state_dir = $state_def|" > "$tmp/uncommented.conf"
 if "$dump" "$tmp/uncommented.conf" > "$tmp/loaded" 2> "$tmp/err"; then
 	ok "the config loader accepts conf/mxvet.conf uncommented"
 else
