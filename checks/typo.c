@@ -156,11 +156,6 @@ void typo_list_free(struct typo_list *l)
 	free(l);
 }
 
-size_t typo_list_count(const struct typo_list *l)
-{
-	return l ? l->n : 0;
-}
-
 int typo_distance(const char *a, const char *b, int limit)
 {
 	size_t la = strlen(a), lb = strlen(b);
