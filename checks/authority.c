@@ -123,6 +123,15 @@ static bool good(const struct auth_answer *a)
 	return a->aa && !a->referral && (a->rcode == RC_NOERROR || a->rcode == RC_NXDOMAIN);
 }
 
+/* An answer that counts for APEX_CNAME: a good one, or any NOERROR answer
+ * that carries a CNAME for the apex. A server that hands out an apex CNAME
+ * hides the MX from whoever asks it, whatever its AA bit says (a farm
+ * member answering from a stale cache does so without AA). */
+static bool apex_evidence(const struct auth_answer *a)
+{
+	return good(a) || (a->cname && !a->referral && a->rcode == RC_NOERROR);
+}
+
 /* What an answer says, for comparing: "{10 mx.example.com}", "NXDOMAIN". */
 static void answer_text(const struct auth_answer *a, char *buf, size_t len)
 {
@@ -239,7 +248,7 @@ static void apex_cname(const struct evidence *ev, const struct auth_evidence *ae
 		const struct auth_answer *u[16];
 		size_t n = usable(&ae->srv[i], u, 16);
 		for (size_t k = 0; k < n; k++) {
-			if (!good(u[k]))
+			if (!apex_evidence(u[k]))
 				continue;
 			total++;
 			cn += u[k]->cname != NULL;
@@ -253,7 +262,7 @@ static void apex_cname(const struct evidence *ev, const struct auth_evidence *ae
 		size_t n = usable(s, u, 16), mine = 0, good_n = 0;
 		char srv[600], rp[700], ns[300], other[600] = "";
 		for (size_t k = 0; k < n; k++) {
-			if (!good(u[k]))
+			if (!apex_evidence(u[k]))
 				continue;
 			good_n++;
 			if (u[k]->cname) {
@@ -280,8 +289,9 @@ static void apex_cname(const struct evidence *ev, const struct auth_evidence *ae
 		findings_add(out, F_APEX_CNAME, cn == total ? CLASS_TEMPORARY : CLASS_RISK, NULL,
 			     srv, rp,
 			     "%s%s answered %zu of %zu MX queries for %s with a CNAME to %s at the "
-			     "zone apex, hiding its MX, NS and SOA; %s%s",
+			     "zone apex%s, hiding its MX, NS and SOA; %s%s",
 			     srv, ns, mine, good_n, ev->domain, hit->cname,
+			     hit->aa ? "" : " (without the AA flag)",
 			     other[0] ? "other answers: " : "every answer did so",
 			     other);
 	}

@@ -26,6 +26,8 @@ void checks_run_all(const struct evidence *ev, const struct check_env *env,
 		d->run(ev, env, out);
 }
 
+/* The file replaces the built-in list. config_check found it readable at
+ * start; if it went since, MX_TYPO goes on with the built-in list. */
 static void *providers_new(const struct config *cfg)
 {
 	struct typo_list *l = NULL;
@@ -34,8 +36,10 @@ static void *providers_new(const struct config *cfg)
 	if (cfg->mx_providers_file && *cfg->mx_providers_file) {
 		l = typo_list_load(cfg->mx_providers_file, why, sizeof why);
 		if (!l)
-			log_warn("MX_TYPO check off: %s", why);
+			log_warn("mx_providers_file: %s: MX_TYPO uses the built-in list", why);
 	}
+	if (!l && !(l = typo_list_builtin(why, sizeof why)))
+		log_warn("MX_TYPO check off: %s", why);
 	return l;
 }
 

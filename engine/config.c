@@ -10,9 +10,6 @@
 #include <string.h>
 #include <strings.h>
 
-#ifndef PKGDATADIR
-#define PKGDATADIR "/usr/share/mxvet"
-#endif
 #ifndef LOCALSTATEDIR
 #define LOCALSTATEDIR "/var"
 #endif
@@ -52,8 +49,9 @@ static const struct param params[] = {
 	  "check families to run: dns, authority, smtp" },
 	{ "mx_allowed_networks", P_CIDRS, RELOAD, O(mx_allowed_networks), "", 0, 0,
 	  "non-routable networks mxvet may contact all the same (SMTP and DNS) and MX hosts may use" },
-	{ "mx_providers_file", P_STR, RELOAD, O(mx_providers_file), PKGDATADIR "/mx-providers.txt", 0, 0,
-	  "registered domains of well-known mail providers' MX hosts (for MX_TYPO)" },
+	{ "mx_providers_file", P_STR, RELOAD, O(mx_providers_file), "", 0, 0,
+	  "file of mail providers' MX domains for MX_TYPO, replacing the built-in list; "
+	  "empty: the built-in list" },
 	{ "authority_timeout", P_DUR, RELOAD, O(authority_timeout), "4s", 1, 60,
 	  "time limit of the direct queries to a domain's authoritative servers" },
 	{ "authority_repeat", P_INT, RELOAD, O(authority_repeat), "3", 1, 10,

@@ -203,6 +203,15 @@ static int readable_file(const char *path, char *why, size_t whylen)
 	return 0;
 }
 
+/* An override named but unreadable would otherwise pass unseen, with the
+ * built-in list in its place. */
+static int check_providers_file(const struct config *cfg, char *why, size_t whylen)
+{
+	if (!*cfg->mx_providers_file)
+		return 0;
+	return readable_file(cfg->mx_providers_file, why, whylen);
+}
+
 static int check_trust_anchor(const struct config *cfg, char *why, size_t whylen)
 {
 	if (*cfg->unbound_config || !*cfg->trust_anchor_file)
@@ -348,6 +357,7 @@ static const struct {
 	{ "header_name", NULL, check_header_name, false },
 	{ "detail_header_name", NULL, check_detail_header_name, false },
 	{ "pid_file", NULL, check_pid_file, false },
+	{ "mx_providers_file", NULL, check_providers_file, false },
 };
 
 int config_check(const struct config *cfg, enum config_check_scope scope, char *err,

@@ -229,15 +229,3 @@ bool dname_is_ip_literal(const char *name)
 	dname_strip_dot(buf);
 	return netaddr_parse(buf, &a) == 0;
 }
-
-const char *dname_registered(const char *name)
-{
-	const char *last = NULL, *prev = NULL;
-
-	for (const char *p = name; *p; p++)
-		if (*p == '.' && p[1]) {
-			prev = last;
-			last = p;
-		}
-	return prev ? prev + 1 : name;
-}

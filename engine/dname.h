@@ -39,7 +39,4 @@ bool dname_is_hostname(const char *name, const char **why);
  * address)? */
 bool dname_is_ip_literal(const char *name);
 
-/* The last two labels of name, e.g. "mx.l.google.com" -> "google.com". */
-const char *dname_registered(const char *name);
-
 #endif

@@ -28,6 +28,7 @@ MXA = NET + ".9."   # MX host addresses (nothing connects: tests use --no-smtp)
 
 # zone -> (records, [(ns name, address, behaviour)])
 # behaviours: ok, farm (every other answer is an apex CNAME), cname (always),
+# farm-noaa (every other answer is an apex CNAME without the AA flag),
 # refused, silent, formerr-edns, drop-edns (silent only to EDNS), wildcard-add,
 # garbage, tc (UDP always truncated)
 ZONES = {}
@@ -65,6 +66,11 @@ zone("apexcname", [ns("apexcname", 1, NET + ".2.1", "farm"), ns("apexcname", 2, 
 zone("apexcname-all", [ns("apexcname-all", 1, NET + ".2.11", "cname"),
                        ns("apexcname-all", 2, NET + ".2.12", "cname")],
      mx=[(10, "mx.apexcname-all." + TLD, MXA + "12")])
+# a farm behind one address whose members alternate: the MX with AA, an
+# apex CNAME without AA (a member serving the name from a stale cache)
+zone("apexcname-noaa", [ns("apexcname-noaa", 1, NET + ".2.21", "farm-noaa"),
+                        ns("apexcname-noaa", 2, NET + ".2.22")],
+     mx=[(10, "mx.apexcname-noaa." + TLD, MXA + "22")])
 zone("nsdiff", [ns("nsdiff", 1, NET + ".3.1"), ns("nsdiff", 2, NET + ".3.2", "othermx"),
                 ns("nsdiff", 3, NET + ".3.3")],
      mx=[(10, "mx1.nsdiff." + TLD, MXA + "31")],
@@ -135,12 +141,14 @@ def answer_zone(q, d, ident, beh):
     r.flags &= ~dns.flags.RA
     apex = dns.name.from_text(d)
     cname = beh == "cname"
-    if beh == "farm" and qq.name == apex:
+    if beh in ("farm", "farm-noaa") and qq.name == apex:
         with LOCK:
             ALTERNATE[ident] = ALTERNATE.get(ident, 0) + 1
             cname = ALTERNATE[ident] % 2 == 0
     if cname and qq.name == apex:
         r.answer.append(rr(qq.name, "CNAME", "web.healthy." + TLD))
+        if beh == "farm-noaa":
+            r.flags &= ~dns.flags.AA
         return with_nsid(q, r, ident + "-cname")
     names = set(dns.name.from_text(o) for o, _, _ in recs)
     data = [(o, t, v) for o, t, v in recs

@@ -36,7 +36,7 @@ dns_timeout = 3s
 authority_timeout = 3s
 mx_providers_file = $top_srcdir/data/mx-providers.txt
 EOC
-domains="healthy apexcname apexcname-all nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many childonly parentonly v6ns"
+domains="healthy apexcname apexcname-all apexcname-noaa nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many childonly parentonly v6ns"
 args=""
 for d in $domains; do args="$args $d.authlab"; done
 "$top_builddir/mxvet" check -v --json --no-smtp --config "$work/mxvet.conf" $args > "$work/out.json" 2>"$work/err"
@@ -59,6 +59,11 @@ T = [
       "dig @127.153.2.1 apexcname.authlab MX +norecurse +dnssec +nsid")),
     ("apexcname-all", "defer", {"APEX_CNAME"},
      ("APEX_CNAME", "temporary", "ns1.apexcname-all.authlab 127.153.2.11", "3 of 3", "dig @127.153.2.11")),
+    # an apex CNAME is evidence whatever the AA bit of the answer that
+    # carries it; the answers without AA also make the server lame
+    ("apexcname-noaa", "annotate", {"APEX_CNAME", "NS_NOT_AUTHORITATIVE"},
+     ("APEX_CNAME", "risk", "ns1.apexcname-noaa.authlab 127.153.2.21", "CNAME to web.healthy.authlab",
+      "dig @127.153.2.21 apexcname-noaa.authlab MX +norecurse")),
     ("nsdiff", "annotate", {"NS_INCONSISTENT"},
      ("NS_INCONSISTENT", "risk", "ns2.nsdiff.authlab 127.153.3.2", "MX {10 mx2.nsdiff.authlab}",
       "dig @127.153.3.2 nsdiff.authlab MX +norecurse")),

@@ -3,7 +3,8 @@
 # table in engine/config.c (read through tests/dumpconf, i.e. the code), the
 # example's defaults are the table's, the loader accepts the example with
 # every line uncommented, and the man pages and the systemd unit are clean.
-# TAP.
+# The docs (docs/*.md, README.md) name only keys mxvetd -n accepts, and only
+# Postfix parameters Postfix knows. TAP.
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -23,7 +24,7 @@ same() {	# name, file A, file B
 		notok "$1"; sed 's/^/# /' "$tmp/diff"; fi
 }
 
-echo "1..9"
+echo "1..14"
 "$dump" > "$tmp/defaults" || { echo "Bail out! $dump failed"; exit 1; }
 sed -n 's/^\([a-z_0-9]*\) =.*/\1/p' "$tmp/defaults" | sort > "$tmp/keys.code"
 [ -s "$tmp/keys.code" ] || { echo "Bail out! no keys from $dump"; exit 1; }
@@ -41,11 +42,9 @@ same "mxvet.conf(5) describes exactly the keys of the parameter table" "$tmp/key
 # 3. the loader accepts the example with every parameter line uncommented,
 # and the values are the table's defaults. The example shows the paths of a
 # Debian install (prefix /usr); map them to this build's defaults first.
-pkgdata_def=$(sed -n 's/^mx_providers_file = //p' "$tmp/defaults")
 state_def=$(sed -n 's/^state_dir = //p' "$tmp/defaults")
 grep -E '^#[a-z_0-9]+ =' "$conf" | grep -v '^#on_' | sed 's/^#//' |
-	sed -e "s|^mx_providers_file = /usr/share/mxvet/mx-providers.txt\$|mx_providers_file = $pkgdata_def|" \
-	    -e "s|^state_dir = /var/lib/mxvet\$|state_dir = $state_def|" > "$tmp/uncommented.conf"
+	sed -e "s|^state_dir = /var/lib/mxvet\$|state_dir = $state_def|" > "$tmp/uncommented.conf"
 if "$dump" "$tmp/uncommented.conf" > "$tmp/loaded" 2> "$tmp/err"; then
 	ok "the config loader accepts conf/mxvet.conf uncommented"
 else
@@ -105,3 +104,121 @@ awk 'prev == ".TP" && $1 == ".BR" && $3 $4 == "\"(restart)\"" { print $2 } { pre
 	sort > "$tmp/restart.man"
 "$dump" -r | sort > "$tmp/restart.code"
 same "mxvet.conf(5) marks exactly the table's restart keys (restart)" "$tmp/restart.code" "$tmp/restart.man"
+
+# 10. mxvetd -n knows every key of the table: each at its default loads
+if [ -x "$top_builddir/mxvetd" ]; then
+	sed 's/^user = .*/user = nobody/' "$tmp/defaults" > "$tmp/all-n.conf"
+	if "$top_builddir/mxvetd" -n -c "$tmp/all-n.conf" > "$tmp/err" 2>&1; then
+		ok "mxvetd -n accepts every key of the table at its default"
+	else
+		notok "mxvetd -n accepts every key of the table at its default" "$(cat "$tmp/err")"
+	fi
+else
+	skip "mxvetd -n accepts every key of the table at its default" "mxvetd not built"
+fi
+
+# The keys the docs name: "key = value" lines of their ```mxvet.conf blocks
+# and `key = value` code spans in prose (an mxvet key, an on_<code>, or a
+# Postfix parameter); the Postfix parameters of their ```main.cf blocks.
+docs="$top_srcdir/README.md $(ls "$top_srcdir"/docs/*.md 2>/dev/null | tr '\n' ' ')"
+python3 - "$tmp" "$top_srcdir" $docs <<'EOPY'
+import os, re, sys
+tmp, top, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+mx, pf, spans = set(), set(), set()
+kv = re.compile(r"^\s*#?\s*([a-z][a-z0-9_]*)\s*=")
+for f in files:
+    block = None
+    for n, line in enumerate(open(f, encoding="utf-8"), 1):
+        m = re.match(r"^\s*```\s*(\S*)", line)
+        if m:
+            block = (m.group(1) or "-") if block is None else None
+            continue
+        where = "%s:%d" % (os.path.relpath(f, top), n)
+        k = kv.match(line)
+        if block == "mxvet.conf" and k:
+            mx.add((k.group(1), where))
+        elif block == "main.cf" and k:
+            pf.add((k.group(1), where))
+        elif block is None:
+            for c in re.findall(r"`([a-z][a-z0-9_]*) = [^`]*`", line):
+                spans.add((c, where))
+for name, items in (("mxvet", mx), ("postfix", pf), ("spans", spans)):
+    with open("%s/docs.%s" % (tmp, name), "w") as out:
+        for k, w in sorted(items):
+            out.write("%s %s\n" % (k, w))
+EOPY
+"$dump" -f | awk '{ print "on_" tolower($1) }' > "$tmp/on.keys"
+cat "$tmp/keys.code" "$tmp/on.keys" | sort -u > "$tmp/known.mxvet"
+if command -v postconf > /dev/null; then
+	postconf -d 2> /dev/null | sed -n 's/^\([a-z0-9_]*\) =.*/\1/p' | sort -u > "$tmp/known.postfix"
+fi
+
+# 11. every key in the docs' mxvet.conf examples is one mxvetd knows
+awk 'NR == FNR { k[$1] = 1; next } !($1 in k) { print $2 ": " $1 }' \
+	"$tmp/known.mxvet" "$tmp/docs.mxvet" > "$tmp/unknown"
+if [ ! -s "$tmp/docs.mxvet" ]; then
+	notok "the docs' mxvet.conf examples name only keys mxvetd knows" "no mxvet.conf block found in $docs"
+elif [ -s "$tmp/unknown" ]; then
+	notok "the docs' mxvet.conf examples name only keys mxvetd knows" "unknown to mxvetd:"
+	sed 's/^/# /' "$tmp/unknown"
+else
+	ok "the docs' mxvet.conf examples name only keys mxvetd knows ($(cut -d' ' -f1 "$tmp/docs.mxvet" | sort -u | wc -l) keys)"
+fi
+
+# 12. mxvetd -n itself accepts each of them (at the table's default, an
+# on_<code> as annotate): the docs agree with the daemon, not with a copy
+if [ -x "$top_builddir/mxvetd" ]; then
+	cut -d' ' -f1 "$tmp/docs.mxvet" "$tmp/docs.spans" | sort -u | while read -r k; do
+		case $k in
+		on_*) grep -qx "$k" "$tmp/on.keys" && echo "$k = annotate" ;;
+		user) echo "user = nobody" ;;
+		*) grep "^$k = " "$tmp/defaults" ;;
+		esac
+	done > "$tmp/docs-n.conf"
+	grep -q '^user = ' "$tmp/docs-n.conf" || echo "user = nobody" >> "$tmp/docs-n.conf"
+	if ! awk 'NR == FNR { k[$1] = 1; next } !($1 in k) { bad = 1 } END { exit bad }' \
+		"$tmp/known.mxvet" "$tmp/docs.mxvet"; then
+		# a key the table lacks: let mxvetd -n name it
+		awk 'NR == FNR { k[$1] = 1; next } !($1 in k) { print $1 " = x" }' \
+			"$tmp/known.mxvet" "$tmp/docs.mxvet" >> "$tmp/docs-n.conf"
+	fi
+	if "$top_builddir/mxvetd" -n -c "$tmp/docs-n.conf" > "$tmp/err" 2>&1; then
+		ok "mxvetd -n accepts every mxvet key the docs name"
+	else
+		notok "mxvetd -n accepts every mxvet key the docs name" "$(cat "$tmp/err")"
+	fi
+else
+	skip "mxvetd -n accepts every mxvet key the docs name" "mxvetd not built"
+fi
+
+# 13. a `key = value` span in the docs' prose is an mxvet key or a Postfix
+# parameter
+if [ -s "$tmp/known.postfix" ]; then
+	sort -u "$tmp/known.mxvet" "$tmp/known.postfix" > "$tmp/known.any"
+	awk 'NR == FNR { k[$1] = 1; next } !($1 in k) { print $2 ": " $1 }' \
+		"$tmp/known.any" "$tmp/docs.spans" > "$tmp/unknown"
+	if [ -s "$tmp/unknown" ]; then
+		notok "the docs' key = value spans name known keys" "neither mxvet's nor Postfix's:"
+		sed 's/^/# /' "$tmp/unknown"
+	else
+		ok "the docs' key = value spans name known keys ($(wc -l < "$tmp/docs.spans") spans)"
+	fi
+else
+	skip "the docs' key = value spans name known keys" "postconf not installed"
+fi
+
+# 14. the docs' main.cf examples name only parameters Postfix knows
+if [ -s "$tmp/known.postfix" ]; then
+	awk 'NR == FNR { k[$1] = 1; next } !($1 in k) { print $2 ": " $1 }' \
+		"$tmp/known.postfix" "$tmp/docs.postfix" > "$tmp/unknown"
+	if [ ! -s "$tmp/docs.postfix" ]; then
+		notok "the docs' main.cf examples name only Postfix parameters" "no main.cf block found"
+	elif [ -s "$tmp/unknown" ]; then
+		notok "the docs' main.cf examples name only Postfix parameters" "unknown to postconf -d:"
+		sed 's/^/# /' "$tmp/unknown"
+	else
+		ok "the docs' main.cf examples name only Postfix parameters ($(cut -d' ' -f1 "$tmp/docs.postfix" | sort -u | wc -l) parameters)"
+	fi
+else
+	skip "the docs' main.cf examples name only Postfix parameters" "postconf not installed"
+fi

@@ -15,3 +15,7 @@ tests_resolver_join_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/tests/unit
 tests_resolver_join_LDADD = $(UNIT_LDADD)
 TESTS += tests/resolver-lab.sh
 EXTRA_DIST += tests/resolver-lab.sh
+# MX_TYPO from the build tree: the built-in provider list, the file override.
+TESTS += tests/typo-builtin.sh
+EXTRA_DIST += tests/typo-builtin.sh
+tests/typo-builtin.log: mxvet

@@ -373,6 +373,9 @@ static const struct {
 	{ "garbage", "NS_UNREACHABLE", CLASS_RISK, "ns2.example.test 192.0.2.2", "do not parse" },
 	{ "stage-off", "-", -1, NULL, NULL },
 	{ "unsent", "-", -1, NULL, NULL },	/* our own limits: says nothing about the server */
+	/* a farm member's apex CNAME without AA is still an apex CNAME */
+	{ "farm-noaa", "APEX_CNAME,NS_NOT_AUTHORITATIVE", CLASS_RISK, "ns1.example.test 192.0.2.1",
+	  "CNAME to lb.example.net at the zone apex (without the AA flag)" },
 };
 
 static void build(size_t i, struct evidence *ev)
@@ -386,6 +389,7 @@ static void build(size_t i, struct evidence *ev)
 	ae->zone = strdup(strcmp(n, "cname-below-apex") ? "example.test" : "test");
 	srv(ae, "ns1.example.test", "192.0.2.1",
 	    !strcmp(n, "farm") ? ok(1, 0, NULL, "lb.example.net", "farm-3") :
+	    !strcmp(n, "farm-noaa") ? ok(0, 0, NULL, "lb.example.net", "farm-1") :
 	    !strcmp(n, "all-cname") || !strcmp(n, "cname-below-apex") ? ok(1, 0, NULL, "lb.example.net", NULL) :
 	    !strcmp(n, "all-dead") ? nok(AQ_TIMEOUT) : GOOD,
 	    !strcmp(n, "all-cname") ? ok(1, 0, NULL, "lb.example.net", NULL) :

@@ -146,6 +146,58 @@ START_TEST(typo_distance_limits)
 }
 END_TEST
 
+/* MX_TYPO judges the registrable domain by the Public Suffix List: the
+ * label left of the public suffix carries the typo, whatever the suffix. */
+static const struct {
+	const char *host;
+	const char *provider;	/* the near miss reported, NULL for none */
+	int dist;
+} trow[] = {
+	{ "aspmx.l.gooogle.com", "google.com", 1 },
+	{ "MX.GOOOGLE.COM.", "google.com", 1 },
+	{ "aspmx.l.google.com", NULL, 0 },
+	/* co.uk is one public suffix: the registrable domain is mimecastt.co.uk
+	 * (the last two labels, co.uk, are near nothing) */
+	{ "eu-smtp-1.mimecastt.co.uk", "mimecast.com", 2 },
+	{ "d-example.mail.protection.outlok.com.au", "outlook.com", 2 },
+	/* uk.com: a suffix of the list's private section */
+	{ "mx.gooogle.uk.com", "google.com", 2 },
+	/* a provider's own name under another public suffix is no typo */
+	{ "in1-smtp.fastmail.fm", NULL, 0 },
+	{ "mx.google.co.uk", NULL, 0 },
+	{ "eu.mimecast.co.za", NULL, 0 },
+	{ "mx.gooogle.com.au", "google.com", 2 },
+	/* a suffix no registry runs is a typo of the suffix */
+	{ "aspmx.l.google.con", "google.com", 1 },
+	/* the suffix change costs an edit: a 4-letter name allows one */
+	{ "mx.email.com", NULL, 0 },
+	/* under a provider's domain, where the list cuts it at a private suffix */
+	{ "ec2-192-0-2-1.compute-1.amazonaws.com", NULL, 0 },
+	{ "co.uk", NULL, 0 },
+	{ "com", NULL, 0 },
+};
+
+START_TEST(typo_psl_table)
+{
+	static const char *const prov[] = { "google.com", "mimecast.com", "outlook.com",
+		"fastmail.com", "mail.ru", "amazonaws.com" };
+	struct typo_list *l = typo_list_from_strings(prov, sizeof prov / sizeof *prov);
+	int d = -1;
+	const char *p;
+
+	ck_assert_ptr_nonnull(l);
+	p = typo_match(l, trow[_i].host, &d);
+	if (!trow[_i].provider) {
+		ck_assert_msg(p == NULL, "%s: reported as a typo of %s", trow[_i].host, p);
+	} else {
+		ck_assert_msg(p && strcmp(p, trow[_i].provider) == 0, "%s: got %s, want %s",
+			      trow[_i].host, p ? p : "none", trow[_i].provider);
+		ck_assert_int_eq(d, trow[_i].dist);
+	}
+	typo_list_free(l);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checks_mx");
@@ -153,6 +205,7 @@ int main(void)
 	tcase_add_loop_test(tc, table, 0, sizeof rows / sizeof rows[0]);
 	tcase_add_test(tc, long_names);
 	tcase_add_test(tc, typo_distance_limits);
+	tcase_add_loop_test(tc, typo_psl_table, 0, sizeof trow / sizeof trow[0]);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -117,16 +117,6 @@ START_TEST(wire)
 }
 END_TEST
 
-START_TEST(registered)
-{
-	ck_assert_str_eq(dname_registered("aspmx.l.google.com"), "google.com");
-	ck_assert_str_eq(dname_registered("google.com"), "google.com");
-	ck_assert_str_eq(dname_registered("localhost"), "localhost");
-	ck_assert(dname_equal("Example.COM.", "example.com"));
-	ck_assert(!dname_equal("example.com", "example.co"));
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("dname");
@@ -136,7 +126,6 @@ int main(void)
 	tcase_add_loop_test(tc, hostname, 0, sizeof hosts / sizeof hosts[0]);
 	tcase_add_test(tc, ip_literal);
 	tcase_add_test(tc, wire);
-	tcase_add_test(tc, registered);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }
