@@ -5,7 +5,7 @@
  * libunbound, walking up from the name. Lookups go through the prober's
  * cache (auth_cache.h). */
 #include "engine/auth_stage.h"
-#include "engine/engine.h"
+#include "engine/stage.h"
 #include "lib/log.h"
 #include "engine/resolver.h"
 
@@ -47,7 +47,7 @@ static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 	l->ns = ns;
 	l->rrtype = rrtype;
 	snprintf(l->name, sizeof l->name, "%s", name);
-	if (resolver_lookup(st->e->res, name, rrtype, on_lookup, l) != 0) {
+	if (resolver_lookup(engine_resolver(st->e), name, rrtype, on_lookup, l) != 0) {
 		free(l);
 		return;
 	}

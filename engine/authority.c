@@ -8,11 +8,11 @@
 #include "engine/config.h"
 #include "engine/dname.h"
 #include "engine/dnsquery.h"
-#include "engine/engine.h"
-#include "lib/addr_policy.h"
-#include "lib/log.h"
 #include "engine/pipeline.h"
 #include "engine/resolver.h"
+#include "engine/stage.h"
+#include "lib/addr_policy.h"
+#include "lib/log.h"
 
 #include <event2/event.h>
 #include <ldns/ldns.h>
@@ -179,7 +179,7 @@ static struct dnsq_chan *chan_for(struct stage *st, const struct netaddr *a)
 			return st->chan[i].ch;
 	if (st->nchan == AUTH_MAX_CHANNELS)
 		return NULL;
-	st->chan[st->nchan].ch = dnsq_chan_new(st->e->base, a, st->opts.port);
+	st->chan[st->nchan].ch = dnsq_chan_new(engine_base(st->e), a, st->opts.port);
 	if (!st->chan[st->nchan].ch)
 		return NULL;
 	st->chan[st->nchan].a = *a;
@@ -413,19 +413,21 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 	auth_kick(st);
 }
 
-void authority_stage_start(struct check *c)
+static void authority_start(void *state, struct check *c)
 {
-	struct engine *e = check_engine(c);
+	struct auth_prober *p = state;
+	struct engine *e = p->e;
 	struct evidence *ev = check_evidence(c);
 	const struct config *cfg = check_config(c);
 	struct stage *st = calloc(1, sizeof *st);
 	long ms = cfg->authority_timeout * 1000L;
 	struct timeval tv = { cfg->authority_timeout, 0 };
 
+	ev->authority_done = true;
 	if (!st)
 		return;
 	st->ae = calloc(1, sizeof *st->ae);
-	st->done_ev = evtimer_new(e->base, on_done, st);
+	st->done_ev = evtimer_new(engine_base(e), on_done, st);
 	if (!st->ae || !st->done_ev || evtimer_add(st->done_ev, &tv) != 0) {
 		if (st->done_ev)
 			event_free(st->done_ev);
@@ -436,7 +438,7 @@ void authority_stage_start(struct check *c)
 	st->c = c;
 	st->e = e;
 	st->cfg = config_ref(cfg);
-	st->p = e->auth;
+	st->p = p;
 	st->p->stats.stages++;
 	st->refs = 1;
 	gettimeofday(&st->started, NULL);
@@ -464,8 +466,8 @@ void authority_stage_start(struct check *c)
 	}
 	tv.tv_sec = ms * 45 / 100 / 1000;
 	tv.tv_usec = ms * 45 / 100 % 1000 * 1000;
-	st->disc_ev = evtimer_new(e->base, auth_on_discovery_end, st);
-	st->plain_ev = evtimer_new(e->base, on_plain_timer, st);
+	st->disc_ev = evtimer_new(engine_base(e), auth_on_discovery_end, st);
+	st->plain_ev = evtimer_new(engine_base(e), on_plain_timer, st);
 	if (st->disc_ev)
 		evtimer_add(st->disc_ev, &tv);
 	check_hold(c);
@@ -481,3 +483,29 @@ void authority_stage_start(struct check *c)
 	}
 	auth_kick(st);	/* nothing started: finish from the loop */
 }
+
+/* A domain that does not exist has no servers to ask. */
+static bool authority_wanted(const struct evidence *ev)
+{
+	return ev->mx_lookup.status != DNS_ST_NXDOMAIN;
+}
+
+static void *authority_new(struct engine *e)
+{
+	return auth_prober_new(e);
+}
+
+static void authority_free(void *state)
+{
+	auth_prober_free(state);
+}
+
+const struct stage_ops authority_stage = {
+	.name = "authority",
+	.family = "authority",
+	.skip_flag = CHECK_NO_AUTHORITY,
+	.new = authority_new,
+	.free = authority_free,
+	.wanted = authority_wanted,
+	.start = authority_start,
+};

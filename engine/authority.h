@@ -1,7 +1,8 @@
 /* authority: the stage that queries a domain's authoritative servers
- * directly.
+ * directly (authority_stage, engine/stage.h).
  *
- * authority_stage_start() runs after the MX and MX-host lookups. It finds
+ * It starts after the MX and MX-host lookups, unless the domain does not
+ * exist. It finds
  * the zone of the domain (NS of the domain, or of its closest enclosing
  * zone) and each name server's addresses with libunbound, then sends to
  * every address the domain's MX query authority_repeat times with EDNS0 +
@@ -38,6 +39,5 @@ struct auth_prober_stats {
 struct auth_prober *auth_prober_new(struct engine *e);
 void auth_prober_free(struct auth_prober *p);
 const struct auth_prober_stats *auth_prober_stats(const struct auth_prober *p);
-void authority_stage_start(struct check *c);
 
 #endif

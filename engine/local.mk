@@ -20,3 +20,4 @@ libmxvet_a_SOURCES += \
 	engine/history.c engine/history.h
 libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h
 libmxvet_a_SOURCES += engine/detector.h
+libmxvet_a_SOURCES += engine/stage.h engine/stages.c
