@@ -319,13 +319,6 @@ void auth_zone_servers_ready(struct zone *z)
 	}
 }
 
-/* An EDNS answer that shows EDNS works (whatever the rcode says about
- * the zone). */
-static bool edns_works(const struct auth_answer *a)
-{
-	return a->st == AQ_OK && a->rcode != LDNS_RCODE_FORMERR && a->rcode != LDNS_RCODE_NOTIMPL &&
-	       a->rcode != 16 /* BADVERS */ && !(a->rcode == 2 && !a->edns);
-}
 
 static void send_plain(struct stage *st, size_t si)
 {
@@ -354,7 +347,7 @@ static void on_plain_timer(evutil_socket_t fd, short what, void *arg)
 		const struct auth_server *s = &st->ae->srv[si];
 		bool ok = s->not_queried != NULL;	/* nothing to follow up */
 		for (size_t k = 0; k < s->nans; k++)
-			ok |= edns_works(&s->ans[k]);
+			ok |= auth_answer_edns_works(&s->ans[k]);
 		if (!ok)
 			send_plain(st, si);
 	}
@@ -402,7 +395,7 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 			auth_answer_clear(a);
 			a->st = r->st;
 		}
-		if (q->kind == Q_MX_EDNS && !edns_works(a))
+		if (q->kind == Q_MX_EDNS && !auth_answer_edns_works(a))
 			send_plain(st, q->srv);
 	}
 	if (ae->bytes > AUTH_MAX_BYTES) {
