@@ -202,23 +202,44 @@ static void lame(const struct evidence *ev, const struct auth_evidence *ae, stru
 	}
 }
 
-static void apex_cname(const struct evidence *ev, const struct auth_evidence *ae,
-		       struct findings *out)
+/* Of the good answers at the zone apex (*total), how many are a CNAME;
+ * 0 when the domain is no zone apex (a CNAME below the apex is legal). */
+static size_t apex_cnames(const struct evidence *ev, const struct auth_evidence *ae,
+			  size_t *total)
 {
-	size_t total = 0, cn = 0;
+	size_t cn = 0;
 
+	*total = 0;
 	if (!ae->zone || !dname_equal(ae->zone, ev->domain))
-		return;		/* a CNAME below the apex is legal */
+		return 0;
 	for (size_t i = 0; i < ae->nsrv; i++) {
 		const struct auth_answer *u[16];
 		size_t n = usable(&ae->srv[i], u, 16);
 		for (size_t k = 0; k < n; k++) {
 			if (!good(u[k]))
 				continue;
-			total++;
+			(*total)++;
 			cn += u[k]->cname != NULL;
 		}
 	}
+	return cn;
+}
+
+bool apex_cname_hides_mx(const struct evidence *ev)
+{
+	size_t total, cn;
+
+	if (!ev->authority_done || !ev->auth)
+		return false;
+	cn = apex_cnames(ev, ev->auth, &total);
+	return cn > 0 && cn == total;
+}
+
+static void apex_cname(const struct evidence *ev, const struct auth_evidence *ae,
+		       struct findings *out)
+{
+	size_t total, cn = apex_cnames(ev, ae, &total);
+
 	if (cn == 0)
 		return;
 	for (size_t i = 0; i < ae->nsrv; i++) {

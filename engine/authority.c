@@ -447,14 +447,11 @@ static void authority_start(void *state, struct check *c)
 	st->opts.try_ms = ms / 4 < 250 ? 250 : ms / 4 > 1500 ? 1500 : ms / 4;
 	st->opts.max_tcp = 65535;
 	for (size_t i = 0; i < ev->nmx && st->nhosts < AUTH_MAX_HOSTS; i++) {
-		bool dup = false;
-		if (!ev->mx[i].looked_up ||
+		if (!ev->mx[i].looked_up || evidence_mx_first(ev, i) != i ||
 		    (ev->mx[i].a.status != DNS_ST_OK && ev->mx[i].a.status != DNS_ST_NODATA) ||
 		    dname_is_ip_literal(ev->mx[i].target))
 			continue;
-		for (size_t k = 0; k < st->nhosts; k++)
-			dup |= strcmp(st->hosts[k], ev->mx[i].target) == 0;
-		if (!dup && (st->hosts[st->nhosts] = strdup(ev->mx[i].target)))
+		if ((st->hosts[st->nhosts] = strdup(ev->mx[i].target)))
 			st->nhosts++;
 	}
 	tv.tv_sec = ms * 45 / 100 / 1000;

@@ -553,12 +553,11 @@ void history_update(struct history_rec *rec, bool existed, time_t now,
 		rec->failing_for = 0;
 	}
 	rec->codes[0] = '\0';
-	for (size_t i = 0; fs && i < fs->n; i++) {
-		const char *name = finding_info(fs->v[i].code)->name;
-		bool seen = false;
-		for (size_t k = 0; k < i; k++)
-			seen |= fs->v[k].code == fs->v[i].code;
-		if (seen || n + strlen(name) + 2 > sizeof rec->codes)
+	enum finding_code codes[F__COUNT];
+	size_t nc = findings_codes(fs, false, codes, F__COUNT);
+	for (size_t i = 0; i < nc; i++) {
+		const char *name = finding_info(codes[i])->name;
+		if (n + strlen(name) + 2 > sizeof rec->codes)
 			continue;
 		n += (size_t)snprintf(rec->codes + n, sizeof rec->codes - n, "%s%s",
 				      n ? "," : "", name);

@@ -226,10 +226,7 @@ static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 			if (!want_lookup(c->ev.mx[i].target))
 				continue;
 			/* the same host under two preferences is looked up once */
-			bool dup = false;
-			for (size_t k = 0; k < i; k++)
-				dup |= strcmp(c->ev.mx[k].target, c->ev.mx[i].target) == 0;
-			if (dup)
+			if (evidence_mx_first(&c->ev, i) != i)
 				continue;
 			c->ev.mx[i].looked_up = true;
 			looked++;
@@ -252,22 +249,19 @@ static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 static void share_duplicate_hosts(struct evidence *ev)
 {
 	for (size_t i = 0; i < ev->nmx; i++) {
-		if (ev->mx[i].looked_up)
+		size_t k = evidence_mx_first(ev, i);
+
+		if (ev->mx[i].looked_up || k == i || !ev->mx[k].looked_up)
 			continue;
-		for (size_t k = 0; k < i; k++) {
-			if (!ev->mx[k].looked_up || strcmp(ev->mx[k].target, ev->mx[i].target))
-				continue;
-			ev->mx[i].a = ev->mx[k].a;
-			ev->mx[i].a.why_bogus = ev->mx[k].a.why_bogus ? strdup(ev->mx[k].a.why_bogus) : NULL;
-			ev->mx[i].a.canonname = ev->mx[k].a.canonname ? strdup(ev->mx[k].a.canonname) : NULL;
-			ev->mx[i].aaaa = ev->mx[k].aaaa;
-			ev->mx[i].aaaa.why_bogus = ev->mx[k].aaaa.why_bogus ? strdup(ev->mx[k].aaaa.why_bogus) : NULL;
-			ev->mx[i].aaaa.canonname = ev->mx[k].aaaa.canonname ? strdup(ev->mx[k].aaaa.canonname) : NULL;
-			for (size_t j = 0; j < ev->mx[k].naddrs; j++)
-				ev_mx_add_addr(&ev->mx[i], &ev->mx[k].addrs[j].addr);
-			ev->mx[i].looked_up = true;
-			break;
-		}
+		ev->mx[i].a = ev->mx[k].a;
+		ev->mx[i].a.why_bogus = ev->mx[k].a.why_bogus ? strdup(ev->mx[k].a.why_bogus) : NULL;
+		ev->mx[i].a.canonname = ev->mx[k].a.canonname ? strdup(ev->mx[k].a.canonname) : NULL;
+		ev->mx[i].aaaa = ev->mx[k].aaaa;
+		ev->mx[i].aaaa.why_bogus = ev->mx[k].aaaa.why_bogus ? strdup(ev->mx[k].aaaa.why_bogus) : NULL;
+		ev->mx[i].aaaa.canonname = ev->mx[k].aaaa.canonname ? strdup(ev->mx[k].aaaa.canonname) : NULL;
+		for (size_t j = 0; j < ev->mx[k].naddrs; j++)
+			ev_mx_add_addr(&ev->mx[i], &ev->mx[k].addrs[j].addr);
+		ev->mx[i].looked_up = true;
 	}
 }
 

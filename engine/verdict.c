@@ -96,23 +96,16 @@ void verdict_clear(struct verdict *v)
 size_t verdict_header_value(enum action a, const char *domain,
 			    const struct findings *fs, char *buf, size_t len)
 {
-	size_t n;
-	int first = 1;
+	enum finding_code codes[F__COUNT];
+	size_t n, nc = findings_codes(fs, true, codes, F__COUNT);
 
 	if (len == 0)
 		return 0;
 	n = (size_t)snprintf(buf, len, "%s; domain=%s; findings=", verdict_name(a), domain);
-	for (size_t i = 0; i < fs->n && n < len; i++) {
-		const char *name = finding_info(fs->v[i].code)->name;
-		bool seen = false;
-		for (size_t k = 0; k < i; k++)
-			seen |= fs->v[k].code == fs->v[i].code && fs->v[k].action != ACT_IGNORE;
-		if (fs->v[i].action == ACT_IGNORE || seen)
-			continue;
-		n += (size_t)snprintf(buf + n, len - n, "%s%s", first ? "" : ",", name);
-		first = 0;
-	}
-	if (first && n < len)
+	for (size_t i = 0; i < nc && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "",
+				      finding_info(codes[i])->name);
+	if (nc == 0 && n < len)
 		n += (size_t)snprintf(buf + n, len - n, "none");
 	return n < len ? n : len - 1;
 }
