@@ -24,6 +24,39 @@
 #include <time.h>
 #include <unbound.h>
 
+static struct dnsq_chan *net_chan_new(void *ctx, const struct netaddr *to, int port)
+{
+	return dnsq_chan_new(engine_base(ctx), to, port);
+}
+
+static void net_chan_free(void *ctx, struct dnsq_chan *ch)
+{
+	(void)ctx;
+	dnsq_chan_free(ch);
+}
+
+static struct dnsq *net_send(void *ctx, struct dnsq_chan *ch, const char *qname, int qtype,
+			     const struct dnsq_opts *o, dnsq_cb cb, void *arg)
+{
+	(void)ctx;
+	return dnsq_send_on(ch, qname, qtype, o, cb, arg);
+}
+
+static void net_cancel(void *ctx, struct dnsq *q)
+{
+	(void)ctx;
+	dnsq_cancel(q);
+}
+
+static int net_lookup(void *ctx, const char *name, int rrtype, resolver_cb cb, void *arg)
+{
+	return resolver_lookup(engine_resolver(ctx), name, rrtype, cb, arg);
+}
+
+static const struct auth_transport real_net = {
+	net_chan_new, net_chan_free, net_send, net_cancel, net_lookup,
+};
+
 struct auth_prober *auth_prober_new(struct engine *e)
 {
 	struct auth_prober *p = calloc(1, sizeof *p);
@@ -31,11 +64,19 @@ struct auth_prober *auth_prober_new(struct engine *e)
 	if (!p)
 		return NULL;
 	p->e = e;
+	p->net = &real_net;
+	p->net_ctx = e;
 	if (!(p->cache = auth_cache_new())) {
 		free(p);
 		return NULL;
 	}
 	return p;
+}
+
+void auth_prober_set_transport(struct auth_prober *p, const struct auth_transport *t, void *ctx)
+{
+	p->net = t;
+	p->net_ctx = ctx;
 }
 
 static void stage_destroy(struct stage *st);
@@ -64,11 +105,11 @@ static void stage_destroy(struct stage *st)
 	if (st->next)
 		st->next->prev = st->prev;
 	for (size_t i = 0; i < st->nqs; i++) {
-		dnsq_cancel(st->qs[i]->q);
+		st->net->cancel(st->net_ctx, st->qs[i]->q);
 		free(st->qs[i]);
 	}
 	for (size_t i = 0; i < st->nchan; i++)
-		dnsq_chan_free(st->chan[i].ch);
+		st->net->chan_free(st->net_ctx, st->chan[i].ch);
 	st->nchan = 0;
 	while (st->lookups) {
 		struct lookup *l = st->lookups;
@@ -120,12 +161,12 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	}
 	for (size_t i = 0; i < st->nqs; i++) {
 		if (st->qs[i]->q)
-			dnsq_cancel(st->qs[i]->q);
+			st->net->cancel(st->net_ctx, st->qs[i]->q);
 		free(st->qs[i]);
 	}
 	st->nqs = 0;
 	for (size_t i = 0; i < st->nchan; i++)
-		dnsq_chan_free(st->chan[i].ch);
+		st->net->chan_free(st->net_ctx, st->chan[i].ch);
 	st->nchan = 0;
 	st->released = true;
 	gettimeofday(&now, NULL);
@@ -179,7 +220,7 @@ static struct dnsq_chan *chan_for(struct stage *st, const struct netaddr *a)
 			return st->chan[i].ch;
 	if (st->nchan == AUTH_MAX_CHANNELS)
 		return NULL;
-	st->chan[st->nchan].ch = dnsq_chan_new(engine_base(st->e), a, st->opts.port);
+	st->chan[st->nchan].ch = st->net->chan_new(st->net_ctx, a, st->opts.port);
 	if (!st->chan[st->nchan].ch)
 		return NULL;
 	st->chan[st->nchan].a = *a;
@@ -206,7 +247,7 @@ struct query *auth_send_query(struct stage *st, const struct netaddr *to, const 
 	st->opts.edns = edns;
 	q->st = st;
 	q->kind = kind;
-	q->q = dnsq_send_on(ch, qname, qtype, &st->opts, on_query, q);
+	q->q = st->net->send(st->net_ctx, ch, qname, qtype, &st->opts, on_query, q);
 	if (!q->q) {
 		free(q);
 		return NULL;
@@ -432,6 +473,8 @@ static void authority_start(void *state, struct check *c)
 	st->e = e;
 	st->cfg = config_ref(cfg);
 	st->p = p;
+	st->net = p->net;
+	st->net_ctx = p->net_ctx;
 	st->p->stats.stages++;
 	st->refs = 1;
 	gettimeofday(&st->started, NULL);
@@ -442,7 +485,7 @@ static void authority_start(void *state, struct check *c)
 	snprintf(st->domain, sizeof st->domain, "%s", ev->domain);
 	/* discovery gets 45% of the budget (auth_on_discovery_end), then two
 	 * tries of a quarter each */
-	st->opts.port = AUTH_PORT;
+	st->opts.port = engine_options(e)->authority_port ? engine_options(e)->authority_port : AUTH_PORT;
 	st->opts.tries = 2;
 	st->opts.try_ms = ms / 4 < 250 ? 250 : ms / 4 > 1500 ? 1500 : ms / 4;
 	st->opts.max_tcp = 65535;

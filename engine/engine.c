@@ -37,6 +37,7 @@ static int start_stages(struct engine *e, char *err, size_t errlen)
 struct event_base *engine_base(const struct engine *e) { return e->base; }
 struct resolver *engine_resolver(const struct engine *e) { return e->res; }
 const struct config *engine_config(const struct engine *e) { return e->cfg; }
+const struct engine_options *engine_options(const struct engine *e) { return &e->opts; }
 
 void *engine_stage_state(const struct engine *e, const struct stage_ops *ops)
 {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/stage.h"	/* struct engine_options */
+
 struct event_base;
 struct config;
 struct resolver;
@@ -36,6 +38,7 @@ struct engine {
 	void **stage_state;
 	struct history *hist;		/* NULL when no state_dir is usable */
 	struct engine_stats stats;
+	struct engine_options opts;
 };
 
 enum engine_flags {

@@ -61,6 +61,14 @@ const char *stage_families(void);
 struct event_base *engine_base(const struct engine *e);
 struct resolver *engine_resolver(const struct engine *e);
 const struct config *engine_config(const struct engine *e);
+
+/* Settings that are no config keys: what tests change (the SMTP port is
+ * the smtp_port key). Set them (engine->opts) before the first check; 0
+ * means the default. */
+struct engine_options {
+	int authority_port;	/* of direct queries to authoritative servers: 53 */
+};
+const struct engine_options *engine_options(const struct engine *e);
 /* The state of stage ops (NULL when its family was never on). */
 void *engine_stage_state(const struct engine *e, const struct stage_ops *ops);
 
