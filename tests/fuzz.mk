@@ -5,6 +5,7 @@ FUZZ_CONFIG_SRC = tests/fuzz/fuzz_config.c engine/config.c engine/findings.c \
 	lib/netaddr.c lib/strlist.c lib/log.c
 FUZZ_DNAME_SRC = tests/fuzz/fuzz_dname.c engine/dname.c lib/netaddr.c
 FUZZ_POLICY_SRC = tests/fuzz/fuzz_policy.c daemon/policy_parser.c
+EXTRA_DIST += tests/unit/policy_feed.h
 FUZZ_DNSREPLY_SRC = tests/fuzz/fuzz_dnsreply.c engine/dnsquery.c lib/netaddr.c lib/log.c
 FUZZ_MILTER_REPLY_SRC = tests/fuzz/fuzz_milter_reply.c daemon/milter_reply.c engine/findings.c \
 	lib/log.c
