@@ -21,3 +21,4 @@ libmxvet_a_SOURCES += \
 libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h
 libmxvet_a_SOURCES += engine/detector.h
 libmxvet_a_SOURCES += engine/stage.h engine/stages.c
+libmxvet_a_SOURCES += engine/maillog.c engine/maillog.h engine/outcomes.c engine/outcomes.h
