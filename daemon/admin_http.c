@@ -22,6 +22,7 @@
 #include "engine/report.h"
 #include "engine/resolver.h"
 #include "engine/smtp_probe.h"
+#include "daemon/status_page.h"
 #include "engine/verdict.h"
 
 #include <errno.h>
@@ -337,6 +338,11 @@ static void on_other(struct evhttp_request *req, void *arg)
 
 	if (path && strncmp(path, "/v1/check/", 10) == 0 && path[10]) {
 		on_check(req, arg);
+		return;
+	}
+	if (status_page_path(path)) {
+		struct admin_http *a = arg;
+		status_page_serve(req, a->eng, a->dec);
 		return;
 	}
 	evhttp_send_error(req, HTTP_NOTFOUND, NULL);

@@ -91,3 +91,5 @@ tests_history_put_LDADD = libmxvet.a $(DEP_LIBS)
 TESTS += tests/outcomes-cli.sh
 EXTRA_DIST += tests/outcomes-cli.sh
 tests/outcomes-cli.log: mxvet tests/history_put
+
+include tests/status.mk
