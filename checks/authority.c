@@ -56,15 +56,6 @@ static void nsid_str(const struct auth_answer *a, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* A reply that shows the server does not take EDNS queries. */
-static bool edns_failed(const struct auth_answer *a)
-{
-	if (a->st != AQ_OK)
-		return a->st != AQ_NONE;
-	return a->rcode == RC_FORMERR || a->rcode == RC_NOTIMP || a->rcode == RC_BADVERS ||
-	       (a->rcode == RC_SERVFAIL && !a->edns);
-}
-
 static bool replied(const struct auth_answer *a)
 {
 	return a->st == AQ_OK;
@@ -82,35 +73,18 @@ static bool sent(const struct auth_server *s)
 	return false;
 }
 
-static bool edns_intolerant(const struct auth_server *s)
-{
-	size_t sent = 0;
-
-	if (!replied(&s->plain) ||
-	    (s->plain.rcode != RC_NOERROR && s->plain.rcode != RC_NXDOMAIN))
-		return false;
-	for (size_t i = 0; i < s->nans; i++) {
-		if (s->ans[i].st == AQ_NONE)
-			continue;
-		sent++;
-		if (!edns_failed(&s->ans[i]))
-			return false;
-	}
-	return sent > 0;
-}
-
 /* The answers that speak for the server: the EDNS ones, or the plain one
  * for an EDNS-intolerant server. */
 static size_t usable(const struct auth_server *s, const struct auth_answer **out, size_t max)
 {
 	size_t n = 0;
 
-	if (edns_intolerant(s)) {
+	if (auth_server_edns_intolerant(s)) {
 		out[n++] = &s->plain;
 		return n;
 	}
 	for (size_t i = 0; i < s->nans && n < max; i++)
-		if (replied(&s->ans[i]) && !edns_failed(&s->ans[i]))
+		if (auth_answer_edns_works(&s->ans[i]))
 			out[n++] = &s->ans[i];
 	if (n == 0 && replied(&s->plain) && max > 0)
 		out[n++] = &s->plain;
@@ -189,7 +163,7 @@ static void edns(const struct evidence *ev, const struct auth_evidence *ae, stru
 		const struct auth_server *s = &ae->srv[i];
 		const struct auth_answer *e = &s->ans[0];
 		char srv[600], rp[700], what[64];
-		if (!edns_intolerant(s))
+		if (!auth_server_edns_intolerant(s))
 			continue;
 		server_str(s, srv, sizeof srv);
 		repro(s, ev->domain, true, rp, sizeof rp);
@@ -237,23 +211,44 @@ static void lame(const struct evidence *ev, const struct auth_evidence *ae, stru
 	}
 }
 
-static void apex_cname(const struct evidence *ev, const struct auth_evidence *ae,
-		       struct findings *out)
+/* Of the good answers at the zone apex (*total), how many are a CNAME;
+ * 0 when the domain is no zone apex (a CNAME below the apex is legal). */
+static size_t apex_cnames(const struct evidence *ev, const struct auth_evidence *ae,
+			  size_t *total)
 {
-	size_t total = 0, cn = 0;
+	size_t cn = 0;
 
+	*total = 0;
 	if (!ae->zone || !dname_equal(ae->zone, ev->domain))
-		return;		/* a CNAME below the apex is legal */
+		return 0;
 	for (size_t i = 0; i < ae->nsrv; i++) {
 		const struct auth_answer *u[16];
 		size_t n = usable(&ae->srv[i], u, 16);
 		for (size_t k = 0; k < n; k++) {
 			if (!apex_evidence(u[k]))
 				continue;
-			total++;
+			(*total)++;
 			cn += u[k]->cname != NULL;
 		}
 	}
+	return cn;
+}
+
+bool apex_cname_hides_mx(const struct evidence *ev)
+{
+	size_t total, cn;
+
+	if (!ev->authority_done || !ev->auth)
+		return false;
+	cn = apex_cnames(ev, ev->auth, &total);
+	return cn > 0 && cn == total;
+}
+
+static void apex_cname(const struct evidence *ev, const struct auth_evidence *ae,
+		       struct findings *out)
+{
+	size_t total, cn = apex_cnames(ev, ae, &total);
+
 	if (cn == 0)
 		return;
 	for (size_t i = 0; i < ae->nsrv; i++) {

@@ -5,8 +5,9 @@
  * streak comes from the persistent history as it was before this check
  * (ev->history). Connect failures not judged while the prober was blind
  * (smtp_not_judged) never make a domain dead: smtp_none_greets counts
- * their hosts as unknown. Registered after the smtp and authority
- * modules: the apex case is read from their findings in out.
+ * their hosts as unknown. It judges from the evidence alone (the same
+ * judgements as the smtp and authority modules), so the order of the
+ * registry does not matter.
  *
  * A 550 is permanent for the sender, so one failing check and a clock
  * that jumps by dead_after must not be enough. The streak must hold
@@ -26,14 +27,6 @@
 
 #define DEAD_MIN_FAILURES 3
 
-static bool apex_hides_mx(const struct findings *out)
-{
-	for (size_t i = 0; i < out->n; i++)
-		if (out->v[i].code == F_APEX_CNAME && out->v[i].cls == CLASS_TEMPORARY)
-			return true;
-	return false;
-}
-
 void check_dead(const struct evidence *ev, const struct check_env *env, struct findings *out)
 {
 	const struct ev_history *h = &ev->history;
@@ -43,7 +36,7 @@ void check_dead(const struct evidence *ev, const struct check_env *env, struct f
 		return;
 	if (h->first_failure > h->last_failure || h->last_failure > ev->now)
 		return;
-	if (!smtp_none_greets(ev) && !apex_hides_mx(out))
+	if (!smtp_none_greets(ev) && !apex_cname_hides_mx(ev))
 		return;
 	long age = (long)(ev->now - h->first_failure);
 	long seen = h->failing_for +

@@ -105,10 +105,7 @@ void check_mxhost(const struct evidence *ev, const struct check_env *env,
 		if (strcmp(m->target, ".") == 0 || mx_is_bare_label_null(ev, i))
 			continue;	/* null MX: the domain check speaks */
 		/* the same host listed twice is judged once */
-		bool dup = false;
-		for (size_t k = 0; k < i; k++)
-			dup |= strcmp(ev->mx[k].target, m->target) == 0;
-		if (dup)
+		if (evidence_mx_first(ev, i) != i)
 			continue;
 		snprintf(repro, sizeof repro, "dig %s MX", ev->domain);
 		if (dname_is_ip_literal(m->target)) {

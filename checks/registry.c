@@ -14,7 +14,6 @@ const struct check_desc check_registry[] = {
 	{ "typo", check_typo },
 	{ "authority", check_authority },
 	{ "smtp", check_smtp },
-	/* dead must come after authority and smtp: it reads their findings */
 	{ "dead", check_dead },
 	{ NULL, NULL },
 };

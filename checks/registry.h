@@ -59,6 +59,9 @@ bool mx_usable(const struct evidence *ev, size_t i, const struct config *cfg);
 bool any_mx_usable(const struct evidence *ev, const struct config *cfg);
 /* SMTP was probed and no MX host with a probed address greets 2xx. */
 bool smtp_none_greets(const struct evidence *ev);
+/* Every authoritative answer at the domain's zone apex is a CNAME, which
+ * hides the MX (APEX_CNAME of class temporary). */
+bool apex_cname_hides_mx(const struct evidence *ev);
 /* The networks the address policy treats as routable (NULL without cfg). */
 const struct cidr_list *mx_allowed(const struct config *cfg);
 

@@ -56,14 +56,6 @@ bool smtp_none_greets(const struct evidence *ev)
 	return any;
 }
 
-static bool dup_host(const struct evidence *ev, size_t i)
-{
-	for (size_t k = 0; k < i; k++)
-		if (strcmp(ev->mx[k].target, ev->mx[i].target) == 0)
-			return true;
-	return false;
-}
-
 static void per_address(const struct evidence *ev, size_t i, const struct check_env *env,
 			struct findings *out)
 {
@@ -124,7 +116,7 @@ static void describe(const struct evidence *ev, uint16_t only_pref, bool any_pre
 	buf[0] = '\0';
 	for (size_t i = 0; i < ev->nmx && n < len; i++) {
 		const struct ev_mx *m = &ev->mx[i];
-		if ((!any_pref && m->pref != only_pref) || dup_host(ev, i) ||
+		if ((!any_pref && m->pref != only_pref) || evidence_mx_first(ev, i) != i ||
 		    host_state(ev, m) != H_FAILS)
 			continue;
 		const char *st = "?";
@@ -146,7 +138,7 @@ void check_smtp(const struct evidence *ev, const struct check_env *env, struct f
 	if (!ev->smtp_done)
 		return;
 	for (size_t i = 0; i < ev->nmx; i++)
-		if (!dup_host(ev, i))
+		if (evidence_mx_first(ev, i) == i)
 			per_address(ev, i, env, out);
 	snprintf(repro, sizeof repro, "dig %s MX; swaks --quit-after CONNECT --to postmaster@%s",
 		 ev->domain, ev->domain);

@@ -148,8 +148,8 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		metric(b, "mxvet_resolver_blind_episodes_total", "counter",
 		       "times the resolver reached no DNS server", rs->blind_episodes);
 	}
-	if (a->eng && a->eng->smtp) {
-		const struct smtp_stats *ss = smtp_prober_stats(a->eng->smtp);
+	if (a->eng && engine_smtp_prober(a->eng)) {
+		const struct smtp_stats *ss = smtp_prober_stats(engine_smtp_prober(a->eng));
 		metric(b, "mxvet_smtp_connects_total", "counter", "SMTP probe connections",
 		       ss->connects);
 		metric(b, "mxvet_smtp_probes_in_flight", "gauge", "SMTP probes connected now",

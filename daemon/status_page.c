@@ -258,8 +258,8 @@ static void guards(struct evbuffer *b, struct engine *e, const struct decider *d
 			 "reaches DNS", f, sizeof f),
 		    (unsigned long long)rs->blind_episodes);
 	}
-	if (e && e->smtp) {
-		const struct smtp_stats *ss = smtp_prober_stats(e->smtp);
+	if (e && engine_smtp_prober(e)) {
+		const struct smtp_stats *ss = smtp_prober_stats(engine_smtp_prober(e));
 		row(b, "guard-smtp", "SMTP egress", "%s; %llu blind episodes",
 		    flag(ss->blind, "blind: outbound port 25 looks blocked", "probes get through",
 			 f, sizeof f),

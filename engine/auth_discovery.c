@@ -5,7 +5,7 @@
  * libunbound, walking up from the name. Lookups go through the prober's
  * cache (auth_cache.h). */
 #include "engine/auth_stage.h"
-#include "engine/engine.h"
+#include "engine/stage.h"
 #include "lib/log.h"
 #include "engine/resolver.h"
 
@@ -47,7 +47,7 @@ static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 	l->ns = ns;
 	l->rrtype = rrtype;
 	snprintf(l->name, sizeof l->name, "%s", name);
-	if (resolver_lookup(st->e->res, name, rrtype, on_lookup, l) != 0) {
+	if (st->net->lookup(st->net_ctx, name, rrtype, on_lookup, l) != 0) {
 		free(l);
 		return;
 	}
@@ -267,7 +267,7 @@ static void cancel_child_ns(struct zone *z)
 		struct query *q = st->qs[i];
 		if (q->kind != Q_CHILD_NS || q->z != z || !q->q)
 			continue;
-		dnsq_cancel(q->q);
+		st->net->cancel(st->net_ctx, q->q);
 		q->q = NULL;
 		st->pending--;
 		z->pending--;	/* the caller's piece keeps it above zero */

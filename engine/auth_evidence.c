@@ -26,6 +26,30 @@ const char *auth_qstatus_name(enum auth_qstatus st)
 	return "?";
 }
 
+bool auth_answer_edns_works(const struct auth_answer *a)
+{
+	return a->st == AQ_OK && a->rcode != LDNS_RCODE_FORMERR &&
+	       a->rcode != LDNS_RCODE_NOTIMPL && a->rcode != 16 /* BADVERS */ &&
+	       !(a->rcode == LDNS_RCODE_SERVFAIL && !a->edns);
+}
+
+bool auth_server_edns_intolerant(const struct auth_server *s)
+{
+	size_t sent = 0;
+
+	if (s->plain.st != AQ_OK ||
+	    (s->plain.rcode != LDNS_RCODE_NOERROR && s->plain.rcode != LDNS_RCODE_NXDOMAIN))
+		return false;
+	for (size_t i = 0; i < s->nans; i++) {
+		if (s->ans[i].st == AQ_NONE)
+			continue;
+		sent++;
+		if (auth_answer_edns_works(&s->ans[i]))
+			return false;
+	}
+	return sent > 0;
+}
+
 void auth_answer_clear(struct auth_answer *ans)
 {
 	free(ans->nsid);
@@ -368,8 +392,10 @@ static json_t *answer_json(const struct auth_answer *a)
 }
 
 /* mxvet(1), JSON: {"name","address","aa","edns","nsid","answers"}.
- * aa: every reply carried AA; edns: "ok", "intolerant" (only plain
- * queries answered), "none" (no reply at all); nsid: the distinct NSIDs. */
+ * aa: every reply carried AA; edns: "ok" (an EDNS answer shows it works),
+ * "intolerant" (auth_server_edns_intolerant: what EDNS_INTOLERANT reports),
+ * "failed" (replies, but none shows EDNS working and the plain query did
+ * not answer either), "none" (no reply at all); nsid: the distinct NSIDs. */
 json_t *auth_evidence_json(const struct auth_evidence *a)
 {
 	json_t *arr = json_array();
@@ -389,8 +415,7 @@ json_t *auth_evidence_json(const struct auth_evidence *a)
 				continue;
 			any = true;
 			aa &= x->aa;
-			if (x->rcode != LDNS_RCODE_FORMERR && x->rcode != LDNS_RCODE_NOTIMPL)
-				edns_ok = true;
+			edns_ok |= auth_answer_edns_works(x);
 			if (x->nsid && !strstr(nsids, x->nsid) &&
 			    strlen(nsids) + strlen(x->nsid) + 3 < sizeof nsids)
 				snprintf(nsids + strlen(nsids), sizeof nsids - strlen(nsids), "%s%s",
@@ -410,7 +435,8 @@ json_t *auth_evidence_json(const struct auth_evidence *a)
 			"name", s->name,
 			"address", netaddr_format(&s->addr, addr, sizeof addr),
 			"aa", any && aa,
-			"edns", edns_ok ? "ok" : any ? "intolerant" : "none",
+			"edns", edns_ok ? "ok" : auth_server_edns_intolerant(s) ? "intolerant" :
+				any ? "failed" : "none",
 			"nsid", nsids[0] ? nsids : NULL,
 			"answers", answers);
 		if (o && s->not_queried) {

@@ -72,6 +72,17 @@ struct auth_evidence {
 	bool deadline_hit;	/* authority_timeout ended the probe */
 };
 
+/* Does EDNS work? The one place this is judged (the prober's follow-up
+ * without EDNS, the check's EDNS_INTOLERANT, the JSON all ask here).
+ * An answer to an EDNS query shows that EDNS works when it came and is no
+ * FORMERR, NOTIMP, BADVERS or SERVFAIL without an OPT record (whatever its
+ * rcode says about the zone). */
+bool auth_answer_edns_works(const struct auth_answer *a);
+/* The server does not take EDNS: every EDNS query sent to it failed
+ * (no answer, or one that shows EDNS does not work) while the same query
+ * without EDNS got NOERROR or NXDOMAIN. */
+bool auth_server_edns_intolerant(const struct auth_server *s);
+
 void auth_evidence_free(struct auth_evidence *a);
 void auth_answer_clear(struct auth_answer *ans);
 /* Append a server (copies name); NULL on OOM. ans gets nrepeat slots. */

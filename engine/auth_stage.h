@@ -36,6 +36,8 @@ struct stage;
  * what is left. */
 struct auth_prober {
 	struct engine *e;
+	const struct auth_transport *net;	/* the real one, or a test's */
+	void *net_ctx;
 	struct auth_prober_stats stats;
 	struct stage *live;
 	struct auth_cache *cache;
@@ -92,6 +94,8 @@ struct query {
 struct stage {
 	struct check *c;
 	struct engine *e;
+	const struct auth_transport *net;	/* the prober's at the start */
+	void *net_ctx;
 	const struct config *cfg;	/* a reference to the check's: the stage may
 					 * outlive the check (late resolver callbacks) */
 	struct auth_prober *p;

@@ -8,11 +8,11 @@
 #include "engine/config.h"
 #include "engine/dname.h"
 #include "engine/dnsquery.h"
-#include "engine/engine.h"
-#include "lib/addr_policy.h"
-#include "lib/log.h"
 #include "engine/pipeline.h"
 #include "engine/resolver.h"
+#include "engine/stage.h"
+#include "lib/addr_policy.h"
+#include "lib/log.h"
 
 #include <event2/event.h>
 #include <ldns/ldns.h>
@@ -24,6 +24,39 @@
 #include <time.h>
 #include <unbound.h>
 
+static struct dnsq_chan *net_chan_new(void *ctx, const struct netaddr *to, int port)
+{
+	return dnsq_chan_new(engine_base(ctx), to, port);
+}
+
+static void net_chan_free(void *ctx, struct dnsq_chan *ch)
+{
+	(void)ctx;
+	dnsq_chan_free(ch);
+}
+
+static struct dnsq *net_send(void *ctx, struct dnsq_chan *ch, const char *qname, int qtype,
+			     const struct dnsq_opts *o, dnsq_cb cb, void *arg)
+{
+	(void)ctx;
+	return dnsq_send_on(ch, qname, qtype, o, cb, arg);
+}
+
+static void net_cancel(void *ctx, struct dnsq *q)
+{
+	(void)ctx;
+	dnsq_cancel(q);
+}
+
+static int net_lookup(void *ctx, const char *name, int rrtype, resolver_cb cb, void *arg)
+{
+	return resolver_lookup(engine_resolver(ctx), name, rrtype, cb, arg);
+}
+
+static const struct auth_transport real_net = {
+	net_chan_new, net_chan_free, net_send, net_cancel, net_lookup,
+};
+
 struct auth_prober *auth_prober_new(struct engine *e)
 {
 	struct auth_prober *p = calloc(1, sizeof *p);
@@ -31,11 +64,19 @@ struct auth_prober *auth_prober_new(struct engine *e)
 	if (!p)
 		return NULL;
 	p->e = e;
+	p->net = &real_net;
+	p->net_ctx = e;
 	if (!(p->cache = auth_cache_new())) {
 		free(p);
 		return NULL;
 	}
 	return p;
+}
+
+void auth_prober_set_transport(struct auth_prober *p, const struct auth_transport *t, void *ctx)
+{
+	p->net = t;
+	p->net_ctx = ctx;
 }
 
 static void stage_destroy(struct stage *st);
@@ -64,11 +105,11 @@ static void stage_destroy(struct stage *st)
 	if (st->next)
 		st->next->prev = st->prev;
 	for (size_t i = 0; i < st->nqs; i++) {
-		dnsq_cancel(st->qs[i]->q);
+		st->net->cancel(st->net_ctx, st->qs[i]->q);
 		free(st->qs[i]);
 	}
 	for (size_t i = 0; i < st->nchan; i++)
-		dnsq_chan_free(st->chan[i].ch);
+		st->net->chan_free(st->net_ctx, st->chan[i].ch);
 	st->nchan = 0;
 	while (st->lookups) {
 		struct lookup *l = st->lookups;
@@ -120,12 +161,12 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 	}
 	for (size_t i = 0; i < st->nqs; i++) {
 		if (st->qs[i]->q)
-			dnsq_cancel(st->qs[i]->q);
+			st->net->cancel(st->net_ctx, st->qs[i]->q);
 		free(st->qs[i]);
 	}
 	st->nqs = 0;
 	for (size_t i = 0; i < st->nchan; i++)
-		dnsq_chan_free(st->chan[i].ch);
+		st->net->chan_free(st->net_ctx, st->chan[i].ch);
 	st->nchan = 0;
 	st->released = true;
 	gettimeofday(&now, NULL);
@@ -179,7 +220,7 @@ static struct dnsq_chan *chan_for(struct stage *st, const struct netaddr *a)
 			return st->chan[i].ch;
 	if (st->nchan == AUTH_MAX_CHANNELS)
 		return NULL;
-	st->chan[st->nchan].ch = dnsq_chan_new(st->e->base, a, st->opts.port);
+	st->chan[st->nchan].ch = st->net->chan_new(st->net_ctx, a, st->opts.port);
 	if (!st->chan[st->nchan].ch)
 		return NULL;
 	st->chan[st->nchan].a = *a;
@@ -206,7 +247,7 @@ struct query *auth_send_query(struct stage *st, const struct netaddr *to, const 
 	st->opts.edns = edns;
 	q->st = st;
 	q->kind = kind;
-	q->q = dnsq_send_on(ch, qname, qtype, &st->opts, on_query, q);
+	q->q = st->net->send(st->net_ctx, ch, qname, qtype, &st->opts, on_query, q);
 	if (!q->q) {
 		free(q);
 		return NULL;
@@ -319,13 +360,6 @@ void auth_zone_servers_ready(struct zone *z)
 	}
 }
 
-/* An EDNS answer that shows EDNS works (whatever the rcode says about
- * the zone). */
-static bool edns_works(const struct auth_answer *a)
-{
-	return a->st == AQ_OK && a->rcode != LDNS_RCODE_FORMERR && a->rcode != LDNS_RCODE_NOTIMPL &&
-	       a->rcode != 16 /* BADVERS */ && !(a->rcode == 2 && !a->edns);
-}
 
 static void send_plain(struct stage *st, size_t si)
 {
@@ -354,7 +388,7 @@ static void on_plain_timer(evutil_socket_t fd, short what, void *arg)
 		const struct auth_server *s = &st->ae->srv[si];
 		bool ok = s->not_queried != NULL;	/* nothing to follow up */
 		for (size_t k = 0; k < s->nans; k++)
-			ok |= edns_works(&s->ans[k]);
+			ok |= auth_answer_edns_works(&s->ans[k]);
 		if (!ok)
 			send_plain(st, si);
 	}
@@ -402,7 +436,7 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 			auth_answer_clear(a);
 			a->st = r->st;
 		}
-		if (q->kind == Q_MX_EDNS && !edns_works(a))
+		if (q->kind == Q_MX_EDNS && !auth_answer_edns_works(a))
 			send_plain(st, q->srv);
 	}
 	if (ae->bytes > AUTH_MAX_BYTES) {
@@ -413,19 +447,21 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 	auth_kick(st);
 }
 
-void authority_stage_start(struct check *c)
+static void authority_start(void *state, struct check *c)
 {
-	struct engine *e = check_engine(c);
+	struct auth_prober *p = state;
+	struct engine *e = p->e;
 	struct evidence *ev = check_evidence(c);
 	const struct config *cfg = check_config(c);
 	struct stage *st = calloc(1, sizeof *st);
 	long ms = cfg->authority_timeout * 1000L;
 	struct timeval tv = { cfg->authority_timeout, 0 };
 
+	ev->authority_done = true;
 	if (!st)
 		return;
 	st->ae = calloc(1, sizeof *st->ae);
-	st->done_ev = evtimer_new(e->base, on_done, st);
+	st->done_ev = evtimer_new(engine_base(e), on_done, st);
 	if (!st->ae || !st->done_ev || evtimer_add(st->done_ev, &tv) != 0) {
 		if (st->done_ev)
 			event_free(st->done_ev);
@@ -436,7 +472,9 @@ void authority_stage_start(struct check *c)
 	st->c = c;
 	st->e = e;
 	st->cfg = config_ref(cfg);
-	st->p = e->auth;
+	st->p = p;
+	st->net = p->net;
+	st->net_ctx = p->net_ctx;
 	st->p->stats.stages++;
 	st->refs = 1;
 	gettimeofday(&st->started, NULL);
@@ -447,25 +485,22 @@ void authority_stage_start(struct check *c)
 	snprintf(st->domain, sizeof st->domain, "%s", ev->domain);
 	/* discovery gets 45% of the budget (auth_on_discovery_end), then two
 	 * tries of a quarter each */
-	st->opts.port = AUTH_PORT;
+	st->opts.port = engine_options(e)->authority_port ? engine_options(e)->authority_port : AUTH_PORT;
 	st->opts.tries = 2;
 	st->opts.try_ms = ms / 4 < 250 ? 250 : ms / 4 > 1500 ? 1500 : ms / 4;
 	st->opts.max_tcp = 65535;
 	for (size_t i = 0; i < ev->nmx && st->nhosts < AUTH_MAX_HOSTS; i++) {
-		bool dup = false;
-		if (!ev->mx[i].looked_up ||
+		if (!ev->mx[i].looked_up || evidence_mx_first(ev, i) != i ||
 		    (ev->mx[i].a.status != DNS_ST_OK && ev->mx[i].a.status != DNS_ST_NODATA) ||
 		    dname_is_ip_literal(ev->mx[i].target))
 			continue;
-		for (size_t k = 0; k < st->nhosts; k++)
-			dup |= strcmp(st->hosts[k], ev->mx[i].target) == 0;
-		if (!dup && (st->hosts[st->nhosts] = strdup(ev->mx[i].target)))
+		if ((st->hosts[st->nhosts] = strdup(ev->mx[i].target)))
 			st->nhosts++;
 	}
 	tv.tv_sec = ms * 45 / 100 / 1000;
 	tv.tv_usec = ms * 45 / 100 % 1000 * 1000;
-	st->disc_ev = evtimer_new(e->base, auth_on_discovery_end, st);
-	st->plain_ev = evtimer_new(e->base, on_plain_timer, st);
+	st->disc_ev = evtimer_new(engine_base(e), auth_on_discovery_end, st);
+	st->plain_ev = evtimer_new(engine_base(e), on_plain_timer, st);
 	if (st->disc_ev)
 		evtimer_add(st->disc_ev, &tv);
 	check_hold(c);
@@ -481,3 +516,29 @@ void authority_stage_start(struct check *c)
 	}
 	auth_kick(st);	/* nothing started: finish from the loop */
 }
+
+/* A domain that does not exist has no servers to ask. */
+static bool authority_wanted(const struct evidence *ev)
+{
+	return ev->mx_lookup.status != DNS_ST_NXDOMAIN;
+}
+
+static void *authority_new(struct engine *e)
+{
+	return auth_prober_new(e);
+}
+
+static void authority_free(void *state)
+{
+	auth_prober_free(state);
+}
+
+const struct stage_ops authority_stage = {
+	.name = "authority",
+	.family = "authority",
+	.skip_flag = CHECK_NO_AUTHORITY,
+	.new = authority_new,
+	.free = authority_free,
+	.wanted = authority_wanted,
+	.start = authority_start,
+};

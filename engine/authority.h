@@ -1,7 +1,8 @@
 /* authority: the stage that queries a domain's authoritative servers
- * directly.
+ * directly (authority_stage, engine/stage.h).
  *
- * authority_stage_start() runs after the MX and MX-host lookups. It finds
+ * It starts after the MX and MX-host lookups, unless the domain does not
+ * exist. It finds
  * the zone of the domain (NS of the domain, or of its closest enclosing
  * zone) and each name server's addresses with libunbound, then sends to
  * every address the domain's MX query authority_repeat times with EDNS0 +
@@ -15,6 +16,9 @@
 #define MXVET_AUTHORITY_H
 
 #include <stdint.h>
+
+#include "engine/dnsquery.h"
+#include "engine/resolver.h"
 
 struct engine;
 struct check;
@@ -35,9 +39,29 @@ struct auth_prober_stats {
 	uint64_t refused;	/* direct queries the address policy refused */
 };
 
+/* The stage's network: direct queries (dnsquery.h) and lookups through
+ * libunbound (resolver.h), with the same promises (every callback from the
+ * loop, exactly once unless cancelled; cancel and chan_free accept NULL).
+ * The prober starts with the real one; a test puts a scripted one in its
+ * place, in the spirit of unbound's testcode/fake_event.c, so that the
+ * discovery state machine runs without sockets, root or the lab. */
+struct auth_transport {
+	struct dnsq_chan *(*chan_new)(void *ctx, const struct netaddr *to, int port);
+	void (*chan_free)(void *ctx, struct dnsq_chan *ch);
+	struct dnsq *(*send)(void *ctx, struct dnsq_chan *ch, const char *qname, int qtype,
+			     const struct dnsq_opts *o, dnsq_cb cb, void *arg);
+	void (*cancel)(void *ctx, struct dnsq *q);
+	int (*lookup)(void *ctx, const char *name, int rrtype, resolver_cb cb, void *arg);
+};
+
+/* The stage's row of stage_table (engine/stage.h); its state is the
+ * prober: engine_stage_state(e, &authority_stage). */
+extern const struct stage_ops authority_stage;
+
 struct auth_prober *auth_prober_new(struct engine *e);
+/* From the next check on, t (with its ctx) instead of the real network. */
+void auth_prober_set_transport(struct auth_prober *p, const struct auth_transport *t, void *ctx);
 void auth_prober_free(struct auth_prober *p);
 const struct auth_prober_stats *auth_prober_stats(const struct auth_prober *p);
-void authority_stage_start(struct check *c);
 
 #endif

@@ -1,5 +1,6 @@
 /* config: the parameter table and the main.cf-style loader. */
 #include "engine/config.h"
+#include "engine/stage.h"
 #include "lib/log.h"
 
 #include <ctype.h>
@@ -363,18 +364,13 @@ oom:
 	return -1;
 }
 
-static const char *const known_checks[] = { "dns", "authority", "smtp" };
-
 static int validate(struct config *cfg, const char *key, char *err, size_t errlen)
 {
 	if (!strcmp(key, "checks")) {
 		for (size_t i = 0; i < cfg->checks.n; i++) {
-			bool ok = false;
-			for (size_t k = 0; k < 3; k++)
-				ok |= !strcasecmp(cfg->checks.v[i], known_checks[k]);
-			if (!ok) {
-				snprintf(err, errlen, "checks: unknown check \"%s\" (dns, authority, smtp)",
-					 cfg->checks.v[i]);
+			if (!stage_family_known(cfg->checks.v[i])) {
+				snprintf(err, errlen, "checks: unknown check \"%s\" (%s)",
+					 cfg->checks.v[i], stage_families());
 				return -1;
 			}
 		}

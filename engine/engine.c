@@ -1,30 +1,50 @@
 /* engine: creates and frees the shared state of all checks. */
 #include "engine/engine.h"
-#include "engine/authority.h"
 #include "engine/config.h"
-#include "engine/history.h"
-#include "lib/log.h"
-#include "engine/resolver.h"
-#include "engine/smtp_probe.h"
 #include "engine/detector.h"
+#include "engine/history.h"
+#include "engine/resolver.h"
+#include "engine/stage.h"
+#include "lib/log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* The probers of the check families e->cfg turns on, if not there yet. */
-static int start_probers(struct engine *e, char *err, size_t errlen)
+static size_t stage_count(void)
 {
-	if (config_check_enabled(e->cfg, "authority") && !e->auth &&
-	    !(e->auth = auth_prober_new(e))) {
-		snprintf(err, errlen, "cannot start the authority prober");
-		return -1;
-	}
-	if (config_check_enabled(e->cfg, "smtp") && !e->smtp &&
-	    !(e->smtp = smtp_prober_new(e))) {
-		snprintf(err, errlen, "cannot start the SMTP prober");
-		return -1;
+	size_t n = 0;
+
+	while (stage_table[n])
+		n++;
+	return n;
+}
+
+/* The stages of the check families e->cfg turns on, if not there yet. */
+static int start_stages(struct engine *e, char *err, size_t errlen)
+{
+	for (size_t i = 0; stage_table[i]; i++) {
+		const struct stage_ops *s = stage_table[i];
+		if (e->stage_state[i] || (s->family && !config_check_enabled(e->cfg, s->family)))
+			continue;
+		if (!(e->stage_state[i] = s->new(e))) {
+			snprintf(err, errlen, "cannot start the %s stage", s->name);
+			return -1;
+		}
 	}
 	return 0;
+}
+
+struct event_base *engine_base(const struct engine *e) { return e->base; }
+struct resolver *engine_resolver(const struct engine *e) { return e->res; }
+const struct config *engine_config(const struct engine *e) { return e->cfg; }
+const struct engine_options *engine_options(const struct engine *e) { return &e->opts; }
+
+void *engine_stage_state(const struct engine *e, const struct stage_ops *ops)
+{
+	for (size_t i = 0; e->stage_state && stage_table[i]; i++)
+		if (stage_table[i] == ops)
+			return e->stage_state[i];
+	return NULL;
 }
 
 struct engine *engine_new(struct event_base *base, const struct config *cfg,
@@ -42,7 +62,11 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 		goto fail;
 	e->detect = detect;
 	e->detect_state = detect->state_new(cfg);
-	if (start_probers(e, err, errlen) != 0)
+	if (!(e->stage_state = calloc(stage_count() + 1, sizeof *e->stage_state))) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (start_stages(e, err, errlen) != 0)
 		goto fail;
 	if (!(flags & ENGINE_NO_HISTORY) && cfg->state_dir && *cfg->state_dir) {
 		e->hist = history_open(cfg->state_dir, (flags & ENGINE_HISTORY_RO) != 0,
@@ -66,8 +90,10 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	history_close(e->hist);
-	smtp_prober_free(e->smtp);
-	auth_prober_free(e->auth);
+	for (size_t i = stage_count(); e->stage_state && i-- > 0;)
+		if (e->stage_state[i])
+			stage_table[i]->free(e->stage_state[i]);
+	free(e->stage_state);
 	if (e->detect)
 		e->detect->state_free(e->detect_state);
 	resolver_free(e->res);
@@ -85,6 +111,8 @@ int engine_reconfigure(struct engine *e, const struct config *cfg, char *err, si
 	 * its state */
 	e->detect->state_free(e->detect_state);
 	e->detect_state = e->detect->state_new(cfg);
-	smtp_prober_reconfigure(e->smtp);
-	return start_probers(e, err, errlen);
+	for (size_t i = 0; stage_table[i]; i++)
+		if (e->stage_state[i] && stage_table[i]->reconfigure)
+			stage_table[i]->reconfigure(e->stage_state[i]);
+	return start_stages(e, err, errlen);
 }

@@ -1,19 +1,20 @@
 /* engine: the long-lived state every check shares: the event loop, the
- * configuration, the resolver, the provider list, the SMTP prober and its
- * probe cache, the domain history. One engine serves every front end
- * (mxvet check, the policy service, the milter, the admin API). */
+ * configuration, the resolver, the check modules, the state of every
+ * stage (engine/stage.h: the probers and their caches), the domain history.
+ * One engine serves every front end (mxvet check, the policy service, the
+ * milter, the admin API). */
 #ifndef MXVET_ENGINE_H
 #define MXVET_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/stage.h"	/* struct engine_options */
+
 struct event_base;
 struct config;
 struct resolver;
 struct detector;
-struct smtp_prober;
-struct auth_prober;
 struct history;
 
 struct engine_stats {
@@ -32,10 +33,12 @@ struct engine {
 	struct resolver *res;
 	const struct detector *detect;	/* the check modules (engine/detector.h) */
 	void *detect_state;		/* theirs, rebuilt on every reload */
-	struct auth_prober *auth;	/* NULL when the authority check is off */
-	struct smtp_prober *smtp;	/* NULL when the smtp check is off */
+	/* one per row of stage_table (engine/stage.h): NULL while its family
+	 * has never been on */
+	void **stage_state;
 	struct history *hist;		/* NULL when no state_dir is usable */
 	struct engine_stats stats;
+	struct engine_options opts;
 };
 
 enum engine_flags {
@@ -52,9 +55,9 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 void engine_free(struct engine *e);
 
 /* A reload: make cfg the current config (the engine takes a reference and
- * drops the old one; checks in flight keep theirs). A check family turned
- * on gets its prober now; one turned off keeps it, unused, with its
- * cache. The detector's state is built again. What the resolver and the
+ * drops the old one; checks in flight keep theirs). Every stage is told
+ * (its reconfigure hook); a check family turned on gets its stage's state
+ * now; one turned off keeps it, unused, with its cache. The detector's state is built again. What the resolver and the
  * history were built from stays (config_keep_restart_keys). Returns 0, or
  * -1 with a message in err when a prober could not be created (that
  * family then stays off until the next reload). */

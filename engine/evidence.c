@@ -104,6 +104,14 @@ struct ev_mx *evidence_add_mx(struct evidence *ev, uint16_t pref, const char *ta
 	return m;
 }
 
+size_t evidence_mx_first(const struct evidence *ev, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (strcmp(ev->mx[k].target, ev->mx[i].target) == 0)
+			return k;
+	return i;
+}
+
 struct ev_addr *ev_mx_add_addr(struct ev_mx *mx, const struct netaddr *a)
 {
 	for (size_t i = 0; i < mx->naddrs; i++)

@@ -119,6 +119,10 @@ void dns_lookup_clear(struct dns_lookup *l);
 struct ev_mx *evidence_add_mx(struct evidence *ev, uint16_t pref, const char *target);
 /* Keep the first n MX records (the array is sorted by preference). */
 void evidence_truncate_mx(struct evidence *ev, size_t n);
+/* The first MX entry naming the same host as mx[i] (i itself when none
+ * comes before it). The one test of "a host listed twice": it is looked
+ * up, probed and judged once, at its first entry. */
+size_t evidence_mx_first(const struct evidence *ev, size_t i);
 
 /* MX records examined per check, the most preferred first (nmx_total says
  * how many were published). An answer may carry thousands; a sender tries

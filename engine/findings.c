@@ -157,6 +157,22 @@ void findings_add(struct findings *fs, enum finding_code code,
 		fs->lost = true;
 }
 
+size_t findings_codes(const struct findings *fs, bool acting, enum finding_code *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; fs && i < fs->n && n < max; i++) {
+		bool seen = false;
+		if (acting && fs->v[i].action == ACT_IGNORE)
+			continue;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = out[k] == fs->v[i].code;
+		if (!seen)
+			out[n++] = fs->v[i].code;
+	}
+	return n;
+}
+
 void findings_clear(struct findings *fs)
 {
 	if (!fs)

@@ -90,6 +90,11 @@ void findings_add(struct findings *fs, enum finding_code code,
 		  enum finding_class cls, const char *host, const char *server,
 		  const char *reproduce, const char *detail_fmt, ...)
 	__attribute__((format(printf, 7, 8)));
+/* The distinct codes of fs in finding order (acting: only findings whose
+ * action is not ignore), at most max of them into out; returns how many.
+ * The one place codes are deduplicated: the verdict header, the history
+ * record and the front ends list codes through it. */
+size_t findings_codes(const struct findings *fs, bool acting, enum finding_code *out, size_t max);
 void findings_clear(struct findings *fs);
 
 #endif

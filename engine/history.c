@@ -10,7 +10,6 @@
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "lib/log.h"
-#include "engine/pipeline.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -554,12 +553,11 @@ void history_update(struct history_rec *rec, bool existed, time_t now,
 		rec->failing_for = 0;
 	}
 	rec->codes[0] = '\0';
-	for (size_t i = 0; fs && i < fs->n; i++) {
-		const char *name = finding_info(fs->v[i].code)->name;
-		bool seen = false;
-		for (size_t k = 0; k < i; k++)
-			seen |= fs->v[k].code == fs->v[i].code;
-		if (seen || n + strlen(name) + 2 > sizeof rec->codes)
+	enum finding_code codes[F__COUNT];
+	size_t nc = findings_codes(fs, false, codes, F__COUNT);
+	for (size_t i = 0; i < nc; i++) {
+		const char *name = finding_info(codes[i])->name;
+		if (n + strlen(name) + 2 > sizeof rec->codes)
 			continue;
 		n += (size_t)snprintf(rec->codes + n, sizeof rec->codes - n, "%s%s",
 				      n ? "," : "", name);
@@ -576,39 +574,7 @@ size_t history_rec_encode(const struct history_rec *r, void *buf)
 	return rec_encode(r, buf);
 }
 
-void history_stage_load(struct check *c)
+bool history_readonly(const struct history *h)
 {
-	struct history *h = check_engine(c)->hist;
-	struct evidence *ev = check_evidence(c);
-	struct history_rec r;
-
-	if (!h || history_get(h, ev->domain, &r) != 0)
-		return;
-	ev->history.have = true;
-	ev->history.first_failure = r.first_failure;
-	ev->history.last_failure = r.last_failure;
-	ev->history.last_success = r.last_success;
-	ev->history.failures = r.failures;
-	ev->history.failing_for = r.failing_for;
-}
-
-void history_stage_store(struct check *c, const struct check_result *res)
-{
-	struct history *h = check_engine(c)->hist;
-	const struct evidence *ev = res->ev;
-	struct history_rec r;
-	int found;
-
-	if (!h || h->readonly)
-		return;
-	found = history_get(h, res->domain, &r);
-	if (found < 0)
-		return;
-	enum history_outcome o = history_outcome(ev, res->findings);
-	/* most checks find a healthy domain: no record until it is at risk */
-	if (found == 1 && res->verdict == ACT_IGNORE && o != HIST_FAIL)
-		return;
-	history_update(&r, found == 0, ev->now, o, (int)res->verdict, res->findings,
-		       history_max_gap(check_config(c)->dead_after));
-	history_put(h, res->domain, &r);
+	return h->readonly;
 }

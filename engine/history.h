@@ -49,8 +49,6 @@
 
 struct history;
 struct engine;
-struct check;
-struct check_result;
 
 #define HISTORY_FILE "history.mdb"
 #define HISTORY_MAPSIZE (1024UL * 1024 * 1024)	/* until history_set_limits */
@@ -129,11 +127,9 @@ long history_gap_credit(time_t prev, time_t now, long max_gap);
 /* max_gap for dead_after: half of it, rounded up. */
 long history_max_gap(long dead_after);
 
-/* Pipeline stages. Fill check_evidence(c)->history from the store
- * (synchronous, cheap). */
-void history_stage_load(struct check *c);
-/* Record the outcome of a completed check. */
-void history_stage_store(struct check *c, const struct check_result *res);
+/* Opened read-only (mxvet report, mxvet check --no-state...): the
+ * pipeline then records nothing. */
+bool history_readonly(const struct history *h);
 
 /* The stored form of a record, for tests and fuzzing: decode returns 0,
  * or -1 when the bytes are no record (r is then zeroed); encode writes at

@@ -1,23 +1,21 @@
 /* pipeline: the per-domain check pipeline (see pipeline.h). All memory of a check is
  * freed in one place, check_free(), after the done callback. */
 #include "engine/pipeline.h"
-#include "engine/authority.h"
 #include "engine/config.h"
 #include "engine/detector.h"
 #include "engine/dname.h"
 #include "engine/engine.h"
 #include "engine/history.h"
-#include "lib/log.h"
 #include "engine/resolver.h"
-#include "engine/smtp_probe.h"
+#include "engine/stage.h"
 #include "engine/verdict.h"
+#include "lib/log.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unbound.h>
-
 
 enum phase { PH_MX, PH_HOSTS, PH_STAGES, PH_GUARD, PH_DONE };
 
@@ -26,7 +24,8 @@ struct check {
 	const struct config *cfg;	/* a reference: the config current at the start */
 	unsigned flags;
 	enum phase phase;
-	int pending;
+	int pending;			/* holds: changed by check_hold/check_release only */
+	unsigned long started_stages;	/* bit i: stage_table[i] started */
 	struct evidence ev;
 	struct findings findings;
 	struct verdict verdict;
@@ -45,7 +44,6 @@ struct host_query {
 static void advance(struct check *c);
 
 struct evidence *check_evidence(struct check *c) { return &c->ev; }
-struct engine *check_engine(struct check *c) { return c->eng; }
 const struct config *check_config(const struct check *c) { return c->cfg; }
 void check_hold(struct check *c) { c->pending++; }
 
@@ -71,17 +69,51 @@ static long ms_since(const struct timeval *t0)
 	return (now.tv_sec - t0->tv_sec) * 1000L + (now.tv_usec - t0->tv_usec) / 1000;
 }
 
+/* The domain's history into the evidence (DOMAIN_DEAD reads it). */
+static void history_load(struct check *c)
+{
+	struct history_rec r;
+
+	if (!c->eng->hist || history_get(c->eng->hist, c->ev.domain, &r) != 0)
+		return;
+	c->ev.history.have = true;
+	c->ev.history.first_failure = r.first_failure;
+	c->ev.history.last_failure = r.last_failure;
+	c->ev.history.last_success = r.last_success;
+	c->ev.history.failures = r.failures;
+	c->ev.history.failing_for = r.failing_for;
+}
+
+/* The outcome of a completed check into the history. */
+static void history_store(struct check *c, const struct check_result *res)
+{
+	struct history *h = c->eng->hist;
+	struct history_rec r;
+	int found;
+
+	if (!h || history_readonly(h))
+		return;
+	found = history_get(h, res->domain, &r);
+	if (found < 0)
+		return;
+	enum history_outcome o = history_outcome(&c->ev, res->findings);
+	/* most checks find a healthy domain: no record until it is at risk */
+	if (found == 1 && res->verdict == ACT_IGNORE && o != HIST_FAIL)
+		return;
+	history_update(&r, found == 0, c->ev.now, o, (int)res->verdict, res->findings,
+		       history_max_gap(c->cfg->dead_after));
+	history_put(h, res->domain, &r);
+}
+
 static void finish(struct check *c)
 {
 	struct engine *e = c->eng;
 	struct check_result res;
 
-	/* the prober's state as the check completes, not as each probe ended:
-	 * failures a check collected before the prober turned blind are no
-	 * more a fact about the domain than the ones after */
-	if (c->ev.smtp_done)
-		c->ev.smtp_blind = smtp_prober_blind(e->smtp);
-	history_stage_load(c);
+	for (size_t i = 0; stage_table[i]; i++)
+		if ((c->started_stages & 1UL << i) && stage_table[i]->complete)
+			stage_table[i]->complete(e->stage_state[i], c);
+	history_load(c);
 	e->detect->run(e->detect_state, &c->ev, c->cfg, &c->findings);
 	verdict_decide(&c->ev, &c->findings, c->cfg, &c->verdict);
 	memset(&res, 0, sizeof res);
@@ -95,7 +127,7 @@ static void finish(struct check *c)
 	res.error = c->verdict.error;
 	res.elapsed_ms = ms_since(&c->started);
 	if (!res.error)
-		history_stage_store(c, &res);
+		history_store(c, &res);
 	e->stats.checks_done++;
 	e->stats.checks_in_flight--;
 	e->stats.verdicts[c->verdict.action]++;
@@ -139,7 +171,7 @@ static void lookup_host(struct check *c, size_t idx, int rrtype)
 	if (resolver_lookup(c->eng->res, c->ev.mx[idx].target, rrtype, on_host_result, q) != 0) {
 		free(q);
 		c->ev.internal_error = true;
-		c->pending--;	/* never started; the caller holds the count above zero */
+		check_release(c);	/* never started; the caller holds the count above zero */
 	}
 }
 
@@ -194,10 +226,7 @@ static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 			if (!want_lookup(c->ev.mx[i].target))
 				continue;
 			/* the same host under two preferences is looked up once */
-			bool dup = false;
-			for (size_t k = 0; k < i; k++)
-				dup |= strcmp(c->ev.mx[k].target, c->ev.mx[i].target) == 0;
-			if (dup)
+			if (evidence_mx_first(&c->ev, i) != i)
 				continue;
 			c->ev.mx[i].looked_up = true;
 			looked++;
@@ -220,22 +249,19 @@ static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 static void share_duplicate_hosts(struct evidence *ev)
 {
 	for (size_t i = 0; i < ev->nmx; i++) {
-		if (ev->mx[i].looked_up)
+		size_t k = evidence_mx_first(ev, i);
+
+		if (ev->mx[i].looked_up || k == i || !ev->mx[k].looked_up)
 			continue;
-		for (size_t k = 0; k < i; k++) {
-			if (!ev->mx[k].looked_up || strcmp(ev->mx[k].target, ev->mx[i].target))
-				continue;
-			ev->mx[i].a = ev->mx[k].a;
-			ev->mx[i].a.why_bogus = ev->mx[k].a.why_bogus ? strdup(ev->mx[k].a.why_bogus) : NULL;
-			ev->mx[i].a.canonname = ev->mx[k].a.canonname ? strdup(ev->mx[k].a.canonname) : NULL;
-			ev->mx[i].aaaa = ev->mx[k].aaaa;
-			ev->mx[i].aaaa.why_bogus = ev->mx[k].aaaa.why_bogus ? strdup(ev->mx[k].aaaa.why_bogus) : NULL;
-			ev->mx[i].aaaa.canonname = ev->mx[k].aaaa.canonname ? strdup(ev->mx[k].aaaa.canonname) : NULL;
-			for (size_t j = 0; j < ev->mx[k].naddrs; j++)
-				ev_mx_add_addr(&ev->mx[i], &ev->mx[k].addrs[j].addr);
-			ev->mx[i].looked_up = true;
-			break;
-		}
+		ev->mx[i].a = ev->mx[k].a;
+		ev->mx[i].a.why_bogus = ev->mx[k].a.why_bogus ? strdup(ev->mx[k].a.why_bogus) : NULL;
+		ev->mx[i].a.canonname = ev->mx[k].a.canonname ? strdup(ev->mx[k].a.canonname) : NULL;
+		ev->mx[i].aaaa = ev->mx[k].aaaa;
+		ev->mx[i].aaaa.why_bogus = ev->mx[k].aaaa.why_bogus ? strdup(ev->mx[k].aaaa.why_bogus) : NULL;
+		ev->mx[i].aaaa.canonname = ev->mx[k].aaaa.canonname ? strdup(ev->mx[k].aaaa.canonname) : NULL;
+		for (size_t j = 0; j < ev->mx[k].naddrs; j++)
+			ev_mx_add_addr(&ev->mx[i], &ev->mx[k].addrs[j].addr);
+		ev->mx[i].looked_up = true;
 	}
 }
 
@@ -251,6 +277,23 @@ static void on_reach(void *arg, enum dns_reach reach)
 	check_release(c);
 }
 
+/* Every stage the check's config and flags turn on and its evidence
+ * needs (the caller holds the check). */
+static void start_stages(struct check *c)
+{
+	for (size_t i = 0; stage_table[i]; i++) {
+		const struct stage_ops *s = stage_table[i];
+		void *state = c->eng->stage_state ? c->eng->stage_state[i] : NULL;
+
+		if (!state || (c->flags & s->skip_flag) ||
+		    (s->family && !config_check_enabled(c->cfg, s->family)) ||
+		    (s->wanted && !s->wanted(&c->ev)))
+			continue;
+		c->started_stages |= 1UL << i;
+		s->start(state, c);
+	}
+}
+
 static void advance(struct check *c)
 {
 	switch (c->phase) {
@@ -260,27 +303,18 @@ static void advance(struct check *c)
 		share_duplicate_hosts(&c->ev);
 		c->phase = PH_STAGES;
 		check_hold(c);
-		if (c->eng->auth && !(c->flags & CHECK_NO_AUTHORITY) &&
-		    config_check_enabled(c->cfg, "authority") &&
-		    c->ev.mx_lookup.status != DNS_ST_NXDOMAIN) {
-			c->ev.authority_done = true;
-			authority_stage_start(c);
-		}
-		if (c->eng->smtp && !(c->flags & CHECK_NO_SMTP) &&
-		    config_check_enabled(c->cfg, "smtp")) {
-			c->ev.smtp_done = true;
-			smtp_stage_start(c);
-		}
+		start_stages(c);
 		check_release(c);
 		break;
 	case PH_STAGES:
 		c->phase = PH_GUARD;
 		if (evidence_dns_failed(&c->ev)) {
 			check_hold(c);
-			if (resolver_reach(c->eng->res, on_reach, c) == 0)
-				break;
-			c->ev.internal_error = true;
-			c->pending--;
+			if (resolver_reach(c->eng->res, on_reach, c) != 0) {
+				c->ev.internal_error = true;
+				check_release(c);	/* on to PH_GUARD */
+			}
+			break;
 		}
 		/* fall through */
 	case PH_GUARD:

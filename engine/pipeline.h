@@ -1,16 +1,14 @@
-/* pipeline: the check pipeline that vets one recipient domain.
+/* pipeline: the check pipeline that vets one recipient domain, as its
+ * callers (mxvet check, the policy service, the milter) see it.
  *   MX lookup -> A/AAAA of each MX host (or of the domain: implicit MX)
- *   -> authority and smtp stages in parallel -> history -> checks
- *   -> verdict -> done callback.
+ *   -> the stages of engine/stage.h in parallel (authority, smtp)
+ *   -> history -> checks -> verdict -> history -> done callback.
  * The done callback runs exactly once, always from the loop (never inside
  * check_start), with a result that lives until the callback returns.
  * A check cannot be cancelled: it always runs to completion (every stage
  * bounds its own time), so a caller that stops waiting simply ignores the
- * result or lets it fill a cache.
- *
- * Stage protocol: a stage that starts async work calls check_hold() once
- * per outstanding piece and check_release() when it completes; the check
- * moves on when the count reaches zero. */
+ * result or lets it fill a cache. Stages have their own interface:
+ * engine/stage.h. */
 #ifndef MXVET_PIPELINE_H
 #define MXVET_PIPELINE_H
 
@@ -40,6 +38,7 @@ struct check_result {
 
 typedef void (*check_done_cb)(void *arg, const struct check_result *res);
 
+/* Stages skipped for one check (struct stage_ops.skip_flag). */
 enum check_flags {
 	CHECK_NO_SMTP = 1,
 	CHECK_NO_AUTHORITY = 2,
@@ -49,15 +48,5 @@ enum check_flags {
  * of memory (cb is then not called). */
 struct check *check_start(struct engine *e, const char *domain, unsigned flags,
 			  check_done_cb cb, void *arg);
-
-/* For stages. */
-struct evidence *check_evidence(struct check *c);
-struct engine *check_engine(struct check *c);
-/* The config the check started with: it holds a reference until it ends,
- * whatever reloads happen meanwhile. Read the check's settings here, not
- * through the engine. */
-const struct config *check_config(const struct check *c);
-void check_hold(struct check *c);
-void check_release(struct check *c);
 
 #endif

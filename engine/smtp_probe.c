@@ -14,9 +14,8 @@
 #include "engine/smtp_probe.h"
 #include "engine/config.h"
 #include "engine/egress_guard.h"
-#include "engine/engine.h"
+#include "engine/stage.h"
 #include "lib/log.h"
-#include "engine/pipeline.h"
 #include "engine/probe_sched.h"
 #include "lib/addr_policy.h"
 
@@ -64,8 +63,8 @@ struct entry {
 	struct smtp_greeting g;
 };
 
-/* Settings are read through eng->cfg at the moment they apply, so that a
- * reload reaches the prober (no copy of the config pointer here). */
+/* Settings are read through engine_config(eng) at the moment they apply,
+ * so that a reload reaches the prober (no copy of the config pointer). */
 struct smtp_prober {
 	struct engine *eng;
 	struct event_base *base;
@@ -153,7 +152,7 @@ static void entry_free(struct entry *e)
  * expiry list below only bounds the table). */
 static bool fresh(const struct entry *e, long now)
 {
-	return e->have_result && e->done_ms + e->p->eng->cfg->smtp_probe_ttl * 1000L > now;
+	return e->have_result && e->done_ms + engine_config(e->p->eng)->smtp_probe_ttl * 1000L > now;
 }
 
 /* ---- expiry: incremental, so that a flood of new addresses costs O(1)
@@ -318,12 +317,12 @@ static void run_probe(struct entry *e);
 
 static size_t global_cap(const struct smtp_prober *p)
 {
-	return (size_t)p->eng->cfg->smtp_max_concurrent;
+	return (size_t)engine_config(p->eng)->smtp_max_concurrent;
 }
 
 static size_t net_cap(const struct smtp_prober *p)
 {
-	return (size_t)p->eng->cfg->smtp_max_per_network;
+	return (size_t)engine_config(p->eng)->smtp_max_per_network;
 }
 
 static void pump_queue(struct smtp_prober *p)
@@ -418,7 +417,7 @@ static void guard_changed(struct smtp_prober *p, enum guard_change ch, const str
 		log_warn("smtp: the last %zu addresses probed gave no contact at all (refused, "
 			 "timed out, unreachable): outbound port %ld looks blocked here; connect "
 			 "failures are not held against domains until a probe gets through "
-			 "(smtp_blind_after) blind=1 last=%s", p->guard.n, p->eng->cfg->smtp_port,
+			 "(smtp_blind_after) blind=1 last=%s", p->guard.n, engine_config(p->eng)->smtp_port,
 			 addr);
 		mark_window_blind(p);
 		break;
@@ -440,7 +439,7 @@ static void guard_changed(struct smtp_prober *p, enum guard_change ch, const str
 
 static void guard_note(struct smtp_prober *p, struct entry *e)
 {
-	p->guard.threshold = p->eng->cfg->smtp_blind_after;
+	p->guard.threshold = engine_config(p->eng)->smtp_blind_after;
 	guard_changed(p, egress_guard_note(&p->guard, &e->addr, &e->res), e);
 	e->res.blind = p->guard.blind && smtp_result_no_contact(&e->res);
 }
@@ -449,15 +448,15 @@ void smtp_prober_reconfigure(struct smtp_prober *p)
 {
 	if (!p)
 		return;
-	if (p->results_port != p->eng->cfg->smtp_port) {
+	if (p->results_port != engine_config(p->eng)->smtp_port) {
 		/* results for another port say nothing about this one */
 		for (size_t i = 0; i < p->nbuckets; i++)
 			for (struct entry *e = p->tab[i]; e; e = e->hnext)
 				e->have_result = false;
-		p->results_port = p->eng->cfg->smtp_port;
+		p->results_port = engine_config(p->eng)->smtp_port;
 	}
-	if (p->guard.threshold != p->eng->cfg->smtp_blind_after)
-		guard_changed(p, egress_guard_resize(&p->guard, p->eng->cfg->smtp_blind_after),
+	if (p->guard.threshold != engine_config(p->eng)->smtp_blind_after)
+		guard_changed(p, egress_guard_resize(&p->guard, engine_config(p->eng)->smtp_blind_after),
 			      NULL);
 	pump_queue(p);	/* the caps may have grown */
 }
@@ -482,7 +481,7 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->done_ms = now_ms();
 	e->res.elapsed_ms = e->done_ms - e->started_ms;
 	e->have_result = true;
-	e->expires_ms = e->done_ms + p->eng->cfg->smtp_probe_ttl * 1000L;
+	e->expires_ms = e->done_ms + engine_config(p->eng)->smtp_probe_ttl * 1000L;
 	xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
@@ -598,7 +597,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	int err = EVUTIL_SOCKET_ERROR();
 
 	if (what & BEV_EVENT_CONNECTED) {
-		struct timeval tv = ms_tv(e->p->eng->cfg->smtp_banner_timeout * 1000L);
+		struct timeval tv = ms_tv(engine_config(e->p->eng)->smtp_banner_timeout * 1000L);
 		e->state = P_GREETING;
 		evtimer_add(e->timer, &tv);
 		bufferevent_enable(bev, EV_READ);
@@ -663,7 +662,7 @@ static void start_probe(struct entry *e)
 		e->state = P_QUEUED;
 		p->st.queued++;
 		p->st.queue_len++;
-		tv = ms_tv((p->eng->cfg->smtp_connect_timeout + p->eng->cfg->smtp_banner_timeout) * 1000L);
+		tv = ms_tv((engine_config(p->eng)->smtp_connect_timeout + engine_config(p->eng)->smtp_banner_timeout) * 1000L);
 		evtimer_add(e->timer, &tv);
 		return;
 	default:
@@ -694,7 +693,7 @@ static void run_probe(struct entry *e)
 		fail_soon(e, SMTP_ST_NONE);
 		return;
 	}
-	sl = netaddr_sockaddr(&e->addr, (int)p->eng->cfg->smtp_port, &ss);
+	sl = netaddr_sockaddr(&e->addr, (int)engine_config(p->eng)->smtp_port, &ss);
 	p->st.connects++;
 	if (connect(fd, (struct sockaddr *)&ss, sl) != 0 && errno != EINPROGRESS) {
 		int err = errno;
@@ -723,7 +722,7 @@ static void run_probe(struct entry *e)
 		fail_soon(e, SMTP_ST_NONE);
 		return;
 	}
-	tv = ms_tv(p->eng->cfg->smtp_connect_timeout * 1000L);
+	tv = ms_tv(engine_config(p->eng)->smtp_connect_timeout * 1000L);
 	evtimer_add(e->timer, &tv);
 }
 
@@ -736,7 +735,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	p->st.requests++;
 	/* the one gate in front of connect(): a hostile domain must not aim
 	 * us at loopback or an internal network */
-	if (!addr_policy_allows(addr, &p->eng->cfg->mx_allowed_networks, &why)) {
+	if (!addr_policy_allows(addr, &engine_config(p->eng)->mx_allowed_networks, &why)) {
 		struct smtp_result r = { .status = SMTP_ST_SKIPPED };
 		char buf[NETADDR_STRLEN];
 		p->st.skipped++;
@@ -772,8 +771,8 @@ struct smtp_prober *smtp_prober_new(struct engine *eng)
 	if (!p)
 		return NULL;
 	p->eng = eng;
-	p->base = eng->base;
-	p->results_port = eng->cfg->smtp_port;
+	p->base = engine_base(eng);
+	p->results_port = engine_config(eng)->smtp_port;
 	p->nbuckets = 256;
 	p->rtail = &p->ready;
 	p->tab = calloc(p->nbuckets, sizeof *p->tab);

@@ -93,8 +93,10 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 /* A copy of src whose banner dst owns (NULL if it could not be copied). */
 void smtp_result_copy(struct smtp_result *dst, const struct smtp_result *src);
 
-/* The pipeline stage (smtp_stage.c): probe every MX address of the check
- * (in preference order) and fill ev->mx[i].addrs[k].smtp. */
-void smtp_stage_start(struct check *c);
+/* The pipeline stage (smtp_stage.c, smtp_stage in engine/stage.h) probes
+ * every MX address of the check (in preference order) and fills
+ * ev->mx[i].addrs[k].smtp. Its prober, for the metrics (NULL while the
+ * smtp family has never been on): */
+struct smtp_prober *engine_smtp_prober(const struct engine *e);
 
 #endif

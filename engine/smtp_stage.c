@@ -2,8 +2,8 @@
  * (smtp_probe.h) for every MX address of the check, in preference order,
  * and fill ev->mx[i].addrs[k].smtp as the answers come. */
 #include "engine/smtp_probe.h"
-#include "engine/engine.h"
 #include "engine/pipeline.h"
+#include "engine/stage.h"
 
 #include <stdlib.h>
 
@@ -24,14 +24,13 @@ static void on_probe_done(void *arg, const struct smtp_result *r)
 	check_release(c);
 }
 
-void smtp_stage_start(struct check *c)
+static void smtp_start(void *state, struct check *c)
 {
-	struct engine *eng = check_engine(c);
+	struct smtp_prober *p = state;
 	struct evidence *ev = check_evidence(c);
 	size_t asked = 0;
 
-	if (!eng->smtp)
-		return;
+	ev->smtp_done = true;
 	/* ev->mx is sorted by preference: the queue serves the primary first */
 	for (size_t i = 0; i < ev->nmx; i++)
 		for (size_t k = 0; k < ev->mx[i].naddrs && asked < SMTP_CHECK_MAX_ADDRS; k++) {
@@ -42,11 +41,50 @@ void smtp_stage_start(struct check *c)
 			q->mx = i;
 			q->addr = k;
 			check_hold(c);
-			if (smtp_probe(eng->smtp, &ev->mx[i].addrs[k].addr, on_probe_done, q) != 0) {
+			if (smtp_probe(p, &ev->mx[i].addrs[k].addr, on_probe_done, q) != 0) {
 				free(q);
 				check_release(c);	/* the stage's caller holds the count */
 				return;
 			}
 			asked++;
 		}
+}
+
+/* The prober's state as the check completes, not as each probe ended:
+ * failures a check collected before the prober turned blind are no more a
+ * fact about the domain than the ones after. */
+static void smtp_complete(void *state, struct check *c)
+{
+	check_evidence(c)->smtp_blind = smtp_prober_blind(state);
+}
+
+static void *smtp_new(struct engine *e)
+{
+	return smtp_prober_new(e);
+}
+
+static void smtp_free(void *state)
+{
+	smtp_prober_free(state);
+}
+
+static void smtp_reconfigure(void *state)
+{
+	smtp_prober_reconfigure(state);
+}
+
+const struct stage_ops smtp_stage = {
+	.name = "smtp",
+	.family = "smtp",
+	.skip_flag = CHECK_NO_SMTP,
+	.new = smtp_new,
+	.free = smtp_free,
+	.start = smtp_start,
+	.complete = smtp_complete,
+	.reconfigure = smtp_reconfigure,
+};
+
+struct smtp_prober *engine_smtp_prober(const struct engine *e)
+{
+	return engine_stage_state(e, &smtp_stage);
 }

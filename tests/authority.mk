@@ -21,3 +21,8 @@ endif
 tests_unit_test_auth_cache_SOURCES = tests/unit/test_auth_cache.c
 tests_unit_test_auth_cache_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_auth_cache_LDADD = $(UNIT_LDADD)
+# The authority stage's state machine on a scripted network (no root, no lab).
+check_PROGRAMS += tests/unit/test_auth_discovery
+TESTS += tests/unit/test_auth_discovery
+tests_unit_test_auth_discovery_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_auth_discovery_LDADD = $(UNIT_LDADD)

@@ -5,6 +5,7 @@ FUZZ_CONFIG_SRC = tests/fuzz/fuzz_config.c engine/config.c engine/findings.c \
 	lib/netaddr.c lib/strlist.c lib/log.c
 FUZZ_DNAME_SRC = tests/fuzz/fuzz_dname.c engine/dname.c lib/netaddr.c
 FUZZ_POLICY_SRC = tests/fuzz/fuzz_policy.c daemon/policy_parser.c
+EXTRA_DIST += tests/unit/policy_feed.h
 FUZZ_DNSREPLY_SRC = tests/fuzz/fuzz_dnsreply.c engine/dnsquery.c lib/netaddr.c lib/log.c
 FUZZ_MILTER_REPLY_SRC = tests/fuzz/fuzz_milter_reply.c daemon/milter_reply.c engine/findings.c \
 	lib/log.c daemon/decision.c daemon/policy_answer.c
@@ -23,7 +24,8 @@ if HAVE_CLANG
 check_SCRIPTS += tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy \
 	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server \
 	tests/fuzz/fuzz_history
-tests/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC)
+# config.c knows the check families from the stage table: libmxvet.a has the rest
+tests/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC) libmxvet.a
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 tests/fuzz/fuzz_dname: $(FUZZ_DNAME_SRC)
@@ -38,7 +40,7 @@ tests/fuzz/fuzz_dnsreply: $(FUZZ_DNSREPLY_SRC)
 tests/fuzz/fuzz_milter_reply: $(FUZZ_MILTER_REPLY_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
-tests/fuzz/fuzz_policy_server: $(FUZZ_POLICY_SERVER_SRC)
+tests/fuzz/fuzz_policy_server: $(FUZZ_POLICY_SERVER_SRC) libmxvet.a
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 tests/fuzz/fuzz_history: $(FUZZ_HISTORY_SRC)

@@ -27,20 +27,12 @@ for p in $SMTPD_PORT $SINK_PORT $MILTER_PORT; do
 	port_free "$p" || bail "127.0.0.1:$p is in use (set MXVET_MILTER_PORT)"
 done
 
-. "$top_srcdir/tests/lab-env.sh"
-lab_acquire || bail "cannot start the lab in $MXVET_LAB"
-tsv=$top_srcdir/tests/lab/domains.tsv
+e2e_lab
 
 pick_classes
 
 # mxvetd with only the milter (policy_listen empty), as nobody
-mkdir -p "$tmp/state"
-chown nobody "$tmp/state"
-lab_conf "$tmp/mxvetd.conf" "state_dir=$tmp/state" "policy_listen=" \
-	"milter_listen=inet:$MILTER_PORT@127.0.0.1" "decision_timeout=15s" "user=nobody"
-"$MXVETD" -f -l stderr -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
-mxvetd_pid=$!
-wait_listen "$MILTER_PORT" "$mxvetd_pid" "$tmp/mxvetd.log"
+e2e_mxvetd "$MILTER_PORT" "policy_listen=" "milter_listen=inet:$MILTER_PORT@127.0.0.1"
 
 "$PF" start "$tmp/pf" "$SMTPD_PORT" "$SINK_PORT" none "inet:127.0.0.1:$MILTER_PORT" \
 	> "$tmp/pf.log" 2>&1 || bail "private Postfix did not start: $(tail -5 "$tmp/pf.log")"

@@ -6,6 +6,7 @@ TESTS += tests/unit/test_policy_parser tests/unit/test_cache tests/policy-protoc
 EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-faults.py tests/policy-lab.py \
 	tests/policy-flood.py tests/dns-forwarder.py tests/mx-cap.py tests/daemon-log.py tests/with-dev-log.sh \
 	tests/admin-api.py
+tests_unit_test_policy_parser_SOURCES = tests/unit/test_policy_parser.c tests/unit/policy_feed.h
 tests_unit_test_policy_parser_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_policy_parser_LDADD = daemon/libmxvetd.a $(UNIT_LDADD)
 tests_unit_test_cache_CFLAGS = $(UNIT_CFLAGS)

@@ -22,36 +22,13 @@ for p in $SMTPD_PORT $SINK_PORT $POLICY_PORT; do
 	port_free "$p" || bail "127.0.0.1:$p is in use (set MXVET_PF_PORT)"
 done
 
-# The lab: through the shared helper when the lab's sources are here,
-# else one already running in $MXVET_LAB.
-if [ -x "$top_srcdir/tests/lab/lab" ]; then
-	. "$top_srcdir/tests/lab-env.sh"
-	lab_acquire || bail "cannot start the lab in $MXVET_LAB"
-	tsv=$top_srcdir/tests/lab/domains.tsv
-else
-	[ -f "$MXVET_LAB/mxvet.conf" ] || bail "no lab: neither tests/lab nor a running lab in $MXVET_LAB"
-	tsv=$MXVET_LAB/domains.tsv
-fi
-[ -f "$tsv" ] || bail "no $tsv"
+e2e_lab
 
 # A lab domain per class, from the lab's own expectations (pick: e2e-lib.sh)
 pick_classes
 
 # mxvetd: the lab's config plus the policy listener; it drops to nobody.
-mkdir -p "$tmp/state"
-chown nobody "$tmp/state"
-{
-	cat "$MXVET_LAB/mxvet.conf"
-	echo "mx_providers_file = $top_srcdir/data/mx-providers.txt"
-	echo "state_dir = $tmp/state"
-	echo "policy_listen = inet:127.0.0.1:$POLICY_PORT"
-	echo "decision_timeout = 15s"
-	echo "user = nobody"
-	echo "pid_file = $tmp/mxvetd.pid"
-} > "$tmp/mxvetd.conf"
-"$MXVETD" -f -l stderr -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
-mxvetd_pid=$!
-wait_listen "$POLICY_PORT" "$mxvetd_pid" "$tmp/mxvetd.log"
+e2e_mxvetd "$POLICY_PORT" "policy_listen=inet:127.0.0.1:$POLICY_PORT" "pid_file=$tmp/mxvetd.pid"
 
 "$PF" start "$tmp/pf" "$SMTPD_PORT" "$SINK_PORT" "inet:127.0.0.1:$POLICY_PORT" > "$tmp/pf.log" 2>&1 ||
 	bail "private Postfix did not start: $(tail -5 "$tmp/pf.log")"

@@ -79,6 +79,40 @@ wait_listen() {
 	done
 	bail "mxvetd did not listen on $1: $(tail -3 "$3")"
 }
+# e2e_lab: the lab through the shared helper when the lab's sources are
+# here, else one already running in $MXVET_LAB; sets tsv (its domains).
+e2e_lab() {
+	if [ -x "$top_srcdir/tests/lab/lab" ]; then
+		. "$top_srcdir/tests/lab-env.sh"
+		lab_acquire || bail "cannot start the lab in $MXVET_LAB"
+		tsv=$top_srcdir/tests/lab/domains.tsv
+	else
+		[ -f "$MXVET_LAB/mxvet.conf" ] || bail "no lab: neither tests/lab nor a running lab in $MXVET_LAB"
+		tsv=$MXVET_LAB/domains.tsv
+	fi
+	[ -f "$tsv" ] || bail "no $tsv"
+}
+
+# e2e_mxvetd PORT KEY=VALUE...: mxvetd on the lab's config plus the keys,
+# dropping to nobody, its state in $tmp/state, until PORT listens; sets
+# mxvetd_pid.
+e2e_mxvetd() {
+	local port=$1 kv
+	shift
+	mkdir -p "$tmp/state"
+	chown nobody "$tmp/state"
+	{
+		cat "$MXVET_LAB/mxvet.conf"
+		echo "mx_providers_file = $top_srcdir/data/mx-providers.txt"
+		for kv in "state_dir=$tmp/state" "decision_timeout=15s" "user=nobody" "$@"; do
+			echo "${kv%%=*} = ${kv#*=}"
+		done
+	} > "$tmp/mxvetd.conf"
+	"$MXVETD" -f -l stderr -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
+	mxvetd_pid=$!
+	wait_listen "$port" "$mxvetd_pid" "$tmp/mxvetd.log"
+}
+
 # stop_mxvetd PID: SIGTERM; stop_why is "" if it exited 0 within 10 s,
 # else why not (not in $(...): wait needs the parent shell)
 stop_mxvetd() {

@@ -484,6 +484,70 @@ START_TEST(check_table)
 }
 END_TEST
 
+/* ---- does EDNS work? the prober, the check and the JSON agree ---- */
+
+static struct auth_answer edns_reply(int rcode, bool opt)
+{
+	struct auth_answer a = ok(1, rcode, rcode ? NULL : MXA, NULL, NULL);
+	a.edns = opt;
+	return a;
+}
+
+static const struct {
+	const char *name;
+	int rcode;		/* of the three EDNS answers; -1: they time out */
+	bool opt;		/* they carry an OPT record */
+	int plain;		/* rcode of the answer without EDNS; -1: none */
+	const char *json;	/* the JSON's "edns" */
+} erow[] = {
+	{ "noerror", 0, true, -1, "ok" },
+	{ "nxdomain", 3, true, -1, "ok" },
+	{ "servfail-with-opt", 2, true, -1, "ok" },
+	{ "formerr", 1, false, 0, "intolerant" },
+	{ "notimp", 4, false, 0, "intolerant" },
+	{ "badvers", 16, true, 0, "intolerant" },
+	{ "servfail-no-opt", 2, false, 0, "intolerant" },
+	{ "silent", -1, false, 0, "intolerant" },
+	{ "formerr-plain-servfail", 1, false, 2, "failed" },
+	{ "formerr-plain-silent", 1, false, -1, "failed" },
+	{ "nothing", -1, false, -1, "none" },
+};
+
+START_TEST(edns_agreement)
+{
+	struct config *cfg = config_new();
+	struct evidence ev;
+	struct findings fs = { 0 };
+	struct auth_answer a[3];
+	bool works = false, reported = false;
+
+	evfix_init(&ev, "example.test", DNS_ST_OK);
+	evfix_mx(&ev, 10, "mx1.example.test", "1.2.3.4", DNS_ST_OK, DNS_ST_NODATA);
+	ev.auth = calloc(1, sizeof *ev.auth);
+	ev.authority_done = true;
+	ev.auth->zone = strdup("example.test");
+	for (int k = 0; k < 3; k++)
+		a[k] = erow[_i].rcode < 0 ? nok(AQ_TIMEOUT) : edns_reply(erow[_i].rcode, erow[_i].opt);
+	srv(ev.auth, "ns1.example.test", "192.0.2.1", a[0], a[1], a[2],
+	    erow[_i].plain < 0 ? nok(AQ_TIMEOUT) : edns_reply(erow[_i].plain, false));
+	for (int k = 0; k < 3; k++)
+		works |= auth_answer_edns_works(&ev.auth->srv[0].ans[k]);
+	evfix_codes(&ev, cfg, &fs);
+	for (size_t k = 0; k < fs.n; k++)
+		reported |= fs.v[k].code == F_EDNS_INTOLERANT;
+	json_t *j = auth_evidence_json(ev.auth);
+	const char *js = json_string_value(json_object_get(json_array_get(j, 0), "edns"));
+	ck_assert_msg(js && strcmp(js, erow[_i].json) == 0, "%s: JSON edns %s", erow[_i].name, js);
+	ck_assert_msg(works == (strcmp(erow[_i].json, "ok") == 0), "%s: works %d", erow[_i].name, works);
+	ck_assert_msg(reported == (strcmp(erow[_i].json, "intolerant") == 0),
+		      "%s: EDNS_INTOLERANT %d beside JSON %s", erow[_i].name, reported, js);
+	json_decref(j);
+	evidence_clear(&ev);
+	findings_clear(&fs);
+	config_free(cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("authority");
@@ -498,6 +562,7 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("check");
 	tcase_add_loop_test(tc, check_table, 0, sizeof crow / sizeof crow[0]);
+	tcase_add_loop_test(tc, edns_agreement, 0, sizeof erow / sizeof erow[0]);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

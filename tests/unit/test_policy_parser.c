@@ -1,6 +1,7 @@
 /* Unit tests: the policy request parser, fed whole, one byte at a time,
  * and with hostile input. */
 #include "daemon/policy_parser.h"
+#include "policy_feed.h"
 #include "tap.h"
 
 #include <stdio.h>
@@ -11,43 +12,38 @@
 	"client_address=192.0.2.7\nsender=s@example.org\nrecipient=u@d.example\n" \
 	"queue_id=\ninstance=1a.2b.0\n\n"
 
-/* Feed data in chunks of step bytes (0: all at once) into a growing
- * buffer as a connection would; collect the recipients of the requests
- * ("-" when absent) joined by ',', or "ERR:why" at an error. */
+struct collected {
+	char *out;
+	size_t outlen;
+};
+
+static void collect(void *arg, const struct policy_request *r, const char *buf, size_t used,
+		    size_t have)
+{
+	struct collected *c = arg;
+
+	(void)buf;
+	(void)used;
+	(void)have;
+	snprintf(c->out + strlen(c->out), c->outlen - strlen(c->out), "%s/%s/%s/%u,",
+		 r->v[PA_RECIPIENT] ? r->v[PA_RECIPIENT] : "-",
+		 r->v[PA_PROTOCOL_STATE] ? r->v[PA_PROTOCOL_STATE] : "",
+		 r->v[PA_QUEUE_ID] ? (*r->v[PA_QUEUE_ID] ? r->v[PA_QUEUE_ID] : "''") : "-",
+		 r->nattr);
+}
+
+/* Feed data in chunks of step bytes (0: all at once); collect the
+ * recipients of the requests ("-" when absent) joined by ',', or "ERR:why"
+ * at an error. */
 static void feed(const char *data, size_t len, size_t step, char *out, size_t outlen)
 {
 	char *buf = malloc(len + 1);
-	size_t have = 0, given = 0;
-	struct policy_parser p;
+	struct collected c = { out, outlen };
+	const char *why = NULL;
 
-	policy_parser_init(&p);
 	out[0] = '\0';
-	while (given < len) {
-		size_t n = step && len - given > step ? step : len - given;
-		memcpy(buf + have, data + given, n);
-		have += n;
-		given += n;
-		for (;;) {
-			struct policy_request r;
-			size_t used;
-			const char *why;
-			enum pp_status st = policy_parse(&p, buf, have, &r, &used, &why);
-			if (st == PP_MORE)
-				break;
-			if (st == PP_ERROR) {
-				snprintf(out + strlen(out), outlen - strlen(out), "ERR:%s", why);
-				free(buf);
-				return;
-			}
-			snprintf(out + strlen(out), outlen - strlen(out), "%s/%s/%s/%u,",
-				 r.v[PA_RECIPIENT] ? r.v[PA_RECIPIENT] : "-",
-				 r.v[PA_PROTOCOL_STATE] ? r.v[PA_PROTOCOL_STATE] : "",
-				 r.v[PA_QUEUE_ID] ? (*r.v[PA_QUEUE_ID] ? r.v[PA_QUEUE_ID] : "''") : "-",
-				 r.nattr);
-			memmove(buf, buf + used, have - used);
-			have -= used;
-		}
-	}
+	if (policy_feed(data, len, step, buf, collect, &c, &why, NULL) != 0)
+		snprintf(out + strlen(out), outlen - strlen(out), "ERR:%s", why);
 	free(buf);
 }
 

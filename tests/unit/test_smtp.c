@@ -1,6 +1,7 @@
 /* Unit tests of pure SMTP logic: the greeting parser, the smtp and dead
  * check modules on synthetic evidence, and the address gate of the prober
  * (addr_policy_class), which must refuse every internal range. No sockets. */
+#include "engine/auth_evidence.h"
 #include "evfix.h"
 #include "checks/registry.h"
 #include "lib/addr_policy.h"
@@ -282,12 +283,26 @@ START_TEST(test_dead_apex)
 	ev.history.last_failure = ev.now - 3600;
 	ev.history.failures = 40;
 	ev.history.failing_for = 10 * 86400 - 3600;
-	findings_add(&fs, F_APEX_CNAME, CLASS_TEMPORARY, NULL, NULL, NULL, "every answer");
+	/* both answers of the one server: a CNAME at the apex */
+	struct netaddr na;
+	netaddr_parse("192.0.2.1", &na);
+	ev.auth = calloc(1, sizeof *ev.auth);
+	ev.authority_done = true;
+	ev.auth->zone = strdup("d.example");
+	struct auth_server *s = auth_evidence_add_server(ev.auth, "ns1.d.example", &na, 2);
+	for (int k = 0; k < 2; k++)
+		s->ans[k] = (struct auth_answer){ .st = AQ_OK, .aa = true, .edns = true,
+						  .mxset = strdup(""), .cname = strdup("lb.example.net") };
+	ck_assert(apex_cname_hides_mx(&ev));
 	check_dead(&ev, &env, &fs);
 	ck_assert_int_eq(evfix_class(&fs, F_DOMAIN_DEAD), CLASS_PERMANENT);
 	findings_clear(&fs);
 	/* only some answers hide it: a risk, not a failure */
-	findings_add(&fs, F_APEX_CNAME, CLASS_RISK, NULL, NULL, NULL, "some answers");
+	free(s->ans[1].cname);
+	s->ans[1].cname = NULL;
+	free(s->ans[1].mxset);
+	s->ans[1].mxset = strdup("10 mx.d.example");
+	ck_assert(!apex_cname_hides_mx(&ev));
 	check_dead(&ev, &env, &fs);
 	ck_assert_int_eq(evfix_class(&fs, F_DOMAIN_DEAD), -1);
 	findings_clear(&fs);
