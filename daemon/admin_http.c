@@ -9,6 +9,7 @@
  * listener is disabled, so further clients wait in the kernel's backlog
  * until one closes (idle ones are closed after ADMIN_TIMEOUT_S). */
 #include "admin_http.h"
+#include "authority.h"
 #include "cache.h"
 #include "decide.h"
 #include "dname.h"
@@ -157,6 +158,14 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		       "1 while outbound SMTP looks blocked (smtp_blind_after)", ss->blind);
 		metric(b, "mxvet_smtp_blind_episodes_total", "counter",
 		       "times outbound SMTP looked blocked", ss->blind_episodes);
+	}
+	if (a->eng && a->eng->auth) {
+		const struct auth_prober_stats *as = auth_prober_stats(a->eng->auth);
+		metric(b, "mxvet_authority_packets_total", "counter",
+		       "direct DNS packets sent (UDP sends, retries, TCP connections)", as->packets);
+		metric(b, "mxvet_authority_budget_hits_total", "counter",
+		       "authority stages that spent their packet budget (partial evidence)",
+		       as->budget_hits);
 	}
 	history_metrics(b, a);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
