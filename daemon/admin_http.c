@@ -1,16 +1,17 @@
 /* admin_http: /metrics, /v1/check/DOMAIN, /v1/risk on evhttp.
  *
- * Connections are capped at ADMIN_MAX_CONNS (evhttp 2.1 has no such
+ * Connections are capped at admin_max_connections (evhttp 2.1 has no such
  * setting). evhttp asks us for each new connection's bufferevent
  * (evhttp_set_bevcb): we count it open there, and right after evhttp has
  * bound it to its connection (an event activated then, run before any
  * read) we learn that connection from the bufferevent's callback argument
  * and set its close callback, which counts it out. At the cap the
  * listener is disabled, so further clients wait in the kernel's backlog
- * until one closes (idle ones are closed after ADMIN_TIMEOUT_S). */
+ * until one closes (idle ones are closed after admin_idle_timeout). */
 #include "admin_http.h"
 #include "authority.h"
 #include "cache.h"
+#include "config.h"
 #include "decide.h"
 #include "dname.h"
 #include "engine.h"
@@ -41,8 +42,6 @@
 #include <event2/listener.h>
 
 #define RISK_MAX 100000		/* lines in one /v1/risk answer */
-#define ADMIN_MAX_CONNS 32	/* connections open at once */
-#define ADMIN_TIMEOUT_S 10	/* an idle or slow connection is closed */
 
 /* The connection count; lives until the admin server and its last
  * connection are both gone (evhttp_free closes connections after it
@@ -52,6 +51,7 @@ struct conn_gate {
 	struct evconnlistener *lev;
 	struct admin_conn *conns;
 	size_t open;		/* counted in, not yet out */
+	size_t max;		/* admin_max_connections */
 	bool paused;
 	uint64_t accepted, paused_times;
 };
@@ -388,7 +388,7 @@ static void gate_release(struct conn_gate *g)
 			free(g);
 		return;
 	}
-	if (g->paused && g->open < ADMIN_MAX_CONNS && g->lev) {
+	if (g->paused && g->open < g->max && g->lev) {
 		g->paused = false;
 		evconnlistener_enable(g->lev);
 	}
@@ -461,7 +461,7 @@ static struct bufferevent *gate_new_bev(struct event_base *base, void *arg)
 	event_active(p->ev, EV_TIMEOUT, 0);
 	g->open++;
 	g->accepted++;
-	if (g->open >= ADMIN_MAX_CONNS && !g->paused && g->lev) {
+	if (g->open >= g->max && !g->paused && g->lev) {
 		g->paused = true;
 		g->paused_times++;
 		evconnlistener_disable(g->lev);
@@ -515,7 +515,9 @@ int admin_http_start(struct admin_http *a, struct event_base *base, struct engin
 	if (!(a->http = evhttp_new(base)))
 		return -1;
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(a->http, ADMIN_TIMEOUT_S);
+	/* both read at start: the listener and its limits are built once */
+	a->gate->max = (size_t)e->cfg->admin_max_connections;
+	evhttp_set_timeout(a->http, (int)e->cfg->admin_idle_timeout);
 	evhttp_set_bevcb(a->http, gate_new_bev, a->gate);
 	evhttp_set_max_headers_size(a->http, 8192);
 	evhttp_set_max_body_size(a->http, 0);

@@ -135,6 +135,10 @@ static const struct param params[] = {
 	  "group of the unix: policy and milter sockets (e.g. postfix); empty: user's group" },
 	{ "unix_socket_mode", P_MODE, RESTART, O(unix_socket_mode), "0660", 0, 0777,
 	  "permissions of the unix: policy and milter sockets (octal)" },
+	{ "admin_max_connections", P_INT, RESTART, O(admin_max_connections), "32", 1, 4096,
+	  "admin API connections open at once at most; more wait in the listen backlog" },
+	{ "admin_idle_timeout", P_DUR, RESTART, O(admin_idle_timeout), "10s", 1, 3600,
+	  "an admin API connection idle or slow this long is closed" },
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])
