@@ -92,10 +92,25 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
+static bool same_networks(const struct cidr_list *a, const struct cidr_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].bits != b->v[i].bits || !netaddr_equal(&a->v[i].net, &b->v[i].net))
+			return false;
+	return true;
+}
+
 int engine_reconfigure(struct engine *e, const struct config *cfg, char *err, size_t errlen)
 {
 	const struct config *old = e->cfg;
 
+	/* libunbound's do-not-query list is fixed when its context is made
+	 * (resolver.c): say so rather than let a reload look complete */
+	if (e->res && !same_networks(&old->mx_allowed_networks, &cfg->mx_allowed_networks))
+		log_warn("reload: mx_allowed_networks changed: SMTP probes and direct DNS queries "
+			 "use the new list now, libunbound's own upstream queries after a restart");
 	e->cfg = config_ref(cfg);
 	config_free(old);
 	/* checks read the list synchronously as they finish: no one holds it */
