@@ -106,11 +106,9 @@ int engine_reconfigure(struct engine *e, const struct config *cfg, char *err, si
 {
 	const struct config *old = e->cfg;
 
-	/* libunbound's do-not-query list is fixed when its context is made
-	 * (resolver.c): say so rather than let a reload look complete */
+	/* libunbound's do-not-query list is fixed with its context */
 	if (e->res && !same_networks(&old->mx_allowed_networks, &cfg->mx_allowed_networks))
-		log_warn("reload: mx_allowed_networks changed: SMTP probes and direct DNS queries "
-			 "use the new list now, libunbound's own upstream queries after a restart");
+		resolver_reconfigure(e->res, cfg);
 	e->cfg = config_ref(cfg);
 	config_free(old);
 	/* checks read the list synchronously as they finish: no one holds it */

@@ -40,6 +40,10 @@ struct resolver_stats {
 struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
 			      char *err, size_t errlen);
 void resolver_free(struct resolver *r);
+/* A reload: when cfg's address policy (mx_allowed_networks) differs from
+ * the running one, libunbound gets a new context that obeys it, and the
+ * lookups in flight move to it. 0, or -1 (logged; the old context goes on). */
+int resolver_reconfigure(struct resolver *r, const struct config *cfg);
 /* Start a lookup; returns 0 and cb will be called exactly once (with
  * DNS_ST_ERROR if libunbound refused the query), or -1 when out of memory,
  * and then cb is never called. */
