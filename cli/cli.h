@@ -2,9 +2,7 @@
 #ifndef MXVET_CLI_H
 #define MXVET_CLI_H
 
-#define EX_USAGE_ 64	/* usage error */
-#define EX_UNAVAIL_ 69	/* the resolver could not start */
-#define EX_CONFIG_ 78	/* bad configuration */
+#include "lib/exit_codes.h"
 
 struct config;
 
@@ -17,6 +15,7 @@ struct cli_command {
 int cmd_check(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);	/* cmd_ctl.c */
+int cmd_outcomes(int argc, char **argv);	/* cmd_outcomes.c */
 
 /* Load the config named by path (or the default file if it exists, when
  * path is NULL). NULL with a message on stderr if it is bad. */
