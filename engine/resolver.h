@@ -33,7 +33,8 @@ struct resolver_stats {
 	uint64_t joined;	/* lookups answered by a query already in flight */
 	uint64_t blind;		/* 1 while the resolver reaches no DNS (dns_guard.h) */
 	uint64_t blind_episodes, canaries;
-	uint64_t renewals;	/* contexts replaced when blindness ended */
+	uint64_t renewals;	/* contexts replaced: blindness ended, or a reload
+				 * changed the address policy */
 };
 
 /* NULL on failure, with a message in err (the caller exits 69). */
