@@ -174,7 +174,8 @@ static void parse_mx(struct check *c, struct ub_result *r)
 		if (!evidence_add_mx(&c->ev, (uint16_t)(p[0] << 8 | p[1]), name))
 			c->ev.internal_error = true;
 	}
-	qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
+	if (c->ev.nmx > 1)	/* mx is NULL when the first one could not be added */
+		qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
 	evidence_truncate_mx(&c->ev, EV_MX_MAX);
 }
 
