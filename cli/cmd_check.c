@@ -74,7 +74,9 @@ static void on_result(void *arg, const struct check_result *res)
 		} else {
 			report_text(mem, res, it->input);
 		}
-		if ((ferror(mem) | fclose(mem)) != 0 && !it->error)
+		/* glibc's memstream may fail its last realloc at fclose and
+		 * still return 0: then buf is NULL */
+		if (((ferror(mem) | fclose(mem)) != 0 || !buf) && !it->error)
 			it->error = "out of memory writing the result";
 		it->output = buf;
 	} else {

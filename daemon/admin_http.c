@@ -1,15 +1,17 @@
 /* admin_http: /metrics, /v1/check/DOMAIN, /v1/risk on evhttp.
  *
- * Connections are capped at ADMIN_MAX_CONNS (evhttp 2.1 has no such
+ * Connections are capped at admin_max_connections (evhttp 2.1 has no such
  * setting). evhttp asks us for each new connection's bufferevent
  * (evhttp_set_bevcb): we count it open there, and right after evhttp has
  * bound it to its connection (an event activated then, run before any
  * read) we learn that connection from the bufferevent's callback argument
  * and set its close callback, which counts it out. At the cap the
  * listener is disabled, so further clients wait in the kernel's backlog
- * until one closes (idle ones are closed after ADMIN_TIMEOUT_S). */
+ * until one closes (idle ones are closed after admin_idle_timeout). */
 #include "daemon/admin_http.h"
 #include "daemon/cache.h"
+#include "engine/authority.h"
+#include "engine/config.h"
 #include "daemon/decide.h"
 #include "engine/dname.h"
 #include "engine/engine.h"
@@ -41,8 +43,6 @@
 #include <event2/listener.h>
 
 #define RISK_MAX 100000		/* lines in one /v1/risk answer */
-#define ADMIN_MAX_CONNS 32	/* connections open at once */
-#define ADMIN_TIMEOUT_S 10	/* an idle or slow connection is closed */
 
 /* The connection count; lives until the admin server and its last
  * connection are both gone (evhttp_free closes connections after it
@@ -52,6 +52,7 @@ struct conn_gate {
 	struct evconnlistener *lev;
 	struct admin_conn *conns;
 	size_t open;		/* counted in, not yet out */
+	size_t max;		/* admin_max_connections */
 	bool paused;
 	uint64_t accepted, paused_times;
 };
@@ -163,6 +164,14 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		       "1 while outbound SMTP looks blocked (smtp_blind_after)", ss->blind);
 		metric(b, "mxvet_smtp_blind_episodes_total", "counter",
 		       "times outbound SMTP looked blocked", ss->blind_episodes);
+	}
+	if (a->eng && engine_auth_prober(a->eng)) {
+		const struct auth_prober_stats *as = auth_prober_stats(engine_auth_prober(a->eng));
+		metric(b, "mxvet_authority_packets_total", "counter",
+		       "direct DNS packets sent (UDP sends, retries, TCP connections)", as->packets);
+		metric(b, "mxvet_authority_budget_hits_total", "counter",
+		       "authority stages that spent their packet budget (partial evidence)",
+		       as->budget_hits);
 	}
 	history_metrics(b, a);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
@@ -394,7 +403,7 @@ static void gate_release(struct conn_gate *g)
 			free(g);
 		return;
 	}
-	if (g->paused && g->open < ADMIN_MAX_CONNS && g->lev) {
+	if (g->paused && g->open < g->max && g->lev) {
 		g->paused = false;
 		evconnlistener_enable(g->lev);
 	}
@@ -467,7 +476,7 @@ static struct bufferevent *gate_new_bev(struct event_base *base, void *arg)
 	event_active(p->ev, EV_TIMEOUT, 0);
 	g->open++;
 	g->accepted++;
-	if (g->open >= ADMIN_MAX_CONNS && !g->paused && g->lev) {
+	if (g->open >= g->max && !g->paused && g->lev) {
 		g->paused = true;
 		g->paused_times++;
 		evconnlistener_disable(g->lev);
@@ -521,7 +530,9 @@ int admin_http_start(struct admin_http *a, struct event_base *base, struct engin
 	if (!(a->http = evhttp_new(base)))
 		return -1;
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(a->http, ADMIN_TIMEOUT_S);
+	/* both read at start: the listener and its limits are built once */
+	a->gate->max = (size_t)e->cfg->admin_max_connections;
+	evhttp_set_timeout(a->http, (int)e->cfg->admin_idle_timeout);
 	evhttp_set_bevcb(a->http, gate_new_bev, a->gate);
 	evhttp_set_max_headers_size(a->http, 8192);
 	evhttp_set_max_body_size(a->http, 0);

@@ -22,8 +22,10 @@ void rrs_clear(struct rrs *x)
 	x->n = 0;
 }
 
-void rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r, struct rrs *x)
+int rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r, struct rrs *x)
 {
+	int lost = 0;
+
 	size_t want = rrtype == RR_A ? 4 : 16;
 
 	memset(x, 0, sizeof *x);
@@ -31,13 +33,17 @@ void rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r, str
 	x->alias = r && r->canonname;
 	x->ttl = r && r->ttl > 0 ? (uint32_t)r->ttl : 0;
 	if (dst != DNS_ST_OK || !r)
-		return;
+		return 0;
 	for (int i = 0; r->data[i] && x->n < RRS_MAX; i++) {
 		if (rrtype == RR_NS) {
 			char name[DNAME_MAXLEN];
 			if (dname_from_wire((const uint8_t *)r->data[i], (size_t)r->len[i],
-					    name, sizeof name) >= 0 && (x->names[x->n] = strdup(name)))
+					    name, sizeof name) < 0)
+				continue;
+			if ((x->names[x->n] = strdup(name)))
 				x->n++;
+			else
+				lost = -1;
 		} else if ((size_t)r->len[i] == want &&
 			   netaddr_from_bytes(r->data[i], want, &x->addrs[x->n]) == 0) {
 			x->n++;
@@ -45,6 +51,7 @@ void rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r, str
 	}
 	if (rrtype == RR_NS)
 		qsort(x->names, x->n, sizeof *x->names, cmp_str);
+	return lost;
 }
 
 struct auth_cache {
@@ -108,8 +115,11 @@ void auth_cache_put(struct auth_cache *ac, const char *name, int rrtype,
 		c->data.names[i] = NULL;
 	for (size_t i = 0; i < x->n && rrtype == RR_NS; i++)
 		if (!(c->data.names[i] = strdup(x->names[i]))) {
+			/* out of memory: no entry rather than a partial NS set
+			 * that later checks would take for the whole */
 			c->data.n = i;
-			break;
+			cache_ent_free(c);
+			return;
 		}
 	cache_ent_free(ac->slot[slot]);
 	ac->slot[slot] = c;

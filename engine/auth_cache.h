@@ -33,8 +33,9 @@ struct rrs {
 };
 
 /* Parse a libunbound answer for rrtype (2 NS: names sorted; 1/28:
- * addresses). */
-void rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r, struct rrs *x);
+ * addresses). 0, or -1 when out of memory (x is then incomplete: neither
+ * cache nor judge it; rrs_clear it still). */
+int rrs_from_ub(int rrtype, enum dns_status dst, const struct ub_result *r, struct rrs *x);
 void rrs_clear(struct rrs *x);
 
 struct auth_cache;

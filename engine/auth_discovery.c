@@ -41,14 +41,17 @@ static void resolve(struct zone *z, int ns, int rrtype, const char *name)
 		return;
 	}
 	l = malloc(sizeof *l);
-	if (!l)
+	if (!l) {
+		auth_lost(st);
 		return;
+	}
 	l->z = z;
 	l->ns = ns;
 	l->rrtype = rrtype;
 	snprintf(l->name, sizeof l->name, "%s", name);
 	if (st->net->lookup(st->net_ctx, name, rrtype, on_lookup, l) != 0) {
 		free(l);
+		auth_lost(st);
 		return;
 	}
 	l->next = st->lookups;
@@ -155,14 +158,18 @@ static void got_ns(struct zone *z, const struct rrs *x)
 			bool known = i > 0 && !strcmp(x->names[i], x->names[i - 1]);
 			for (size_t k = 0; k < first_new && !known; k++)
 				known = dname_equal(z->ns[k], x->names[i]);
-			if (!known && (z->ns[z->nns] = strdup(x->names[i])))
+			if (known)
+				continue;
+			if ((z->ns[z->nns] = strdup(x->names[i])))
 				z->nns++;
+			else
+				auth_lost(st);
 		}
 		if (x->n > AUTH_MAX_NS_NAMES)
 			auth_note(st, "more NS names than the cap; the first ones (sorted) were asked");
 		z->found = true;
-		if (z->idx == 0 && !st->ae->zone)
-			st->ae->zone = strdup(z->cur);
+		if (z->idx == 0 && !st->ae->zone && !(st->ae->zone = strdup(z->cur)))
+			auth_lost(st);
 		for (size_t i = first_new; i < z->nns; i++) {
 			resolve(z, (int)i, RR_A, z->ns[i]);
 			resolve(z, (int)i, RR_AAAA, z->ns[i]);
@@ -211,8 +218,16 @@ static void on_lookup(void *arg, enum dns_status dst, struct ub_result *r)
 	struct stage *st = z->st;
 	struct rrs x;
 
-	rrs_from_ub(l->ns < 0 ? RR_NS : l->rrtype, dst, r, &x);
-	auth_cache_put(st->p->cache, l->name, l->ns < 0 ? RR_NS : l->rrtype, &x, time(NULL));
+	if (rrs_from_ub(l->ns < 0 ? RR_NS : l->rrtype, dst, r, &x) != 0) {
+		/* incomplete: neither cached nor used */
+		rrs_clear(&x);
+		memset(&x, 0, sizeof x);
+		x.st = DNS_ST_ERROR;
+		if (!st->released)
+			auth_lost(st);
+	} else {
+		auth_cache_put(st->p->cache, l->name, l->ns < 0 ? RR_NS : l->rrtype, &x, time(NULL));
+	}
 	if (!st->released) {
 		if (l->ns < 0)
 			got_ns(z, &x);
@@ -234,7 +249,13 @@ void auth_merge_referral(struct zone *z, const char *want, const struct dnsq_rep
 	if (z->dispatched || !dname_equal(want, z->cur))
 		return;		/* too late, or about a name that proved no zone cut */
 
-	if (auth_parse_referral(r->wire, r->len, z->cur, &ref) != 0) {
+	int pr = auth_parse_referral(r->wire, r->len, z->cur, &ref);
+	if (pr == AUTH_PARSE_NOMEM) {
+		auth_referral_clear(&ref);
+		auth_lost(st);
+		return;
+	}
+	if (pr != 0) {
 		log_info("authority: domain=%s unparseable referral for %s ignored", st->domain, z->cur);
 		return;
 	}
@@ -280,13 +301,17 @@ static void cancel_child_ns(struct zone *z)
 void auth_child_ns_answer(struct zone *z, const struct dnsq_reply *r)
 {
 	struct auth_referral ref;
+	int pr = -1;
 
 	z->child_ns_out--;
 	if (z->dispatched || z->child_ns_done)
 		return;
 	if (r->st == AQ_OK && r->len >= LDNS_HEADER_SIZE && LDNS_AA_WIRE(r->wire) &&
 	    LDNS_RCODE_WIRE(r->wire) == 0 && !LDNS_TC_WIRE(r->wire) &&
-	    auth_parse_referral(r->wire, r->len, z->cur, &ref) == 0) {
+	    (pr = auth_parse_referral(r->wire, r->len, z->cur, &ref)) == AUTH_PARSE_NOMEM) {
+		auth_referral_clear(&ref);
+		auth_lost(z->st);
+	} else if (pr == 0) {
 		if (ref.nns) {
 			z->child_ns_done = true;
 			merge_ref(z, &ref);
@@ -304,8 +329,8 @@ static void merge_ref(struct zone *z, struct auth_referral *r)
 	struct stage *st = z->st;
 	struct auth_referral ref = *r;
 
-	if (ref.nns && z->idx == 0 && !st->ae->zone)
-		st->ae->zone = strdup(z->cur);
+	if (ref.nns && z->idx == 0 && !st->ae->zone && !(st->ae->zone = strdup(z->cur)))
+		auth_lost(st);
 	if (ref.nns)
 		z->found = true;	/* a delegation, even if the zone's own NS lookup hangs */
 	/* sorted, for a stable choice under the cap */

@@ -156,16 +156,27 @@ void auth_escape(const uint8_t *p, size_t n, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-/* Lower-case presentation form of a name without the final dot. */
-static bool rdf_name(const ldns_rdf *rdf, char *out, size_t outlen)
+/* ldns' status for a reply that did not parse: its own allocation
+ * failure is ours, not a malformed reply. */
+static int wire_status(ldns_status st)
+{
+	return st == LDNS_STATUS_MEM_ERR ? AUTH_PARSE_NOMEM : -1;
+}
+
+/* Lower-case presentation form of a name without the final dot; false
+ * (and *lost set, when given) if out of memory. */
+static bool rdf_name_lost(const ldns_rdf *rdf, char *out, size_t outlen, bool *lost)
 {
 	char *s;
 
 	if (!rdf || ldns_rdf_get_type(rdf) != LDNS_RDF_TYPE_DNAME)
 		return false;
 	s = ldns_rdf2str(rdf);
-	if (!s)
+	if (!s) {
+		if (lost)
+			*lost = true;
 		return false;
+	}
 	snprintf(out, outlen, "%s", s);
 	free(s);
 	for (char *q = out; *q; q++)
@@ -174,11 +185,12 @@ static bool rdf_name(const ldns_rdf *rdf, char *out, size_t outlen)
 	return true;
 }
 
-static bool owned_by(const ldns_rr *rr, const char *name)
+static bool owned_by_lost(const ldns_rr *rr, const char *name, bool *lost)
 {
 	char owner[LDNS_MAX_DOMAINLEN * 4 + 8];
 
-	return rdf_name(ldns_rr_owner(rr), owner, sizeof owner) && dname_equal(owner, name);
+	return rdf_name_lost(ldns_rr_owner(rr), owner, sizeof owner, lost) &&
+	       dname_equal(owner, name);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -188,7 +200,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* "10 mx1.example.com, 20 mx2.example.com": the MX records owned by
  * qname (or by the CNAME target, which a server may add), sorted. */
-static char *mx_set(const ldns_rr_list *ans, const char *qname, const char *cname)
+static char *mx_set(const ldns_rr_list *ans, const char *qname, const char *cname, bool *lost)
 {
 	char *items[MXSET_MAX], *out;
 	size_t n = 0, len = 0;
@@ -200,21 +212,25 @@ static char *mx_set(const ldns_rr_list *ans, const char *qname, const char *cnam
 
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_MX || ldns_rr_rd_count(rr) != 2)
 			continue;
-		if (!owned_by(rr, qname) && !(cname && owned_by(rr, cname)))
+		if (!owned_by_lost(rr, qname, lost) && !(cname && owned_by_lost(rr, cname, lost)))
 			continue;
 		pref = ldns_rr_rdf(rr, 0);
 		ex = ldns_rr_rdf(rr, 1);
-		if (!pref || ldns_rdf_size(pref) != 2 || !rdf_name(ex, host, sizeof host))
+		if (!pref || ldns_rdf_size(pref) != 2 || !rdf_name_lost(ex, host, sizeof host, lost))
 			continue;
-		if (asprintf(&items[n], "%u %s", (unsigned)ldns_rdf2native_int16(pref), host) < 0)
+		if (asprintf(&items[n], "%u %s", (unsigned)ldns_rdf2native_int16(pref), host) < 0) {
+			*lost = true;
 			break;
+		}
 		n++;
 	}
 	qsort(items, n, sizeof *items, cmp_str);
 	for (size_t i = 0; i < n; i++)
 		len += strlen(items[i]) + 2;
 	out = malloc(len + 1);
-	if (out) {
+	if (!out)
+		*lost = true;
+	else {
 		out[0] = '\0';
 		for (size_t i = 0, o = 0; i < n; i++) {
 			/* drop duplicates: a set, not a list */
@@ -228,7 +244,7 @@ static char *mx_set(const ldns_rr_list *ans, const char *qname, const char *cnam
 	return out;
 }
 
-static char *nsid_of(ldns_pkt *p)
+static char *nsid_of(ldns_pkt *p, bool *lost)
 {
 	ldns_edns_option_list *ol = ldns_pkt_edns_get_option_list(p);
 	char buf[256];
@@ -238,45 +254,51 @@ static char *nsid_of(ldns_pkt *p)
 	for (size_t i = 0; i < ldns_edns_option_list_get_count(ol); i++) {
 		ldns_edns_option *o = ldns_edns_option_list_get_option(ol, i);
 		if (o && ldns_edns_get_code(o) == LDNS_EDNS_NSID) {
+			char *s;
 			auth_escape(ldns_edns_get_data(o), ldns_edns_get_size(o), buf, sizeof buf);
-			return strdup(buf);
+			if (!(s = strdup(buf)))
+				*lost = true;
+			return s;
 		}
 	}
 	return NULL;
 }
 
-void auth_parse_answer(const uint8_t *wire, size_t len, const char *qname,
-		       struct auth_answer *out)
+int auth_parse_answer(const uint8_t *wire, size_t len, const char *qname,
+		      struct auth_answer *out)
 {
 	ldns_pkt *p = NULL;
 	const ldns_rr_list *ans, *auth;
+	ldns_status ls = LDNS_STATUS_ERR;
+	bool lost = false;
 
 	auth_answer_clear(out);
-	if (!wire || len < LDNS_HEADER_SIZE || ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK) {
+	if (!wire || len < LDNS_HEADER_SIZE || (ls = ldns_wire2pkt(&p, wire, len)) != LDNS_STATUS_OK) {
 		if (p)
 			ldns_pkt_free(p);
 		out->st = AQ_MALFORMED;
 		if (wire && len >= LDNS_HEADER_SIZE)
 			out->tc = LDNS_TC_WIRE(wire);
-		return;
+		return wire_status(ls) == AUTH_PARSE_NOMEM ? AUTH_PARSE_NOMEM : 0;
 	}
 	out->st = AQ_OK;
 	out->rcode = (ldns_pkt_edns_extended_rcode(p) << 4) | ldns_pkt_get_rcode(p);
 	out->aa = ldns_pkt_aa(p);
 	out->tc = ldns_pkt_tc(p);
 	out->edns = ldns_pkt_edns(p);
-	out->nsid = nsid_of(p);
+	out->nsid = nsid_of(p, &lost);
 	ans = ldns_pkt_answer(p);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
 		char target[LDNS_MAX_DOMAINLEN * 4 + 8];
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && owned_by(rr, qname) &&
-		    rdf_name(ldns_rr_rdf(rr, 0), target, sizeof target)) {
-			out->cname = strdup(target);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME && owned_by_lost(rr, qname, &lost) &&
+		    rdf_name_lost(ldns_rr_rdf(rr, 0), target, sizeof target, &lost)) {
+			if (!(out->cname = strdup(target)))
+				lost = true;
 			break;
 		}
 	}
-	out->mxset = mx_set(ans, qname, out->cname);
+	out->mxset = mx_set(ans, qname, out->cname, &lost);
 	auth = ldns_pkt_authority(p);
 	if (ldns_rr_list_rr_count(ans) == 0 && out->rcode == LDNS_RCODE_NOERROR) {
 		for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++)
@@ -287,6 +309,7 @@ void auth_parse_answer(const uint8_t *wire, size_t len, const char *qname,
 				out->referral = false;	/* NODATA with NS listed */
 	}
 	ldns_pkt_free(p);
+	return lost ? AUTH_PARSE_NOMEM : 0;
 }
 
 int auth_parse_additional_a(const uint8_t *wire, size_t len, const char *host,
@@ -295,24 +318,26 @@ int auth_parse_additional_a(const uint8_t *wire, size_t len, const char *host,
 	ldns_pkt *p = NULL;
 	const ldns_rr_list *add;
 	size_t n = 0;
+	ldns_status ls = LDNS_STATUS_ERR;
+	bool lost = false;
 
-	if (!wire || len < LDNS_HEADER_SIZE || ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK) {
+	if (!wire || len < LDNS_HEADER_SIZE || (ls = ldns_wire2pkt(&p, wire, len)) != LDNS_STATUS_OK) {
 		if (p)
 			ldns_pkt_free(p);
-		return -1;
+		return wire_status(ls);
 	}
 	add = ldns_pkt_additional(p);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(add) && n < max; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(add, i);
 		const ldns_rdf *rd = ldns_rr_rdf(rr, 0);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A || !rd || !owned_by(rr, host) ||
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_A || !rd || !owned_by_lost(rr, host, &lost) ||
 		    ldns_rdf_size(rd) != 4)
 			continue;
 		if (netaddr_from_bytes(ldns_rdf_data(rd), 4, &v[n]) == 0)
 			n++;
 	}
 	ldns_pkt_free(p);
-	return (int)n;
+	return lost ? AUTH_PARSE_NOMEM : (int)n;
 }
 
 void auth_referral_clear(struct auth_referral *r)
@@ -322,18 +347,23 @@ void auth_referral_clear(struct auth_referral *r)
 	memset(r, 0, sizeof *r);
 }
 
-static void referral_ns(const ldns_rr_list *l, const char *zone, struct auth_referral *out)
+static void referral_ns(const ldns_rr_list *l, const char *zone, struct auth_referral *out,
+			bool *lost)
 {
 	for (size_t i = 0; i < ldns_rr_list_rr_count(l) && out->nns < AUTH_REF_MAX; i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(l, i);
 		char name[LDNS_MAX_DOMAINLEN * 4 + 8];
 		bool dup = false;
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || !owned_by(rr, zone) ||
-		    !rdf_name(ldns_rr_rdf(rr, 0), name, sizeof name))
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || !owned_by_lost(rr, zone, lost) ||
+		    !rdf_name_lost(ldns_rr_rdf(rr, 0), name, sizeof name, lost))
 			continue;
 		for (size_t k = 0; k < out->nns; k++)
 			dup |= strcmp(out->ns[k], name) == 0;
-		if (!dup && (out->ns[out->nns] = strdup(name)))
+		if (dup)
+			continue;
+		if (!(out->ns[out->nns] = strdup(name)))
+			*lost = true;
+		else
 			out->nns++;
 	}
 }
@@ -343,15 +373,17 @@ int auth_parse_referral(const uint8_t *wire, size_t len, const char *zone,
 {
 	ldns_pkt *p = NULL;
 	const ldns_rr_list *add;
+	ldns_status ls = LDNS_STATUS_ERR;
+	bool lost = false;
 
 	memset(out, 0, sizeof *out);
-	if (!wire || len < LDNS_HEADER_SIZE || ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK) {
+	if (!wire || len < LDNS_HEADER_SIZE || (ls = ldns_wire2pkt(&p, wire, len)) != LDNS_STATUS_OK) {
 		if (p)
 			ldns_pkt_free(p);
-		return -1;
+		return wire_status(ls);
 	}
-	referral_ns(ldns_pkt_authority(p), zone, out);
-	referral_ns(ldns_pkt_answer(p), zone, out);
+	referral_ns(ldns_pkt_authority(p), zone, out, &lost);
+	referral_ns(ldns_pkt_answer(p), zone, out, &lost);
 	add = ldns_pkt_additional(p);
 	for (size_t i = 0; i < ldns_rr_list_rr_count(add); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(add, i);
@@ -362,7 +394,7 @@ int auth_parse_referral(const uint8_t *wire, size_t len, const char *zone,
 		    out->nglue >= sizeof out->glue / sizeof *out->glue)
 			continue;
 		for (size_t k = 0; k < out->nns; k++) {
-			if (!owned_by(rr, out->ns[k]))
+			if (!owned_by_lost(rr, out->ns[k], &lost))
 				continue;
 			if (netaddr_from_bytes(ldns_rdf_data(rd), want, &out->glue[out->nglue].a) == 0)
 				out->glue[out->nglue++].ns = k;
@@ -370,7 +402,7 @@ int auth_parse_referral(const uint8_t *wire, size_t len, const char *zone,
 		}
 	}
 	ldns_pkt_free(p);
-	return 0;
+	return lost ? AUTH_PARSE_NOMEM : 0;
 }
 
 static json_t *answer_json(const struct auth_answer *a)

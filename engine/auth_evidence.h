@@ -70,6 +70,8 @@ struct auth_evidence {
 	unsigned queries;	/* direct queries sent */
 	size_t bytes;		/* reply bytes read */
 	bool deadline_hit;	/* authority_timeout ended the probe */
+	unsigned packets;	/* packets sent: UDP sends, retries, TCP */
+	bool budget_hit;	/* the packet budget (AUTH_MAX_PACKETS) ended it */
 };
 
 /* Does EDNS work? The one place this is judged (the prober's follow-up
@@ -94,12 +96,18 @@ int auth_evidence_add_additional(struct auth_evidence *a, const char *host,
 /* The "nameservers" array of the JSON report (new reference). */
 json_t *auth_evidence_json(const struct auth_evidence *a);
 
+/* Out of memory while parsing: what was parsed is incomplete, and must
+ * not be judged (the check has no verdict). */
+#define AUTH_PARSE_NOMEM (-2)
+
 /* Parse a reply to "qname MX" into out (st = AQ_OK or AQ_MALFORMED).
- * Does not check the ID or the question: the transport did. */
-void auth_parse_answer(const uint8_t *wire, size_t len, const char *qname,
-		       struct auth_answer *out);
+ * Does not check the ID or the question: the transport did. 0, or
+ * AUTH_PARSE_NOMEM. */
+int auth_parse_answer(const uint8_t *wire, size_t len, const char *qname,
+		      struct auth_answer *out);
 /* A records for host in the additional section of a reply: fills up to
- * max addresses into v, returns how many, or -1 if it does not parse. */
+ * max addresses into v, returns how many, -1 if it does not parse, or
+ * AUTH_PARSE_NOMEM. */
 int auth_parse_additional_a(const uint8_t *wire, size_t len, const char *host,
 			    struct netaddr *v, size_t max);
 /* A referral from the parent zone's server: the NS names it gives for
@@ -111,7 +119,8 @@ struct auth_referral {
 	struct { size_t ns; struct netaddr a; } glue[AUTH_REF_MAX * 2];
 	size_t nglue;
 };
-/* 0, or -1 if the reply does not parse. Clear with auth_referral_clear. */
+/* 0, -1 if the reply does not parse, or AUTH_PARSE_NOMEM. Clear with
+ * auth_referral_clear (also after a failure). */
 int auth_parse_referral(const uint8_t *wire, size_t len, const char *zone,
 			struct auth_referral *out);
 void auth_referral_clear(struct auth_referral *r);

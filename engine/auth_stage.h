@@ -120,10 +120,17 @@ struct stage {
 	struct { struct netaddr a; struct dnsq_chan *ch; } chan[AUTH_MAX_CHANNELS];
 	size_t nchan;
 	struct timeval started;
+	unsigned budget;		/* packets left (dnsq_opts.budget) */
+	unsigned planned;		/* UDP tries of the queries started */
+	bool lost;			/* out of memory: the evidence is incomplete,
+					 * the check gets no verdict (auth_lost) */
 };
 
 /* authority.c */
 void auth_note(struct stage *st, const char *msg);	/* the first one is kept */
+/* Out of memory somewhere in the stage: what it gathers is incomplete, so
+ * the check ends as an internal error (no verdict), never a finding. */
+void auth_lost(struct stage *st);
 void auth_kick(struct stage *st);	/* finish from the loop if nothing is pending */
 void auth_unref(struct stage *st);
 /* May a direct query go to this address (the address policy)? If not,

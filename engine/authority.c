@@ -169,13 +169,20 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		st->net->chan_free(st->net_ctx, st->chan[i].ch);
 	st->nchan = 0;
 	st->released = true;
+	st->ae->packets = AUTH_MAX_PACKETS - st->budget;
+	st->ae->budget_hit |= st->budget == 0;
+	st->p->stats.packets += st->ae->packets;
+	st->p->stats.budget_hits += st->ae->budget_hit;
 	gettimeofday(&now, NULL);
-	log_debug("authority: domain=%s zone=%s servers=%zu queries=%u bytes=%zu deadline=%s "
-		  "elapsed_ms=%ld%s%s", st->domain, st->ae->zone ? st->ae->zone : "-",
-		  st->ae->nsrv, st->ae->queries, st->ae->bytes, st->ae->deadline_hit ? "yes" : "no",
+	log_debug("authority: domain=%s zone=%s servers=%zu queries=%u packets=%u budget=%s "
+		  "bytes=%zu deadline=%s elapsed_ms=%ld%s%s", st->domain,
+		  st->ae->zone ? st->ae->zone : "-", st->ae->nsrv, st->ae->queries, st->ae->packets,
+		  st->ae->budget_hit ? "spent" : "ok", st->ae->bytes, st->ae->deadline_hit ? "yes" : "no",
 		  (now.tv_sec - st->started.tv_sec) * 1000L + (now.tv_usec - st->started.tv_usec) / 1000,
 		  st->ae->note ? " note=" : "", st->ae->note ? st->ae->note : "");
 	ev = check_evidence(st->c);
+	if (st->lost)
+		ev->internal_error = true;
 	ev->auth = st->ae;
 	st->ae = NULL;
 	event_del(st->done_ev);
@@ -191,6 +198,13 @@ void auth_note(struct stage *st, const char *msg)
 {
 	if (!st->ae->note)
 		st->ae->note = strdup(msg);
+}
+
+void auth_lost(struct stage *st)
+{
+	if (!st->lost)
+		log_warn("authority: domain=%s out of memory: no verdict from this check", st->domain);
+	st->lost = true;
 }
 
 static void on_query(void *arg, const struct dnsq_reply *r);
@@ -218,11 +232,15 @@ static struct dnsq_chan *chan_for(struct stage *st, const struct netaddr *a)
 	for (size_t i = 0; i < st->nchan; i++)
 		if (netaddr_equal(&st->chan[i].a, a))
 			return st->chan[i].ch;
-	if (st->nchan == AUTH_MAX_CHANNELS)
+	if (st->nchan == AUTH_MAX_CHANNELS) {
+		auth_note(st, "the server address cap was reached");
 		return NULL;
+	}
 	st->chan[st->nchan].ch = st->net->chan_new(st->net_ctx, a, st->opts.port);
-	if (!st->chan[st->nchan].ch)
+	if (!st->chan[st->nchan].ch) {
+		auth_lost(st);
 		return NULL;
+	}
 	st->chan[st->nchan].a = *a;
 	return st->chan[st->nchan++].ch;
 }
@@ -232,8 +250,11 @@ struct query *auth_send_query(struct stage *st, const struct netaddr *to, const 
 {
 	struct query *q;
 
-	if (st->nqs >= AUTH_MAX_QUERIES) {
-		auth_note(st, "the query cap was reached");
+	/* a query starts only while all its UDP tries fit in the budget */
+	if (st->nqs >= AUTH_MAX_QUERIES ||
+	    st->planned + (unsigned)st->opts.tries > AUTH_MAX_PACKETS) {
+		auth_note(st, "the packet budget was reached");
+		st->ae->budget_hit = true;
 		return NULL;
 	}
 	if (!auth_may_query(st, to, NULL))
@@ -242,17 +263,22 @@ struct query *auth_send_query(struct stage *st, const struct netaddr *to, const 
 	if (!ch)
 		return NULL;
 	q = calloc(1, sizeof *q);
-	if (!q)
+	if (!q) {
+		auth_lost(st);
 		return NULL;
+	}
 	st->opts.edns = edns;
 	q->st = st;
 	q->kind = kind;
 	q->q = st->net->send(st->net_ctx, ch, qname, qtype, &st->opts, on_query, q);
 	if (!q->q) {
+		/* out of memory (the names asked were checked on the way in) */
 		free(q);
+		auth_lost(st);
 		return NULL;
 	}
 	st->qs[st->nqs++] = q;
+	st->planned += (unsigned)st->opts.tries;
 	st->pending++;
 	st->ae->queries++;
 	st->p->stats.queries++;
@@ -330,8 +356,10 @@ void auth_zone_servers_ready(struct zone *z)
 			break;
 		}
 		s = auth_evidence_add_server(ae, z->ns[z->addr[k].ns], &z->addr[k].a, rep);
-		if (!s)
+		if (!s) {
+			auth_lost(st);
 			break;
+		}
 		if (!auth_may_query(st, &s->addr, &s->not_queried))
 			continue;	/* listed, nothing sent: no finding either */
 		si = ae->nsrv - 1;
@@ -416,16 +444,19 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 	} else if (q->kind == Q_HOST_AAAA) {
 		struct netaddr v[16];
 		int n = r->st == AQ_OK ? auth_parse_additional_a(r->wire, r->len, q->host, v, 16) : 0;
-		if (n < 0)
+		if (n == AUTH_PARSE_NOMEM)
+			auth_lost(st);
+		else if (n < 0)
 			log_info("authority: domain=%s server=\"%s\" host=%s unparseable AAAA reply ignored",
 				 st->domain, q->server, q->host);
-		else if (n > 0)
-			auth_evidence_add_additional(ae, q->host, q->server, v, (size_t)n);
+		else if (n > 0 && auth_evidence_add_additional(ae, q->host, q->server, v, (size_t)n) != 0)
+			auth_lost(st);
 	} else {
 		struct auth_server *s = &ae->srv[q->srv];
 		struct auth_answer *a = q->kind == Q_MX_PLAIN ? &s->plain : &s->ans[q->rep];
 		if (r->st == AQ_OK) {
-			auth_parse_answer(r->wire, r->len, st->domain, a);
+			if (auth_parse_answer(r->wire, r->len, st->domain, a) != 0)
+				auth_lost(st);
 			a->tcp = r->tcp;
 			if (a->st == AQ_MALFORMED) {
 				char ad[NETADDR_STRLEN];
@@ -458,8 +489,10 @@ static void authority_start(void *state, struct check *c)
 	struct timeval tv = { cfg->authority_timeout, 0 };
 
 	ev->authority_done = true;
-	if (!st)
+	if (!st) {
+		ev->internal_error = true;
 		return;
+	}
 	st->ae = calloc(1, sizeof *st->ae);
 	st->done_ev = evtimer_new(engine_base(e), on_done, st);
 	if (!st->ae || !st->done_ev || evtimer_add(st->done_ev, &tv) != 0) {
@@ -467,6 +500,7 @@ static void authority_start(void *state, struct check *c)
 			event_free(st->done_ev);
 		free(st->ae);
 		free(st);
+		ev->internal_error = true;
 		return;
 	}
 	st->c = c;
@@ -489,6 +523,8 @@ static void authority_start(void *state, struct check *c)
 	st->opts.tries = 2;
 	st->opts.try_ms = ms / 4 < 250 ? 250 : ms / 4 > 1500 ? 1500 : ms / 4;
 	st->opts.max_tcp = 65535;
+	st->budget = AUTH_MAX_PACKETS;
+	st->opts.budget = &st->budget;
 	for (size_t i = 0; i < ev->nmx && st->nhosts < AUTH_MAX_HOSTS; i++) {
 		if (!ev->mx[i].looked_up || evidence_mx_first(ev, i) != i ||
 		    (ev->mx[i].a.status != DNS_ST_OK && ev->mx[i].a.status != DNS_ST_NODATA) ||
@@ -496,13 +532,15 @@ static void authority_start(void *state, struct check *c)
 			continue;
 		if ((st->hosts[st->nhosts] = strdup(ev->mx[i].target)))
 			st->nhosts++;
+		else
+			auth_lost(st);
 	}
 	tv.tv_sec = ms * 45 / 100 / 1000;
 	tv.tv_usec = ms * 45 / 100 % 1000 * 1000;
 	st->disc_ev = evtimer_new(engine_base(e), auth_on_discovery_end, st);
 	st->plain_ev = evtimer_new(engine_base(e), on_plain_timer, st);
-	if (st->disc_ev)
-		evtimer_add(st->disc_ev, &tv);
+	if (!st->disc_ev || !st->plain_ev || evtimer_add(st->disc_ev, &tv) != 0)
+		auth_lost(st);
 	check_hold(c);
 	/* iteratively: the parent's delegation first, then the zone's own NS
 	 * RRset from its servers; libunbound finds the zone when the domain
@@ -531,6 +569,11 @@ static void *authority_new(struct engine *e)
 static void authority_free(void *state)
 {
 	auth_prober_free(state);
+}
+
+struct auth_prober *engine_auth_prober(const struct engine *e)
+{
+	return engine_stage_state(e, &authority_stage);
 }
 
 const struct stage_ops authority_stage = {

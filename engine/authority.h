@@ -27,7 +27,17 @@ struct auth_prober;
 /* Caps against hostile zones. */
 #define AUTH_MAX_NS_NAMES 10	/* NS names used per zone (of any number published) */
 #define AUTH_MAX_ADDRS_PER_NAME 4	/* addresses per NS name and family */
-#define AUTH_MAX_QUERIES 200	/* direct queries per check */
+/* Packets per check: every UDP send, retries included, and every TCP
+ * connection. With the defaults a check's plan is at most 84 queries (16
+ * server addresses x (3 with EDNS + 1 without), 2 referral and 2 child NS
+ * queries, 4 MX hosts x 4 AAAA) of 2 tries each, 168 packets when every
+ * server is silent; 200 leaves room for TCP retries of truncated answers.
+ * Raised settings (authority_repeat, authority_max_servers) or a hostile
+ * zone meet this bound instead: a query is started only while its tries
+ * fit, and one whose retry finds the budget spent has no outcome
+ * (AQ_NONE), so a partial probe never reads as a dead server. */
+#define AUTH_MAX_PACKETS 200
+#define AUTH_MAX_QUERIES AUTH_MAX_PACKETS	/* a query takes at least one packet */
 #define AUTH_MAX_BYTES (512 * 1024)	/* reply bytes read per check */
 #define AUTH_MAX_WALK 8		/* labels stripped looking for the zone apex */
 #define AUTH_MAX_HOSTS 4	/* MX hosts probed for wildcard additional records */
@@ -37,6 +47,8 @@ struct auth_prober;
 struct auth_prober_stats {
 	uint64_t stages, queries, timeouts, bytes, deadline_hits, cache_hits;
 	uint64_t refused;	/* direct queries the address policy refused */
+	uint64_t packets;	/* packets sent (UDP sends and TCP connections) */
+	uint64_t budget_hits;	/* stages that spent AUTH_MAX_PACKETS */
 };
 
 /* The stage's network: direct queries (dnsquery.h) and lookups through
@@ -63,5 +75,7 @@ struct auth_prober *auth_prober_new(struct engine *e);
 void auth_prober_set_transport(struct auth_prober *p, const struct auth_transport *t, void *ctx);
 void auth_prober_free(struct auth_prober *p);
 const struct auth_prober_stats *auth_prober_stats(const struct auth_prober *p);
+/* the engine's authority prober; NULL while the stage is off */
+struct auth_prober *engine_auth_prober(const struct engine *e);
 
 #endif

@@ -146,6 +146,10 @@ static const struct param params[] = {
 	  "checked (DUNNO); a list or /path of a file" },
 	{ "skip_authenticated", P_BOOL, RELOAD, O(skip_authenticated), "no", 0, 0,
 	  "never check mail from SASL-authenticated clients" },
+	{ "admin_max_connections", P_INT, RESTART, O(admin_max_connections), "32", 1, 4096,
+	  "admin API connections open at once at most; more wait in the listen backlog" },
+	{ "admin_idle_timeout", P_DUR, RESTART, O(admin_idle_timeout), "10s", 1, 3600,
+	  "an admin API connection idle or slow this long is closed" },
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])

@@ -82,6 +82,8 @@ struct config {
 	struct cidr_list skip_clients;
 	struct strlist skip_senders;	/* addresses and domains */
 	bool skip_authenticated;
+	long admin_max_connections;
+	long admin_idle_timeout;
 	/* verdict policy: on_<code>, -1 = use the class default */
 	int action_override[F__COUNT];
 	/* where each parameter was set, for messages (config_where()) */

@@ -46,7 +46,19 @@ struct dnsq {
 	int tries_left;
 	size_t bytes_read;
 	bool tcp;
+	bool unsent;			/* the budget was spent: ends AQ_NONE */
 };
+
+/* Take one packet from the query's budget; false if it is spent. */
+static bool take_packet(struct dnsq *q)
+{
+	if (!q->o.budget)
+		return true;
+	if (*q->o.budget == 0)
+		return false;
+	(*q->o.budget)--;
+	return true;
+}
 
 int dnsq_build(const char *qname, int qtype, bool edns, uint16_t id,
 	       uint8_t **wire, size_t *len)
@@ -156,7 +168,7 @@ static void on_tcp_read(struct bufferevent *bev, void *arg)
 		return;
 	buf = malloc(len);
 	if (!buf) {
-		finish(q, AQ_NETERR, NULL, 0);
+		finish(q, AQ_NONE, NULL, 0);	/* out of memory: ours, not the server's */
 		return;
 	}
 	evbuffer_drain(in, 2);
@@ -186,6 +198,8 @@ static enum auth_qstatus start_tcp(struct dnsq *q)
 	struct timeval tv = ms_tv(q->o.try_ms);
 	uint8_t hdr[2] = { (uint8_t)(q->wlen >> 8), (uint8_t)q->wlen };
 
+	if (!take_packet(q))
+		return AQ_NONE;
 	q->tcp = true;
 	q->bev = bufferevent_socket_new(q->ch->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!q->bev)
@@ -306,11 +320,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (q->failing) {
-		finish(q, q->ch->fail_st, NULL, 0);
+		finish(q, q->unsent ? AQ_NONE : q->ch->fail_st, NULL, 0);
 		return;
 	}
 	if (--q->tries_left <= 0) {
 		finish(q, AQ_TIMEOUT, NULL, 0);
+		return;
+	}
+	if (!take_packet(q)) {
+		finish(q, AQ_NONE, NULL, 0);
 		return;
 	}
 	(void)send(q->ch->fd, q->wire, q->wlen, 0);
@@ -405,7 +423,10 @@ struct dnsq *dnsq_send_on(struct dnsq_chan *ch, const char *qname, int qtype,
 		dnsq_free(q);
 		return NULL;
 	}
-	if (ch->fd < 0 || send(ch->fd, q->wire, q->wlen, 0) < 0) {
+	if (ch->fd >= 0 && !take_packet(q)) {
+		q->failing = q->unsent = true;
+		tv = ms_tv(0);
+	} else if (ch->fd < 0 || send(ch->fd, q->wire, q->wlen, 0) < 0) {
 		/* report from the loop, never from inside dnsq_send */
 		q->failing = true;
 		if (ch->fd >= 0)

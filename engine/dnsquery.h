@@ -36,6 +36,12 @@ struct dnsq_opts {
 	int tries;		/* UDP sends, >= 1 */
 	long try_ms;		/* wait per UDP try; also the TCP read timeout */
 	size_t max_tcp;		/* largest TCP reply accepted (<= 65535) */
+	unsigned *budget;	/* packets left, shared by the queries given the
+				 * same counter (NULL: no limit): every UDP send,
+				 * retries included, and every TCP connection
+				 * takes one. A query that finds it spent before
+				 * a retry or its TCP retry ends AQ_NONE (not
+				 * fully sent: no evidence), not AQ_TIMEOUT. */
 };
 
 struct dnsq_reply {
@@ -55,7 +61,8 @@ typedef void (*dnsq_cb)(void *arg, const struct dnsq_reply *r);
 struct dnsq_chan *dnsq_chan_new(struct event_base *base, const struct netaddr *to, int port);
 void dnsq_chan_free(struct dnsq_chan *ch);
 /* Send on a channel (o->port is the channel's). NULL if the name cannot be
- * encoded or memory runs out (cb never runs). */
+ * encoded or memory runs out (cb never runs). With o->budget spent the
+ * query is not sent and ends AQ_NONE from the loop. */
 struct dnsq *dnsq_send_on(struct dnsq_chan *ch, const char *qname, int qtype,
 			  const struct dnsq_opts *o, dnsq_cb cb, void *arg);
 /* The same on a channel of its own. */

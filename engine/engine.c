@@ -101,10 +101,23 @@ void engine_free(struct engine *e)
 	free(e);
 }
 
+static bool same_networks(const struct cidr_list *a, const struct cidr_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].bits != b->v[i].bits || !netaddr_equal(&a->v[i].net, &b->v[i].net))
+			return false;
+	return true;
+}
+
 int engine_reconfigure(struct engine *e, const struct config *cfg, char *err, size_t errlen)
 {
 	const struct config *old = e->cfg;
 
+	/* libunbound's do-not-query list is fixed with its context */
+	if (e->res && !same_networks(&old->mx_allowed_networks, &cfg->mx_allowed_networks))
+		resolver_reconfigure(e->res, cfg);
 	e->cfg = config_ref(cfg);
 	config_free(old);
 	/* checks run the detector synchronously as they finish: no one holds

@@ -62,6 +62,14 @@ void dns_lookup_clear(struct dns_lookup *l)
 	memset(l, 0, sizeof *l);
 }
 
+int dns_lookup_copy(struct dns_lookup *to, const struct dns_lookup *from)
+{
+	*to = *from;
+	to->why_bogus = from->why_bogus ? strdup(from->why_bogus) : NULL;
+	to->canonname = from->canonname ? strdup(from->canonname) : NULL;
+	return (from->why_bogus && !to->why_bogus) || (from->canonname && !to->canonname) ? -1 : 0;
+}
+
 static void ev_mx_clear(struct ev_mx *m)
 {
 	free(m->target);

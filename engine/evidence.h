@@ -58,6 +58,8 @@ struct smtp_result {
 	bool connected;		/* the TCP connection was accepted */
 	bool blind;		/* a connect failure while the prober was blind
 				 * (egress_guard.h): not held against the domain */
+	bool internal;		/* mxvet could not probe or keep the result (out
+				 * of memory): the check gets no verdict */
 };
 
 /* The host took the connection (any greeting, a garbled one, or silence):
@@ -115,6 +117,9 @@ struct evidence {
 void evidence_init(struct evidence *ev, const char *domain);
 void evidence_clear(struct evidence *ev);
 void dns_lookup_clear(struct dns_lookup *l);
+/* A deep copy into to (which holds nothing); 0, or -1 when out of memory
+ * (a string is then missing: clear it still). */
+int dns_lookup_copy(struct dns_lookup *to, const struct dns_lookup *from);
 /* Append an MX host; returns it, or NULL on OOM. */
 struct ev_mx *evidence_add_mx(struct evidence *ev, uint16_t pref, const char *target);
 /* Keep the first n MX records (the array is sorted by preference). */

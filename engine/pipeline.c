@@ -206,7 +206,8 @@ static void parse_mx(struct check *c, struct ub_result *r)
 		if (!evidence_add_mx(&c->ev, (uint16_t)(p[0] << 8 | p[1]), name))
 			c->ev.internal_error = true;
 	}
-	qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
+	if (c->ev.nmx > 1)	/* mx is NULL when the first one could not be added */
+		qsort(c->ev.mx, c->ev.nmx, sizeof *c->ev.mx, cmp_mx);
 	evidence_truncate_mx(&c->ev, EV_MX_MAX);
 }
 
@@ -240,6 +241,8 @@ static void on_mx_result(void *arg, enum dns_status st, struct ub_result *r)
 			c->ev.mx[0].looked_up = true;
 			lookup_host(c, 0, RR_A);
 			lookup_host(c, 0, RR_AAAA);
+		} else {
+			c->ev.internal_error = true;
 		}
 	}
 	check_release(c);
@@ -253,14 +256,12 @@ static void share_duplicate_hosts(struct evidence *ev)
 
 		if (ev->mx[i].looked_up || k == i || !ev->mx[k].looked_up)
 			continue;
-		ev->mx[i].a = ev->mx[k].a;
-		ev->mx[i].a.why_bogus = ev->mx[k].a.why_bogus ? strdup(ev->mx[k].a.why_bogus) : NULL;
-		ev->mx[i].a.canonname = ev->mx[k].a.canonname ? strdup(ev->mx[k].a.canonname) : NULL;
-		ev->mx[i].aaaa = ev->mx[k].aaaa;
-		ev->mx[i].aaaa.why_bogus = ev->mx[k].aaaa.why_bogus ? strdup(ev->mx[k].aaaa.why_bogus) : NULL;
-		ev->mx[i].aaaa.canonname = ev->mx[k].aaaa.canonname ? strdup(ev->mx[k].aaaa.canonname) : NULL;
+		if (dns_lookup_copy(&ev->mx[i].a, &ev->mx[k].a) != 0 ||
+		    dns_lookup_copy(&ev->mx[i].aaaa, &ev->mx[k].aaaa) != 0)
+			ev->internal_error = true;
 		for (size_t j = 0; j < ev->mx[k].naddrs; j++)
-			ev_mx_add_addr(&ev->mx[i], &ev->mx[k].addrs[j].addr);
+			if (!ev_mx_add_addr(&ev->mx[i], &ev->mx[k].addrs[j].addr))
+				ev->internal_error = true;
 		ev->mx[i].looked_up = true;
 	}
 }

@@ -52,6 +52,8 @@ struct step {
 	struct step *next;
 	enum step_kind kind;
 	char *a, *b;		/* option and value, or a file */
+	bool policy;		/* from the address policy: the list's tail,
+				 * rebuilt by resolver_reconfigure */
 };
 
 /* A caller waiting to learn whether the resolver reaches DNS. */
@@ -86,6 +88,7 @@ struct resolver {
 	struct event *wake;	/* answers the waiters from the loop */
 	struct event *retry;	/* the next canary while blind */
 	char failed_name[DNAME_MAXLEN];	/* the last name whose lookup failed */
+	bool policy_steps;	/* steps being recorded come from the address policy */
 };
 
 /* Case- and final-dot-insensitive, like dname_equal. */
@@ -173,9 +176,20 @@ static int apply(struct ub_ctx *ctx, const struct step *st, char *err, size_t er
 	return rc != 0 ? -1 : 0;
 }
 
-/* Apply a step to the context and remember it for the next contexts. */
-static int step(struct resolver *r, enum step_kind kind, const char *a, const char *b,
-		char *err, size_t errlen)
+static void steps_free(struct step *st)
+{
+	while (st) {
+		struct step *next = st->next;
+		free(st->a);
+		free(st->b);
+		free(st);
+		st = next;
+	}
+}
+
+/* Remember a step for the next contexts; apply it to ctx unless NULL. */
+static int step_to(struct resolver *r, struct ub_ctx *ctx, enum step_kind kind, const char *a,
+		   const char *b, char *err, size_t errlen)
 {
 	struct step *st = calloc(1, sizeof *st);
 
@@ -187,9 +201,17 @@ static int step(struct resolver *r, enum step_kind kind, const char *a, const ch
 		return -1;
 	}
 	st->kind = kind;
+	st->policy = r->policy_steps;
 	*r->steps_tail = st;
 	r->steps_tail = &st->next;
-	return apply(r->ctx, st, err, errlen);
+	return ctx ? apply(ctx, st, err, errlen) : 0;
+}
+
+/* Apply a step to the context and remember it for the next contexts. */
+static int step(struct resolver *r, enum step_kind kind, const char *a, const char *b,
+		char *err, size_t errlen)
+{
+	return step_to(r, r->ctx, kind, a, b, err, errlen);
 }
 
 static int setopt(struct resolver *r, const char *opt, const char *val, char *err, size_t errlen)
@@ -233,6 +255,7 @@ static struct ub_ctx *ctx_again(const struct resolver *r, char *err, size_t errl
 
 struct dont_query {
 	struct resolver *r;
+	struct ub_ctx *ctx;	/* applied to it too, unless NULL */
 	int rc;
 	char *err;
 	size_t errlen;
@@ -246,7 +269,7 @@ static void dont_query(void *arg, const struct cidr *block)
 	if (d->rc != 0)
 		return;
 	snprintf(net, sizeof net, "%s/%d", netaddr_format(&block->net, a, sizeof a), block->bits);
-	d->rc = setopt(d->r, "do-not-query-address:", net, d->err, d->errlen);
+	d->rc = step_to(d->r, d->ctx, STEP_OPTION, "do-not-query-address:", net, d->err, d->errlen);
 }
 
 /* libunbound's upstream queries obey the address policy too: every
@@ -256,13 +279,13 @@ static void dont_query(void *arg, const struct cidr *block)
  * it is turned off and loopback, minus the allowed networks, is listed
  * like any other refused network. The options are recorded with the
  * others, so canaries and renewed contexts obey the policy too. */
-static int apply_address_policy(struct resolver *r, const struct config *cfg, char *err,
-				size_t errlen)
+static int apply_address_policy(struct resolver *r, struct ub_ctx *ctx,
+				const struct config *cfg, char *err, size_t errlen)
 {
-	struct dont_query d = { r, 0, err, errlen };
+	struct dont_query d = { r, ctx, 0, err, errlen };
 	struct cidr_list allowed = { NULL, 0 };
 
-	if (setopt(r, "do-not-query-localhost:", "no", err, errlen) != 0)
+	if (step_to(r, ctx, STEP_OPTION, "do-not-query-localhost:", "no", err, errlen) != 0)
 		return -1;
 	/* the allowed networks plus the forwarders and stubs the admin named */
 	for (size_t i = 0; i < cfg->mx_allowed_networks.n; i++) {
@@ -311,8 +334,10 @@ struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
 		if (step(r, STEP_TA_FILE, cfg->trust_anchor_file, NULL, err, errlen) != 0)
 			goto fail;
 	}
-	if (apply_address_policy(r, cfg, err, errlen) != 0)
+	r->policy_steps = true;
+	if (apply_address_policy(r, r->ctx, cfg, err, errlen) != 0)
 		goto fail;
+	r->policy_steps = false;
 	r->ub_ev = event_new(base, ub_fd(r->ctx), EV_READ | EV_PERSIST, on_ub_readable, r);
 	if (!r->ub_ev || event_add(r->ub_ev, NULL) != 0) {
 		snprintf(err, errlen, "cannot watch the libunbound pipe");
@@ -348,13 +373,7 @@ void resolver_free(struct resolver *r)
 		event_free(r->wake);
 	if (r->retry)
 		event_free(r->retry);
-	while (r->steps) {
-		struct step *st = r->steps;
-		r->steps = st->next;
-		free(st->a);
-		free(st->b);
-		free(st);
-	}
+	steps_free(r->steps);
 	free(r);
 }
 
@@ -575,7 +594,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
  * infra-host-ttl (900 s by default) after it comes back, and their zones
  * SERVFAIL at once meanwhile: a fresh context forgets them. Lookups in
  * flight move to it with their deadlines unchanged. */
-static void renew(struct resolver *r)
+static int renew(struct resolver *r)
 {
 	char err[256];
 	struct ub_ctx *fresh = ctx_again(r, err, sizeof err), *old = r->ctx;
@@ -589,7 +608,7 @@ static void renew(struct resolver *r)
 			event_free(ev);
 		if (fresh)
 			ub_ctx_delete(fresh);
-		return;
+		return -1;
 	}
 	ub_process(old);	/* answers already there are delivered from the old one */
 	r->ctx = fresh;
@@ -607,6 +626,7 @@ static void renew(struct resolver *r)
 	r->ub_ev = ev;
 	ub_ctx_delete(old);
 	r->stats.renewals++;
+	return 0;
 }
 
 static bool canary_start(struct resolver *r);
@@ -795,4 +815,45 @@ int resolver_reach(struct resolver *r, resolver_reach_cb cb, void *arg)
 		return 0;
 	evtimer_add(r->wake, &zero);
 	return 0;
+}
+
+/* The address policy's steps (the tail of the list) are rebuilt from cfg;
+ * if they differ, the context is renewed with them. libunbound takes no
+ * setting once a context has resolved, so only a new context can obey a
+ * new mx_allowed_networks. renew() moves the lookups in flight to it and
+ * deletes the old one at once, so no query of the old context goes on
+ * under the old list. */
+int resolver_reconfigure(struct resolver *r, const struct config *cfg)
+{
+	struct step **pp = &r->steps, *old, *st, *nw;
+	char err[256];
+	bool same = true;
+
+	while (*pp && !(*pp)->policy)
+		pp = &(*pp)->next;
+	old = *pp;
+	*pp = NULL;
+	r->steps_tail = pp;
+	r->policy_steps = true;
+	if (apply_address_policy(r, NULL, cfg, err, sizeof err) != 0) {
+		r->policy_steps = false;
+		steps_free(*pp);
+		*pp = old;	/* keep the running list */
+		for (r->steps_tail = pp; *r->steps_tail; r->steps_tail = &(*r->steps_tail)->next)
+			;
+		log_err("resolver: reload: %s; libunbound keeps its address policy", err);
+		return -1;
+	}
+	r->policy_steps = false;
+	for (st = old, nw = *pp; st || nw; st = st->next, nw = nw->next) {
+		if (!st || !nw || strcmp(st->a, nw->a) || strcmp(st->b ? st->b : "", nw->b ? nw->b : "")) {
+			same = false;
+			break;
+		}
+	}
+	steps_free(old);
+	if (same)
+		return 0;
+	log_info("resolver: reload: the address policy changed: a new libunbound context");
+	return renew(r) == 0 ? 0 : -1;
 }

@@ -33,13 +33,18 @@ struct resolver_stats {
 	uint64_t joined;	/* lookups answered by a query already in flight */
 	uint64_t blind;		/* 1 while the resolver reaches no DNS (dns_guard.h) */
 	uint64_t blind_episodes, canaries;
-	uint64_t renewals;	/* contexts replaced when blindness ended */
+	uint64_t renewals;	/* contexts replaced: blindness ended, or a reload
+				 * changed the address policy */
 };
 
 /* NULL on failure, with a message in err (the caller exits 69). */
 struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
 			      char *err, size_t errlen);
 void resolver_free(struct resolver *r);
+/* A reload: when cfg's address policy (mx_allowed_networks) differs from
+ * the running one, libunbound gets a new context that obeys it, and the
+ * lookups in flight move to it. 0, or -1 (logged; the old context goes on). */
+int resolver_reconfigure(struct resolver *r, const struct config *cfg);
 /* Start a lookup; returns 0 and cb will be called exactly once (with
  * DNS_ST_ERROR if libunbound refused the query), or -1 when out of memory,
  * and then cb is never called. */

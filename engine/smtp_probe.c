@@ -60,6 +60,7 @@ struct entry {
 	struct event *timer;
 	bool sync_failed;		/* connect failed at once: finish from the timer */
 	enum smtp_status sync_status;
+	bool sync_internal;		/* ... for lack of memory (no result kept) */
 	struct smtp_greeting g;
 };
 
@@ -254,6 +255,8 @@ void smtp_result_copy(struct smtp_result *dst, const struct smtp_result *src)
 {
 	*dst = *src;
 	dst->banner = src->banner ? strdup(src->banner) : NULL;
+	if (src->banner && !dst->banner)
+		dst->internal = true;
 }
 
 static void on_ready(evutil_socket_t fd, short what, void *arg)
@@ -338,9 +341,9 @@ static void pump_queue(struct smtp_prober *p)
 
 /* Answer every waiter "not probed" without recording a result: the
  * address was not tried, which says nothing about it. */
-static void deliver_unprobed(struct entry *e)
+static void deliver_unprobed(struct entry *e, bool internal)
 {
-	struct smtp_result r = { .status = SMTP_ST_NONE };
+	struct smtp_result r = { .status = SMTP_ST_NONE, .internal = internal };
 	struct waiter *w = e->waiters;
 
 	/* an entry that never got a result still leaves the table in time */
@@ -373,7 +376,7 @@ static void queue_expired(struct entry *e)
 	e->state = P_IDLE;
 	log_debug("smtp: address=%s not probed: waited past the probe time limit in the "
 		  "queue of its network", netaddr_format(&e->addr, addr, sizeof addr));
-	deliver_unprobed(e);
+	deliver_unprobed(e, false);
 }
 
 static void close_conn(struct entry *e)
@@ -478,10 +481,12 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->res.code = code;
 	e->res.connected = e->state != P_CONNECT;
 	e->res.banner = e->g.banner[0] ? strdup(e->g.banner) : NULL;
+	e->res.internal = e->sync_internal || (e->g.banner[0] && !e->res.banner);
 	e->done_ms = now_ms();
 	e->res.elapsed_ms = e->done_ms - e->started_ms;
 	e->have_result = true;
-	e->expires_ms = e->done_ms + engine_config(p->eng)->smtp_probe_ttl * 1000L;
+	/* a result mxvet's own failure spoiled is given once, not kept */
+	e->expires_ms = e->done_ms + (e->res.internal ? 0 : engine_config(p->eng)->smtp_probe_ttl * 1000L);
 	xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
@@ -665,9 +670,9 @@ static void start_probe(struct entry *e)
 		tv = ms_tv((engine_config(p->eng)->smtp_connect_timeout + engine_config(p->eng)->smtp_banner_timeout) * 1000L);
 		evtimer_add(e->timer, &tv);
 		return;
-	default:
+	default:		/* out of memory */
 		p->st.local_errors++;
-		deliver_unprobed(e);
+		deliver_unprobed(e, true);
 		return;
 	}
 }
@@ -683,6 +688,7 @@ static void run_probe(struct entry *e)
 	smtp_greeting_init(&e->g);
 	e->state = P_CONNECT;
 	e->sync_failed = false;
+	e->sync_internal = false;
 	e->started_ms = now_ms();
 	p->st.in_flight++;
 	/* our own non-blocking connect: libevent's would run the error
@@ -708,6 +714,7 @@ static void run_probe(struct entry *e)
 	if (!e->bev) {
 		close(fd);
 		p->st.local_errors++;
+		e->sync_internal = true;	/* out of memory */
 		fail_soon(e, SMTP_ST_NONE);
 		return;
 	}

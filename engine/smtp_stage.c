@@ -20,6 +20,8 @@ static void on_probe_done(void *arg, const struct smtp_result *r)
 
 	free(a->smtp.banner);
 	smtp_result_copy(&a->smtp, r);
+	if (a->smtp.internal)
+		check_evidence(c)->internal_error = true;
 	free(q);
 	check_release(c);
 }
@@ -35,14 +37,19 @@ static void smtp_start(void *state, struct check *c)
 	for (size_t i = 0; i < ev->nmx; i++)
 		for (size_t k = 0; k < ev->mx[i].naddrs && asked < SMTP_CHECK_MAX_ADDRS; k++) {
 			struct stage_req *q = malloc(sizeof *q);
-			if (!q)
+			if (!q) {
+				/* an address left unprobed must not read as "no
+				 * finding": the check is an internal error */
+				ev->internal_error = true;
 				return;
+			}
 			q->c = c;
 			q->mx = i;
 			q->addr = k;
 			check_hold(c);
 			if (smtp_probe(p, &ev->mx[i].addrs[k].addr, on_probe_done, q) != 0) {
 				free(q);
+				ev->internal_error = true;	/* out of memory */
 				check_release(c);	/* the stage's caller holds the count */
 				return;
 			}

@@ -7,7 +7,8 @@
 # UDP and TCP, must see no packet: neither libunbound's (its
 # unbound_config even says do-not-query-localhost: no) nor the direct
 # queries. The refused servers are listed with not_queried and raise no
-# finding.
+# finding. Then mxvetd: a reload that changes mx_allowed_networks reaches
+# libunbound's queries too.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 PY=/usr/bin/python3
@@ -15,11 +16,12 @@ PY=/usr/bin/python3
 if [ "$(id -u)" != 0 ]; then skip_or_fail "needs root to bind port 53 on 127.153.x.y"; fi
 if ! $PY -c 'import dns.message' 2>/dev/null; then skip_or_fail "python3-dnspython missing"; fi
 work=$(mktemp -d /tmp/mxvet-addrpol.XXXXXX)
+dpid=
 # the fake servers' addresses are shared with tests/authority.sh
 exec 9>/tmp/mxvet-authfake.lock
 flock -w 120 9 || { echo "Bail out! cannot lock /tmp/mxvet-authfake.lock"; exit 1; }
 cleanup() {
-	kill "$(cat "$work/fake.pid" 2>/dev/null)" "$(cat "$work/witness.pid" 2>/dev/null)" 2>/dev/null
+	kill "$(cat "$work/fake.pid" 2>/dev/null)" "$(cat "$work/witness.pid" 2>/dev/null)" $dpid 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,7 +65,67 @@ sleep 0.5	# a late retry would still reach the witness
 # the witness works: a query of ours reaches it
 dig +time=1 +tries=1 @127.88.0.1 witness.check A >/dev/null 2>&1
 sleep 0.2
-$PY - "$work/out.json" "$rc" "$work/err" "$work/witness.log" "$(cat "$work/ub.count")" <<'EOPY'
+cp "$work/witness.log" "$work/witness1.log"
+
+# a reload reaches libunbound: mxvetd starts with 127.88.0.0/16 allowed,
+# a reload takes it out (no packet to the witness for a domain never seen
+# before), a second puts it back (the witness sees libunbound's queries)
+port=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+daemon_conf() {	# allowed networks
+	sed -e "s|^mx_allowed_networks = .*|mx_allowed_networks = $1|" "$work/mxvet.conf"
+	printf 'checks = dns\npolicy_listen = inet:127.0.0.1:%s\nstate_dir =\nuser =\n' "$port"
+	printf 'decision_timeout = 6s\n'
+}
+ask() {	# recipient: the policy answer
+	$PY - "$port" "$1" <<'EOASK'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)
+s.settimeout(10)
+s.sendall(b"request=smtpd_access_policy\nprotocol_state=RCPT\nrecipient=%s\n\n" % sys.argv[2].encode())
+buf = b""
+while not buf.endswith(b"\n\n"):
+    c = s.recv(4096)
+    if not c:
+        break
+    buf += c
+print(buf.decode().strip())
+EOASK
+}
+wcount() { grep -c "^packet udp 127.88.0.1\|^packet tcp 127.88.0.1" "$work/witness.log"; }
+daemon_conf "127.153.0.0/16, 127.88.0.0/16" > "$work/daemon.conf"
+"$top_builddir/mxvetd" -f -l stderr -c "$work/daemon.conf" > "$work/daemon.log" 2>&1 &
+dpid=$!
+for _ in $(seq 50); do
+	$PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null && break
+	sleep 0.1
+done
+reload() {	# allowed networks
+	local before
+	before=$(grep -c "reload: configuration" "$work/daemon.log")
+	daemon_conf "$1" > "$work/daemon.conf"
+	kill -HUP "$dpid"
+	for _ in $(seq 50); do
+		[ "$(grep -c "reload: configuration" "$work/daemon.log")" -gt "$before" ] && break
+		sleep 0.1
+	done
+}
+reload "127.153.0.0/16"
+w0=$(wcount)
+ask u@b.offnet.authlab > "$work/ask-b"
+sleep 1.5	# a late retry would still reach the witness
+w1=$(wcount)
+reload "127.153.0.0/16, 127.88.0.0/16"
+ask u@c.offnet.authlab > "$work/ask-c"
+sleep 0.5
+w2=$(wcount)
+kill -TERM "$dpid"
+wait "$dpid"
+drc=$?
+echo "reload out: $w0 -> $w1 (ask: $(cat "$work/ask-b")); back in: -> $w2 (ask: $(cat "$work/ask-c")); exit $drc" \
+	> "$work/reload.txt"
+
+$PY - "$work/out.json" "$rc" "$work/err" "$work/witness1.log" "$(cat "$work/ub.count")" \
+	"$w0" "$w1" "$w2" "$drc" "$work/daemon.log" "$work/reload.txt" <<'EOPY'
 import json, sys
 res = {}
 for line in open(sys.argv[1]):
@@ -72,7 +134,7 @@ for line in open(sys.argv[1]):
 wlog = open(sys.argv[4]).read().splitlines()
 err = open(sys.argv[3]).read()
 v6 = "bound ::1" in wlog
-print("1..8")
+print("1..10")
 n = 0
 def ok(cond, msg, extra=""):
     global n
@@ -119,4 +181,14 @@ ok("mixed" in res and "offnet" in res and not codes & {"NS_UNREACHABLE", "EDNS_I
    json.dumps(res, indent=1)[:3000])
 ok("Sanitizer" not in err and "runtime error" not in err and sys.argv[2] in ("0", "1", "2"),
    "mxvet check exit status %s, no sanitizer report" % sys.argv[2], err[-2000:])
+w0, w1, w2 = int(sys.argv[6]), int(sys.argv[7]), int(sys.argv[8])
+dlog = open(sys.argv[10]).read()
+ok(w1 == w0 and "new libunbound context" in dlog,
+   "mxvetd: after a reload that takes 127.88.0.0/16 out of mx_allowed_networks, libunbound "
+   "sends the witness nothing for a new domain (%d packets)" % (w1 - w0),
+   open(sys.argv[11]).read() + dlog[-2500:])
+ok(w2 > w1 and sys.argv[9] == "0" and "Sanitizer" not in dlog and "runtime error" not in dlog,
+   "mxvetd: after a reload that puts it back, libunbound queries the witness again (%d packets); "
+   "exit status %s, no sanitizer report" % (w2 - w1, sys.argv[9]),
+   open(sys.argv[11]).read() + dlog[-2500:])
 EOPY

@@ -6,8 +6,9 @@ names answer their MX after 0.6 s).
     uncached domain start one check (from /metrics), a later call is
     served from the cache, ?fresh=1 starts a new one, and a policy request
     joins a check the admin API started;
-  - at most 32 admin connections are open: the 33rd client waits until
-    one closes, policy requests go on meanwhile;
+  - at most admin_max_connections (5 here) admin connections are open:
+    the next client waits until one closes, policy requests go on
+    meanwhile; an idle one is closed after admin_idle_timeout (2 s here);
   - SIGUSR1 reopens risk_log after it was moved away (logrotate);
   - the history metrics are exported, and the daemon's pruning timer keeps
     the history at history_max_entries (100 here) under 150 new domains."""
@@ -18,7 +19,8 @@ import policy_fixture as pf  # noqa: E402  (may re-exec under /usr/bin/python3)
 
 tap = pf.Tap()
 ok = tap.ok
-MAX_CONNS = 32          # ADMIN_MAX_CONNS in daemon/admin_http.c
+MAX_CONNS = 5           # admin_max_connections below
+IDLE_S = 2              # admin_idle_timeout below
 
 
 def get(d, path, timeout=10):
@@ -48,7 +50,9 @@ def concurrent_checks(d, paths):
 
 def main():
     work = tempfile.mkdtemp(prefix="mxvet-admin-")
-    d = pf.Daemon(work, extra={"history_max_entries": "100"})
+    d = pf.Daemon(work, extra={"history_max_entries": "100",
+                               "admin_max_connections": str(MAX_CONNS),
+                               "admin_idle_timeout": "%ds" % IDLE_S})
     try:
         run(d, work)
     finally:
@@ -140,6 +144,20 @@ def run(d, work):
     m5 = metrics(d)
     ok(m5.get("mxvet_admin_connections_open", 99) <= 2,
        "closed admin connections are counted out", m5.get("mxvet_admin_connections_open"))
+
+    # admin_idle_timeout: a client that sends nothing is closed
+    s = socket.create_connection(("127.0.0.1", d.admin_port), 5)
+    s.settimeout(IDLE_S + 4)
+    t0 = time.time()
+    try:
+        eof = s.recv(1) == b""
+    except OSError:
+        eof = False
+    took = time.time() - t0
+    s.close()
+    ok(eof and IDLE_S - 0.5 <= took <= IDLE_S + 3,
+       "an idle admin connection is closed after admin_idle_timeout (%d s): %.1f s" % (IDLE_S, took),
+       (eof, took))
 
     # SIGUSR1 reopens risk_log after a rotation
     pf_ask(d, "u@nx1.pt.test")

@@ -97,6 +97,12 @@ V6 = ("::1", "ok", "v6ns." + TLD, "ns1v6.v6ns")
 zone("parentonly", [ns("parentonly", 1, NET + ".13.1"), ns("parentonly", 2, NET + ".13.2", "silent")],
      child_ns=["ns1.parentonly." + TLD])
 
+# the packet budget (tests/authority.sh): 10 NS names of 4 addresses each,
+# one answering, 39 silent: with authority_repeat 10 and
+# authority_max_servers 64 the probe would want 880 packets
+zone("budget", [("ns%d.budget.%s" % (i // 4, TLD), NET + ".16.%d" % (i + 1),
+                 "ok" if i == 0 else "silent") for i in range(40)])
+
 # name servers outside the allowed networks (tests/addr-policy.sh): nothing
 # here serves 127.88.0.1, nor ::1 under AUTHFAKE_NO_V6, but a witness that
 # must see no packet from mxvet
@@ -107,6 +113,15 @@ zone("mixed", [ns("mixed", 1, NET + ".15.1"), ns("mixed", 2, WITNESS4, "absent")
 
 ALTERNATE = {}
 LOCK = threading.Lock()
+# packets received per zone (its servers' UDP datagrams and TCP
+# connections, and the parent's queries about it): "packets.authlab TXT"
+# at the parent answers them, one "zone=count" string each
+PACKETS = {}
+
+
+def count(d):
+    with LOCK:
+        PACKETS[d] = PACKETS.get(d, 0) + 1
 
 
 def rr(owner, rtype, text, ttl=300):
@@ -225,7 +240,16 @@ def handle(wire, addr, beh, d, ident, tcp):
         r.use_edns(False)
         r.set_rcode(dns.rcode.FORMERR)
         return r.to_wire()
+    if addr == PARENT and q.question[0].name == dns.name.from_text("packets." + TLD):
+        r = dns.message.make_response(q)
+        with LOCK:
+            for z, c in sorted(PACKETS.items()):
+                r.answer.append(rr(q.question[0].name, "TXT", '"%s=%d"' % (z, c), 0))
+        return r.to_wire()
     if addr == PARENT:
+        zd = find_zone(q.question[0].name)
+        if zd:
+            count(zd)
         r = answer_parent(q)
     elif beh == "refused" or find_zone(q.question[0].name) != d:
         r = dns.message.make_response(q)
@@ -250,6 +274,8 @@ def handle(wire, addr, beh, d, ident, tcp):
 def serve_udp(sock, addr, beh, d, ident):
     while True:
         wire, peer = sock.recvfrom(65535)
+        if d:
+            count(d)
         try:
             out = handle(wire, addr, beh, d, ident, False)
         except Exception as e:  # a bug here must not kill the server
@@ -262,6 +288,8 @@ def serve_udp(sock, addr, beh, d, ident):
 def serve_tcp(sock, addr, beh, d, ident):
     while True:
         conn, _ = sock.accept()
+        if d:
+            count(d)
         try:
             conn.settimeout(3)
             hdr = conn.recv(2)

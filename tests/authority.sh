@@ -43,7 +43,29 @@ for d in $domains; do args="$args $d.authlab"; done
 rc=$?
 "$top_builddir/mxvet" check --json --no-smtp --no-authority --config "$work/mxvet.conf" nsdiff.authlab \
 	> "$work/noauth.json" 2>>"$work/err"
-$PY - "$work/out.json" "$work/noauth.json" "$rc" "$work/err" "$work/fake.log" <<'EOPY'
+# the packet budget: budget.authlab has 40 server addresses, 39 silent, and
+# the settings ask for 11 queries of 2 tries to each (880 packets);
+# libunbound answers the zone's own names from local data, so every packet
+# the fake counts for it is a direct query of mxvet's
+{
+	echo 'server:'
+	echo '  local-zone: "budget.authlab." static'
+	echo '  local-data: "budget.authlab. 300 IN SOA ns0.budget.authlab. h.budget.authlab. 1 3600 600 86400 300"'
+	echo '  local-data: "budget.authlab. 300 IN MX 10 mx.budget.authlab."'
+	echo '  local-data: "mx.budget.authlab. 300 IN A 127.153.9.1"'
+	for i in $(seq 0 39); do
+		echo "  local-data: \"budget.authlab. 300 IN NS ns$((i / 4)).budget.authlab.\""
+		echo "  local-data: \"ns$((i / 4)).budget.authlab. 300 IN A 127.153.16.$((i + 1))\""
+	done
+	cat "$work/unbound.conf"
+} > "$work/unbound-budget.conf"
+sed -e "s|$work/unbound.conf|$work/unbound-budget.conf|" "$work/mxvet.conf" > "$work/budget.conf"
+printf 'authority_repeat = 10\nauthority_max_servers = 64\n' >> "$work/budget.conf"
+"$top_builddir/mxvet" check -v --json --no-smtp --config "$work/budget.conf" budget.authlab \
+	> "$work/budget.json" 2>"$work/budget.err"
+dig +short +time=2 +tries=1 @127.153.0.1 packets.authlab TXT > "$work/packets.txt" 2>&1
+$PY - "$work/out.json" "$work/noauth.json" "$rc" "$work/err" "$work/fake.log" \
+	"$work/budget.json" "$work/budget.err" "$work/packets.txt" <<'EOPY'
 import json, sys
 AUTH = {"APEX_CNAME", "NS_INCONSISTENT", "NS_NOT_AUTHORITATIVE", "NS_UNREACHABLE",
         "WILDCARD_ADDITIONAL", "EDNS_INTOLERANT"}
@@ -89,7 +111,7 @@ T = [
     ("parentonly", "annotate", {"NS_UNREACHABLE"},
      ("NS_UNREACHABLE", "risk", "ns2.parentonly.authlab 127.153.13.2", "1 of 2", "dig @127.153.13.2")),
 ]
-print("1..%d" % (len(T) + 7))
+print("1..%d" % (len(T) + 9))
 n = 0
 def ok(cond, msg, extra=""):
     global n
@@ -143,6 +165,30 @@ else:
 err = open(sys.argv[4]).read()
 ok(sys.argv[3] == "2" and "Sanitizer" not in err and "runtime error" not in err,
    "exit status 2 (defer is the worst verdict), no sanitizer report", err[-2000:])
+# the budget: at most AUTH_MAX_PACKETS (200) packets reached the zone's
+# servers, the stage says it spent its budget, and the verdict is what the
+# evidence supports: the answering server is not named, every server named
+# unreachable had a query time out in full, none that was never asked
+pk = re.search(r'"budget\.authlab\.=(\d+)"', open(sys.argv[8]).read())
+berr = open(sys.argv[7]).read()
+bl = re.search(r"authority: domain=budget.authlab .*packets=(\d+) budget=(\w+)", berr)
+ok(pk and int(pk.group(1)) <= 200 and bl and int(bl.group(1)) <= 200 and bl.group(2) == "spent",
+   "budget.authlab (40 addresses, 39 silent, 880 packets wanted): %s packets received, "
+   "at most 200" % (pk.group(1) if pk else "?"),
+   open(sys.argv[8]).read() + (bl.group(0) if bl else berr[-1500:]))
+try:
+    b = json.loads(open(sys.argv[6]).readline())
+except ValueError:
+    b = {"verdict": None, "findings": [], "nameservers": []}
+timed = {s["address"] for s in b["nameservers"]
+         if any(a["status"] == "timeout" for a in s["answers"])}
+named = [x["server"].split()[-1] for x in b["findings"] if x["code"] == "NS_UNREACHABLE"]
+ok(b["verdict"] == "annotate" and set(x["code"] for x in b["findings"]) == {"NS_UNREACHABLE"} and
+   named and "127.153.16.1" not in named and set(named) <= timed and
+   all(x["class"] == "risk" for x in b["findings"]),
+   "budget.authlab: annotate NS_UNREACHABLE for %d servers whose queries timed out, none for "
+   "the answering one or the unasked" % len(named),
+   json.dumps({"verdict": b["verdict"], "named": named, "timed": sorted(timed)}))
 na = [json.loads(l) for l in open(sys.argv[2])]
 ok(len(na) == 1 and na[0]["nameservers"] == [] and
    not (set(x["code"] for x in na[0]["findings"]) & AUTH), "--no-authority: no direct queries")

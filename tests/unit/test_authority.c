@@ -270,6 +270,46 @@ START_TEST(transport_timeout_refused_cancel)
 }
 END_TEST
 
+/* The packet budget: 3 packets for queries of 2 tries to a silent server.
+ * Two queries take one each; one retry fits, the other finds the budget
+ * spent and ends AQ_NONE (no evidence), not AQ_TIMEOUT; a third query,
+ * later, is not sent at all. The server sees exactly 3 datagrams. */
+START_TEST(transport_packet_budget)
+{
+	struct event_base *base = event_base_new();
+	struct netaddr lo;
+	struct got g[3] = { { 0 } };
+	int port, fd = server(&port), timeouts = 0, unsent = 0;
+	unsigned budget = 3;
+	struct dnsq_opts o = { .port = port, .edns = false, .tries = 2, .try_ms = 100,
+			       .max_tcp = 65535, .budget = &budget };
+	uint8_t q[512];
+	struct timeval short_wait = { 0, 300000 };
+
+	netaddr_parse("127.0.0.1", &lo);
+	for (int i = 0; i < 2; i++)
+		ck_assert_ptr_nonnull(dnsq_send(base, &lo, "example.test", 15, &o, on_reply, &g[i]));
+	event_base_dispatch(base);
+	ck_assert_ptr_nonnull(dnsq_send(base, &lo, "example.test", 15, &o, on_reply, &g[2]));
+	event_base_dispatch(base);
+	ck_assert_int_eq(g[2].st, AQ_NONE);		/* the third: nothing left */
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(g[i].calls, 1);
+		timeouts += g[i].st == AQ_TIMEOUT;
+		unsent += g[i].st == AQ_NONE;
+	}
+	ck_assert_int_eq(timeouts, 1);
+	ck_assert_int_eq(unsent, 2);
+	ck_assert_uint_eq(budget, 0);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_gt(recv(fd, q, sizeof q, 0), 12);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &short_wait, sizeof short_wait);
+	ck_assert_int_lt(recv(fd, q, sizeof q, 0), 0);	/* no fourth */
+	close(fd);
+	event_base_free(base);
+}
+END_TEST
+
 /* A truncated UDP answer sends the query over TCP; when no socket can be
  * opened for that (descriptors exhausted), the query fails as our own
  * fault (AQ_NONE), once, and its channel is not touched after it was
@@ -559,6 +599,7 @@ int main(void)
 	tcase_add_test(tc, transport_rejects_strays);
 	tcase_add_test(tc, transport_timeout_refused_cancel);
 	tcase_add_test(tc, transport_tc_without_socket);
+	tcase_add_test(tc, transport_packet_budget);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("check");
 	tcase_add_loop_test(tc, check_table, 0, sizeof crow / sizeof crow[0]);
