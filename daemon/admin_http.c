@@ -13,6 +13,7 @@
 #include "decide.h"
 #include "dname.h"
 #include "engine.h"
+#include "engine/fleet.h"
 #include "history.h"
 #include "log.h"
 #include "netaddr.h"
@@ -159,6 +160,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		       "times outbound SMTP looked blocked", ss->blind_episodes);
 	}
 	history_metrics(b, a);
+	fleet_metrics(a->eng->fleet, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);

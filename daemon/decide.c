@@ -4,6 +4,7 @@
 #include "config.h"
 #include "dname.h"
 #include "engine.h"
+#include "engine/fleet.h"
 #include "log.h"
 #include "pipeline.h"
 #include "risklog.h"
@@ -382,7 +383,7 @@ static struct flight *flight_join(struct decider *d, const char *domain, bool *r
 	if (!(f = flight_begin(d->flights, domain)))
 		return NULL;
 	d->st.checks++;
-	if (!check_start(d->eng, domain, 0, on_check_done, d)) {
+	if (fleet_check(d->eng, domain, 0, on_check_done, d) < 0) {
 		flight_end(d->flights, f);
 		return NULL;
 	}

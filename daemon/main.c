@@ -441,7 +441,8 @@ int main(int argc, char **argv)
 		code = EX_OSERR_;
 		goto fail;
 	}
-	dm.eng = engine_new(dm.base, dm.cfg, ENGINE_WARN_NO_HISTORY, err, sizeof err, &code);
+	dm.eng = engine_new(dm.base, dm.cfg, ENGINE_WARN_NO_HISTORY | ENGINE_FLEET, err, sizeof err,
+			    &code);
 	if (!dm.eng) {
 		char msg[1100];
 		snprintf(msg, sizeof msg, "engine: %s", err);

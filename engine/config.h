@@ -74,6 +74,8 @@ struct config {
 	char *redis_url;
 	char *unix_socket_group;	/* empty: the group of user */
 	long unix_socket_mode;		/* permission bits */
+	long redis_timeout;		/* milliseconds */
+	char *redis_prefix;
 	/* verdict policy: on_<code>, -1 = use the class default */
 	int action_override[F__COUNT];
 	/* where each parameter was set, for messages (config_where()) */

@@ -2,6 +2,7 @@
 #include "engine.h"
 #include "authority.h"
 #include "config.h"
+#include "engine/fleet.h"
 #include "history.h"
 #include "log.h"
 #include "resolver.h"
@@ -72,6 +73,9 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 		else if (history_start_pruning(e->hist, e) < 0)
 			log_warn("history: cannot start pruning (out of memory)");
 	}
+	if ((flags & ENGINE_FLEET) && !(e->fleet = fleet_new(e, err, errlen, exit_code)) &&
+	    *exit_code)
+		goto fail;
 	*exit_code = 0;
 	return e;
 fail:
@@ -83,6 +87,8 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	fleet_free(e->fleet);
+	e->fleet = NULL;
 	history_close(e->hist);
 	smtp_prober_free(e->smtp);
 	auth_prober_free(e->auth);

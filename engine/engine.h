@@ -15,6 +15,7 @@ struct typo_list;
 struct smtp_prober;
 struct auth_prober;
 struct history;
+struct fleet;
 
 struct engine_stats {
 	uint64_t checks_started, checks_done;
@@ -34,6 +35,7 @@ struct engine {
 	struct auth_prober *auth;	/* NULL when the authority check is off */
 	struct smtp_prober *smtp;	/* NULL when the smtp check is off */
 	struct history *hist;		/* NULL when no state_dir is usable */
+	struct fleet *fleet;		/* NULL without redis_url (ENGINE_FLEET) */
 	struct engine_stats stats;
 };
 
@@ -41,6 +43,7 @@ enum engine_flags {
 	ENGINE_NO_HISTORY = 1,		/* mxvet check without state: don't open LMDB */
 	ENGINE_HISTORY_RO = 2,		/* open the history read-only */
 	ENGINE_WARN_NO_HISTORY = 4,	/* the daemon: a state_dir it cannot use is a warning */
+	ENGINE_FLEET = 8,		/* the daemon: share through redis_url (fleet.h) */
 };
 
 /* NULL on failure with a message in err; *exit_code (may be NULL) gets 69

@@ -14,6 +14,7 @@
 #include "smtp_probe.h"
 #include "config.h"
 #include "egress_guard.h"
+#include "engine/fleet.h"
 #include "engine.h"
 #include "log.h"
 #include "pipeline.h"
@@ -34,7 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT };
+/* P_FLEET: asking the fleet (fleet.h) whether another host has the result */
+enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT, P_FLEET };
 
 struct waiter {
 	struct waiter *next;
@@ -374,6 +376,10 @@ static void queue_expired(struct entry *e)
 	e->state = P_IDLE;
 	log_debug("smtp: address=%s not probed: waited past the probe time limit in the "
 		  "queue of its network", netaddr_format(&e->addr, addr, sizeof addr));
+	{	/* gives the fleet's probe lock back */
+		struct smtp_result none = { .status = SMTP_ST_NONE };
+		fleet_probe_put(p->eng->fleet, &e->addr, (int)p->eng->cfg->smtp_port, &none, 0);
+	}
 	deliver_unprobed(e);
 }
 
@@ -486,6 +492,8 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
+	fleet_probe_put(p->eng->fleet, &e->addr, (int)p->eng->cfg->smtp_port, &e->res,
+			p->eng->cfg->smtp_probe_ttl);
 	log_debug("smtp: address=%s status=%s code=%d elapsed_ms=%ld",
 		  netaddr_format(&e->addr, addr, sizeof addr), smtp_status_name(st),
 		  code, e->res.elapsed_ms);
@@ -727,6 +735,41 @@ static void run_probe(struct entry *e)
 	evtimer_add(e->timer, &tv);
 }
 
+/* The fleet's answer: another host's fresh result (kept as long as it
+ * stays fresh there; it says nothing about our own egress, so the guard
+ * does not hear of it), or NULL: probe it ourselves. */
+static void on_fleet(void *arg, const struct smtp_result *r, long fresh_ms)
+{
+	struct entry *e = arg;
+	struct smtp_prober *p = e->p;
+	long now = now_ms();
+
+	e->state = P_IDLE;
+	if (!r) {
+		start_probe(e);
+		return;
+	}
+	free(e->res.banner);
+	smtp_result_copy(&e->res, r);
+	e->have_result = true;
+	e->done_ms = now - (p->eng->cfg->smtp_probe_ttl * 1000L - fresh_ms);
+	e->expires_ms = now + fresh_ms;
+	xappend(e);
+	deliver(e);
+}
+
+/* One probe per address for the whole fleet: ask it first. */
+static void claim_or_probe(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+
+	if (fleet_probe_claim(p->eng->fleet, p, &e->addr, (int)p->eng->cfg->smtp_port,
+			      on_fleet, e) == 0)
+		e->state = P_FLEET;
+	else
+		start_probe(e);
+}
+
 int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	       smtp_probe_cb cb, void *arg)
 {
@@ -759,7 +802,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	*e->wtail = w;
 	e->wtail = &w->next;
 	if (e->state == P_IDLE)
-		start_probe(e);
+		claim_or_probe(e);
 	else
 		p->st.coalesced++;	/* queued, running, or closing: it will answer */
 	return 0;
@@ -818,6 +861,7 @@ void smtp_prober_free(struct smtp_prober *p)
 		return;
 	smtp_stats_format(&p->st, line, sizeof line);
 	log_debug("smtp prober: %s", line);
+	fleet_forget(p->eng->fleet, p);
 	for (size_t i = 0; p->tab && i < p->nbuckets; i++)
 		for (struct entry *e = p->tab[i], *nx; e; e = nx) {
 			nx = e->hnext;
