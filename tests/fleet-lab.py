@@ -85,6 +85,14 @@ def wait_for(cond, secs=10):
     return False
 
 
+T0 = time.time()
+
+
+def note(s):
+    print("# %.1fs %s" % (time.time() - T0, s))
+    sys.stdout.flush()
+
+
 def main():
     if not ff.available():
         pf.skip_or_fail("redis-server or redis-cli not installed")
@@ -96,6 +104,7 @@ def main():
         A = Host(work, "a", redis.url())
         B = Host(work, "b", redis.url())
         hosts += [A, B]
+        note("A and B up")
         ok(A.m().get("mxvet_redis_up") == 1 and B.m().get("mxvet_redis_up") == 1,
            "A and B are connected to Redis (AUTH)")
 
@@ -111,7 +120,9 @@ def main():
             f.write('server:\n  do-not-query-localhost: no\n  local-zone: "test." nodefault\n'
                     '  outgoing-interface: 127.0.0.1\nforward-zone:\n  name: "."\n'
                     '  forward-addr: 127.0.0.9@53\n')
+        note("A answered")
         C = Host(work, "c", redis.url(), "unbound_config=" + dead)
+        note("C up")
         hosts.append(C)
         got = {d: C.ask(d, 3) for d in want}
         mc = C.m()
@@ -128,6 +139,7 @@ def main():
         ok(C.m().get("mxvet_redis_commands_total") == cmds,
            "C's cached domains cost no Redis command", (cmds, C.m().get("mxvet_redis_commands_total")))
 
+        note("part 1 done")
         # 2. one never-seen domain asked of A and B at once: one check
         before = A.m()["mxvet_checks_started_total"] + B.m()["mxvet_checks_started_total"]
         res = {}
@@ -144,6 +156,7 @@ def main():
         waits = A.m().get("mxvet_fleet_lock_wait_hits_total", 0) + B.m().get("mxvet_fleet_lock_wait_hits_total", 0)
         ok(waits == 1, "the other host waited for the lock holder's verdict", waits)
 
+        note("part 2 done")
         # 3. probes: healthy4 and healthy6 share mx.provider.test
         keys_before = set(redis.cli("--raw", "KEYS", "mxv1:p:*").split())
         conn_before = A.m().get("mxvet_smtp_connects_total", 0) + B.m().get("mxvet_smtp_connects_total", 0)
@@ -165,6 +178,7 @@ def main():
         ok(hits_after - hits_before >= 1, "a host took the other's probe result of the shared MX",
            (hits_before, hits_after))
 
+        note("part 3 done")
         # 4. keys and TTLs
         ttl = int(redis.cli("TTL", "mxv1:v:healthy.test").strip() or -2)
         ok(0 < ttl <= 86400, "verdict key prefixed, with the cache TTL", ttl)
@@ -175,12 +189,16 @@ def main():
         ok(redis.cli("--raw", "KEYS", "mxv1:l:*").strip() == "", "no lock left behind",
            redis.cli("--raw", "KEYS", "mxv1:l:*"))
     finally:
+        note("stopping")
         for p in procs:
             if p.poll() is None:
                 p.terminate()
                 try:
+                    t = time.time()
                     p.wait(10)
+                    note("pid %d stopped in %.2fs rc=%s" % (p.pid, time.time() - t, p.returncode))
                 except subprocess.TimeoutExpired:
+                    note("pid %d did not stop on SIGTERM" % p.pid)
                     p.kill()
         redis.stop()
     if not tap.plan():
