@@ -603,8 +603,8 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 		*exit_code = 78;
 		return NULL;
 	case 1:
-		log_warn("redis: %s: %s: starting with the local tiers only, reconnecting in the "
-			 "background", name, why);
+		/* redis_conn warns once for this outage as its first connect fails */
+		log_debug("redis: %s: %s", name, why);
 		break;
 	}
 	if (!(f = calloc(1, sizeof *f))) {

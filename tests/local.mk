@@ -73,3 +73,4 @@ include tests/smtp.mk
 include tests/daemon.mk
 include tests/resolver.mk
 include tests/alloc.mk
+include tests/fleet.mk
