@@ -25,3 +25,11 @@ bench-history: bench/history_bench
 
 bench: bench-policy-floor bench-cache bench-fresh bench-smtp bench-smtp-table bench-history
 .PHONY: bench bench-policy-floor bench-history
+
+# make bench-fleet: mxvetd with a shared Redis (bench/fleet-bench.py):
+# cached decisions against the floor with redis_url set, the latency of a
+# local miss answered by Redis, fresh-domain decisions/s of two hosts.
+EXTRA_DIST += bench/fleet-bench.py
+bench-fleet: mxvetd bench/policy_load bench/policy_floor
+	top_srcdir=$(abs_top_srcdir) top_builddir=$(abs_top_builddir) python3 $(top_srcdir)/bench/fleet-bench.py
+.PHONY: bench-fleet

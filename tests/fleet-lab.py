@@ -12,8 +12,9 @@ loopback only) on the loopback lab (tests/lab, via tests/lab-env.sh).
    leaves its result in Redis; the SMTP connections of A and B together
    equal the results there), and one host took the other's result.
 4. The keys: prefixed, with the local TTLs; the history of a failing
-   domain is in Redis for the other hosts. TAP output."""
-import os, shutil, socket, subprocess, sys, tempfile, threading, time
+   domain is in Redis for the other hosts, and `mxvet report` on C lists
+   it. TAP output."""
+import json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402
@@ -186,6 +187,11 @@ def main():
         ok(all(0 < t <= 3600 for t in pttl), "probe keys with smtp_probe_ttl", pttl)
         ok(redis.cli("EXISTS", "mxv1:h:nullmx.test").strip() == "1",
            "the history of a failing domain is shared")
+        r = subprocess.run([os.path.join(build, "mxvet"), "report", "--json", "--config", C.conf],
+                           capture_output=True, text=True, timeout=30)
+        rows = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        ok(r.returncode == 0 and any(x["domain"] == "nullmx.test" and x["verdict"] == "reject" for x in rows),
+           "mxvet report on C lists A's reject (the fleet's history)", (r.returncode, r.stdout[-300:], r.stderr[-300:]))
         ok(redis.cli("--raw", "KEYS", "mxv1:l:*").strip() == "", "no lock left behind",
            redis.cli("--raw", "KEYS", "mxv1:l:*"))
     finally:
