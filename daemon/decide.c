@@ -356,8 +356,10 @@ static bool skipped(const struct config *cfg, const char *domain)
  * *refused set when max_checks_in_flight is reached (counted here).
  * Admission control: past the cap a new domain costs nothing but the
  * caller's answer, so a flood of slow domains cannot pile up work (a
- * domain already being checked is joined). */
-static struct flight *flight_join(struct decider *d, const char *domain, bool *refused)
+ * domain already being checked is joined). fresh: not from the fleet's
+ * verdicts either. */
+static struct flight *flight_join(struct decider *d, const char *domain, bool fresh,
+				  bool *refused)
 {
 	struct flight *f = flight_find(d->flights, domain);
 
@@ -383,7 +385,7 @@ static struct flight *flight_join(struct decider *d, const char *domain, bool *r
 	if (!(f = flight_begin(d->flights, domain)))
 		return NULL;
 	d->st.checks++;
-	if (fleet_check(d->eng, domain, 0, on_check_done, d) < 0) {
+	if (fleet_check(d->eng, domain, 0, fresh, on_check_done, d) < 0) {
 		flight_end(d->flights, f);
 		return NULL;
 	}
@@ -435,7 +437,7 @@ size_t decide_request(struct decider *d, const struct policy_request *req,
 	w->d = d;
 	w->conn_id = conn_id;
 	w->seq = seq;
-	if (!(f = flight_join(d, domain, &refused))) {
+	if (!(f = flight_join(d, domain, false, &refused))) {
 		free(w);
 		if (!refused)
 			goto error;
@@ -566,7 +568,7 @@ int decide_domain(struct decider *d, const char *domain, bool fresh,
 		if (!fresh)
 			d->st.cache_misses++;
 		bool refused;
-		if (!flight_join(d, domain, &refused)) {
+		if (!flight_join(d, domain, fresh, &refused)) {
 			job_free(j);
 			return -1;
 		}

@@ -487,8 +487,8 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int fleet_check(struct engine *e, const char *domain, unsigned flags, check_done_cb cb,
-		void *arg)
+int fleet_check(struct engine *e, const char *domain, unsigned flags, bool fresh,
+		check_done_cb cb, void *arg)
 {
 	struct fleet *f = e->fleet;
 	struct op *o;
@@ -506,6 +506,13 @@ int fleet_check(struct engine *e, const char *domain, unsigned flags, check_done
 	key_of(f, o->key, "v", domain);
 	key_of(f, o->hkey, "h", domain);
 	key_of(f, o->lkey, "l", domain);
+	if (fresh) {
+		if (!check_start(e, domain, flags, on_own_done, o)) {
+			op_free(o);
+			return -1;
+		}
+		return 0;
+	}
 	if (op_send(o, check_lock_ms(e->cfg)) < 0) {
 		op_free(o);
 		f->st.fallbacks++;

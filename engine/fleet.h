@@ -60,10 +60,11 @@ const struct fleet_stats *fleet_stats(const struct fleet *f);
 
 /* The verdict of a domain through the fleet: the one in Redis, or the
  * one another host is computing, or else check_start's (whose result this
- * module then stores). Same contract as check_start; with e->fleet NULL it
- * is check_start. Returns 0, or -1 when out of memory (cb not called). */
-int fleet_check(struct engine *e, const char *domain, unsigned flags, check_done_cb cb,
-		void *arg);
+ * module then stores). fresh: a check of our own in any case (its result
+ * stored all the same). Same contract as check_start; with e->fleet NULL
+ * it is check_start. Returns 0, or -1 when out of memory (cb not called). */
+int fleet_check(struct engine *e, const char *domain, unsigned flags, bool fresh,
+		check_done_cb cb, void *arg);
 
 /* The SMTP prober's tier. fn gets a fresh result of another host (and
  * when it stops being fresh, in ms from now) or NULL: probe it yourself
