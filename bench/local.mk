@@ -26,6 +26,9 @@ bench-history: bench/history_bench
 bench: bench-policy-floor bench-cache bench-fresh bench-smtp bench-smtp-table bench-history
 .PHONY: bench bench-policy-floor bench-history
 
+include bench/fresh.mk
+include bench/smtp.mk
+include bench/cache.mk
 # make bench-fleet: mxvetd with a shared Redis (bench/fleet-bench.py):
 # cached decisions against the floor with redis_url set, the latency of a
 # local miss answered by Redis, fresh-domain decisions/s of two hosts.

@@ -5,9 +5,9 @@
  * Exit: 0 on HTTP 200, 1 on another status, 69 when the daemon cannot be
  * reached (or admin_listen is empty), 64 usage, 78 bad config.
  * A plain blocking HTTP/1.0 GET: loopback only, bounded by a timeout. */
-#include "cli.h"
-#include "config.h"
-#include "netaddr.h"
+#include "cli/cli.h"
+#include "engine/config.h"
+#include "lib/netaddr.h"
 
 #include <errno.h>
 #include <getopt.h>

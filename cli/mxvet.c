@@ -1,5 +1,5 @@
 /* mxvet: the command line. Dispatches to the subcommands. */
-#include "cli.h"
+#include "cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>

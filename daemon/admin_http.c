@@ -8,22 +8,22 @@
  * and set its close callback, which counts it out. At the cap the
  * listener is disabled, so further clients wait in the kernel's backlog
  * until one closes (idle ones are closed after ADMIN_TIMEOUT_S). */
-#include "admin_http.h"
-#include "cache.h"
-#include "decide.h"
-#include "dname.h"
-#include "engine.h"
+#include "daemon/admin_http.h"
+#include "daemon/cache.h"
+#include "daemon/decide.h"
+#include "engine/dname.h"
+#include "engine/engine.h"
+#include "engine/history.h"
+#include "lib/log.h"
+#include "lib/netaddr.h"
 #include "engine/fleet.h"
-#include "history.h"
-#include "log.h"
-#include "netaddr.h"
 #include "lib/addr_policy.h"
-#include "pipeline.h"
-#include "policy_server.h"
-#include "report.h"
-#include "resolver.h"
-#include "smtp_probe.h"
-#include "verdict.h"
+#include "engine/pipeline.h"
+#include "daemon/policy_server.h"
+#include "engine/report.h"
+#include "engine/resolver.h"
+#include "engine/smtp_probe.h"
+#include "engine/verdict.h"
 
 #include <errno.h>
 #include <netinet/in.h>

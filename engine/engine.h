@@ -11,7 +11,7 @@
 struct event_base;
 struct config;
 struct resolver;
-struct typo_list;
+struct detector;
 struct smtp_prober;
 struct auth_prober;
 struct history;
@@ -31,11 +31,13 @@ struct engine {
 	 * with (check_config). */
 	const struct config *cfg;
 	struct resolver *res;
-	struct typo_list *providers;
+	const struct detector *detect;	/* the check modules (engine/detector.h) */
+	void *detect_state;		/* theirs, rebuilt on every reload */
 	struct auth_prober *auth;	/* NULL when the authority check is off */
 	struct smtp_prober *smtp;	/* NULL when the smtp check is off */
 	struct history *hist;		/* NULL when no state_dir is usable */
-	struct fleet *fleet;		/* NULL without redis_url (ENGINE_FLEET) */
+	struct fleet *fleet;		/* the daemon sets it after engine_new (fleet_new);
+					 * engine_free frees it. NULL: no redis_url */
 	struct engine_stats stats;
 };
 
@@ -43,19 +45,19 @@ enum engine_flags {
 	ENGINE_NO_HISTORY = 1,		/* mxvet check without state: don't open LMDB */
 	ENGINE_HISTORY_RO = 2,		/* open the history read-only */
 	ENGINE_WARN_NO_HISTORY = 4,	/* the daemon: a state_dir it cannot use is a warning */
-	ENGINE_FLEET = 8,		/* the daemon: share through redis_url (fleet.h) */
 };
 
-/* NULL on failure with a message in err; *exit_code (may be NULL) gets 69
- * for resolver failures, 78 for config problems. */
+/* detect runs the check modules of every check (it must outlive the
+ * engine). NULL on failure (the resolver or a prober could not start, out
+ * of memory) with a message in err. */
 struct engine *engine_new(struct event_base *base, const struct config *cfg,
-			  unsigned flags, char *err, size_t errlen, int *exit_code);
+			  const struct detector *detect, unsigned flags, char *err, size_t errlen);
 void engine_free(struct engine *e);
 
 /* A reload: make cfg the current config (the engine takes a reference and
  * drops the old one; checks in flight keep theirs). A check family turned
  * on gets its prober now; one turned off keeps it, unused, with its
- * cache. The provider list is read again. What the resolver and the
+ * cache. The detector's state is built again. What the resolver and the
  * history were built from stays (config_keep_restart_keys). Returns 0, or
  * -1 with a message in err when a prober could not be created (that
  * family then stays off until the next reload). */

@@ -9,7 +9,7 @@
 #include "engine/history.h"
 #include "engine/redis_conn.h"
 #include "engine/redis_url.h"
-#include "log.h"
+#include "lib/log.h"
 
 #include <hiredis/hiredis.h>
 

@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "engine/pipeline.h"
-#include "netaddr.h"
+#include "lib/netaddr.h"
 
 struct engine;
 struct evbuffer;

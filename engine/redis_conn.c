@@ -3,7 +3,7 @@
  * (FIFO) with the time they were sent: hiredis answers them in that
  * order, so the head is always the oldest and carries the next deadline. */
 #include "engine/redis_conn.h"
-#include "log.h"
+#include "lib/log.h"
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>

@@ -9,3 +9,6 @@ EXTRA_DIST += tests/conf-consistency.sh
 TESTS += tests/install.sh
 EXTRA_DIST += tests/install.sh
 tests/install.log: mxvetd mxvet tests/dumpconf
+# The include layering (lib < engine < checks < cli, daemon).
+TESTS += tests/layering.sh
+EXTRA_DIST += tests/layering.sh
