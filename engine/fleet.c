@@ -183,9 +183,11 @@ static int cmd(struct op *o, redis_reply_fn fn, int argc, const char **argv,
 	return 0;
 }
 
-/* GET value [GET history] SET lock NX PX: one round trip. 0 when at least
- * one command went out (the op decides with the last reply), -1 when
- * none did. */
+/* SET lock NX PX, GET value [GET history]: one round trip. The lock
+ * first: a result stored (and its lock released) by another host between
+ * our two commands is then seen by the GET, not missed while the lock
+ * looks free. 0 when at least one command went out (the op decides with
+ * the last reply), -1 when none did. */
 static int op_send(struct op *o, long lock_ms)
 {
 	char px[24];
@@ -201,10 +203,10 @@ static int op_send(struct op *o, long lock_ms)
 	o->failed = o->have_value = o->have_hist = false;
 	o->locked = 0;
 	o->pending = 1;		/* held while sending: no decision midway */
-	if (cmd(o, on_get, 2, get, getl) == 0) {
+	if (cmd(o, on_lock, 6, set, setl) == 0) {
+		cmd(o, on_get, 2, get, getl);
 		if (o->hkey[0])
 			cmd(o, on_get_hist, 2, geth, gethl);
-		cmd(o, on_lock, 6, set, setl);
 	}
 	if (o->pending == 1) {
 		o->pending = 0;
