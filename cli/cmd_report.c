@@ -89,7 +89,7 @@ static int merge_fleet(void *arg, const char *domain, const struct history_rec *
 	struct rows *rs = arg;
 	struct row key = { (char *)domain, { 0 } }, *w;
 
-	w = bsearch(&key, rs->v, rs->nsorted, sizeof *rs->v, cmp_domain);
+	w = rs->nsorted ? bsearch(&key, rs->v, rs->nsorted, sizeof *rs->v, cmp_domain) : NULL;
 	if (!w)
 		return collect(arg, domain, r);
 	fleet_history_merge(&w->r, r);
@@ -249,7 +249,8 @@ int cmd_report(int argc, char **argv)
 	history_close(h);
 	/* with redis_url: the fleet's records too, merged with this host's */
 	if (rc == 0 && !rs.oom && cfg->redis_url && *cfg->redis_url) {
-		qsort(rs.v, rs.n, sizeof *rs.v, cmp_domain);
+		if (rs.n)	/* v is NULL without rows */
+			qsort(rs.v, rs.n, sizeof *rs.v, cmp_domain);
 		rs.nsorted = rs.n;
 		if (fleet_history_scan(cfg, merge_fleet, &rs, err, sizeof err) < 0)
 			fprintf(stderr, "mxvet report: redis_url: %s: this host's history only\n", err);
@@ -260,7 +261,8 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "mxvet report: cannot read the domain history\n");
 		rc = EX_UNAVAIL_;
 	} else {
-		qsort(rs.v, rs.n, sizeof *rs.v, cmp_rows);
+		if (rs.n)
+			qsort(rs.v, rs.n, sizeof *rs.v, cmp_rows);
 		for (size_t i = 0; i < rs.n; i++) {
 			if (supp) {
 				if (suppress(&rs.v[i].r))
