@@ -137,7 +137,7 @@ def main():
         cmds = mc.get("mxvet_redis_commands_total")
         for d in want:
             C.ask(d, 3)
-        ok(C.m().get("mxvet_redis_commands_total") == cmds,
+        ok(cmds and C.m().get("mxvet_redis_commands_total") == cmds,
            "C's cached domains cost no Redis command", (cmds, C.m().get("mxvet_redis_commands_total")))
 
         note("part 1 done")
@@ -184,7 +184,7 @@ def main():
         ttl = int(redis.cli("TTL", "mxv1:v:healthy.test").strip() or -2)
         ok(0 < ttl <= 86400, "verdict key prefixed, with the cache TTL", ttl)
         pttl = [int(redis.cli("TTL", k).strip() or -2) for k in sorted(new)]
-        ok(all(0 < t <= 3600 for t in pttl), "probe keys with smtp_probe_ttl", pttl)
+        ok(pttl and all(0 < t <= 3600 for t in pttl), "probe keys with smtp_probe_ttl", pttl)
         ok(redis.cli("EXISTS", "mxv1:h:nullmx.test").strip() == "1",
            "the history of a failing domain is shared")
         r = subprocess.run([os.path.join(build, "mxvet"), "report", "--json", "--config", C.conf],
