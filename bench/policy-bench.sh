@@ -75,6 +75,8 @@ if [ "$(id -u)" = 0 ]; then user=nobody; chown nobody "$tmp/state"; fi
 	echo "decision_timeout = 20s"
 	echo "user = $user"
 	echo "pid_file = $tmp/mxvetd.pid"
+	# more keys, one per line (bench/fleet-bench.py: redis_url)
+	[ -z "${MXVETD_EXTRA:-}" ] || printf '%s\n' "$MXVETD_EXTRA"
 } > "$tmp/mxvetd.conf"
 "$top_builddir/mxvetd" -f -l stderr -c "$tmp/mxvetd.conf" > "$tmp/mxvetd.log" 2>&1 &
 pids="$pids $!"

@@ -10,6 +10,8 @@
 #include "engine/findings.h"
 #include "engine/history.h"
 #include "engine/verdict.h"
+#include "engine/fleet_codec.h"
+#include "engine/fleet_scan.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -27,6 +29,7 @@ struct rows {
 	struct row *v;
 	size_t n, cap;
 	time_t since;		/* only records checked at or after this */
+	size_t nsorted;		/* v[0..nsorted) sorted by domain (fleet merge) */
 	bool oom;
 };
 
@@ -57,8 +60,6 @@ static int collect(void *arg, const char *domain, const struct history_rec *r)
 {
 	struct rows *rs = arg;
 
-	if (r->verdict == ACT_IGNORE || r->last_seen < rs->since)
-		return 0;
 	if (rs->n == rs->cap) {
 		size_t nc = rs->cap ? rs->cap * 2 : 64;
 		struct row *nv = realloc(rs->v, nc * sizeof *nv);
@@ -75,6 +76,38 @@ static int collect(void *arg, const char *domain, const struct history_rec *r)
 	}
 	rs->v[rs->n++].r = *r;
 	return 0;
+}
+
+static int cmp_domain(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->domain, ((const struct row *)b)->domain);
+}
+
+/* A record of the fleet (Redis): merged into this host's, or a new row. */
+static int merge_fleet(void *arg, const char *domain, const struct history_rec *r)
+{
+	struct rows *rs = arg;
+	struct row key = { (char *)domain, { 0 } }, *w;
+
+	w = rs->nsorted ? bsearch(&key, rs->v, rs->nsorted, sizeof *rs->v, cmp_domain) : NULL;
+	if (!w)
+		return collect(arg, domain, r);
+	fleet_history_merge(&w->r, r);
+	return 0;
+}
+
+/* The rows the report shows: risky ones checked since rs->since. */
+static void keep_shown(struct rows *rs)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->v[i].r.verdict == ACT_IGNORE || rs->v[i].r.last_seen < rs->since)
+			free(rs->v[i].domain);
+		else
+			rs->v[k++] = rs->v[i];
+	}
+	rs->n = k;
 }
 
 /* Worst first: verdict, then a longer failing streak, then more risky
@@ -214,12 +247,22 @@ int cmd_report(int argc, char **argv)
 	rs.since = since >= 0 ? time(NULL) - since : 0;
 	int rc = history_foreach(h, collect, &rs);
 	history_close(h);
+	/* with redis_url: the fleet's records too, merged with this host's */
+	if (rc == 0 && !rs.oom && cfg->redis_url && *cfg->redis_url) {
+		if (rs.n)	/* v is NULL without rows */
+			qsort(rs.v, rs.n, sizeof *rs.v, cmp_domain);
+		rs.nsorted = rs.n;
+		if (fleet_history_scan(cfg, merge_fleet, &rs, err, sizeof err) < 0)
+			fprintf(stderr, "mxvet report: redis_url: %s: this host's history only\n", err);
+	}
+	keep_shown(&rs);
 	config_free(cfg);
 	if (rc != 0 || rs.oom) {
 		fprintf(stderr, "mxvet report: cannot read the domain history\n");
 		rc = EX_UNAVAIL_;
 	} else {
-		qsort(rs.v, rs.n, sizeof *rs.v, cmp_rows);
+		if (rs.n)
+			qsort(rs.v, rs.n, sizeof *rs.v, cmp_rows);
 		for (size_t i = 0; i < rs.n; i++) {
 			if (supp) {
 				if (suppress(&rs.v[i].r))

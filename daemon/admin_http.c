@@ -18,6 +18,7 @@
 #include "engine/history.h"
 #include "lib/log.h"
 #include "lib/netaddr.h"
+#include "engine/fleet.h"
 #include "lib/addr_policy.h"
 #include "engine/pipeline.h"
 #include "daemon/policy_server.h"
@@ -174,6 +175,7 @@ static void on_metrics(struct evhttp_request *req, void *arg)
 		       as->budget_hits);
 	}
 	history_metrics(b, a);
+	fleet_metrics(a->eng->fleet, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);

@@ -13,6 +13,7 @@
 #include "daemon/risk_board.h"
 #include "daemon/verdict_ring.h"
 #include "engine/verdict.h"
+#include "engine/fleet.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -358,8 +359,10 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
  * *refused set when max_checks_in_flight is reached (counted here).
  * Admission control: past the cap a new domain costs nothing but the
  * caller's answer, so a flood of slow domains cannot pile up work (a
- * domain already being checked is joined). */
-static struct flight *flight_join(struct decider *d, const char *domain, bool *refused)
+ * domain already being checked is joined). fresh: not from the fleet's
+ * verdicts either. */
+static struct flight *flight_join(struct decider *d, const char *domain, bool fresh,
+				  bool *refused)
 {
 	struct flight *f = flight_find(d->flights, domain);
 
@@ -385,7 +388,7 @@ static struct flight *flight_join(struct decider *d, const char *domain, bool *r
 	if (!(f = flight_begin(d->flights, domain)))
 		return NULL;
 	d->st.checks++;
-	if (!check_start(d->eng, domain, 0, on_check_done, d)) {
+	if (fleet_check(d->eng, domain, 0, fresh, on_check_done, d) < 0) {
 		flight_end(d->flights, f);
 		return NULL;
 	}
@@ -445,7 +448,7 @@ bool decide_request(struct decider *d, const struct decide_query *q, decide_answ
 	w->arg = arg;
 	w->id = id;
 	w->seq = seq;
-	if (!(f = flight_join(d, domain, &refused))) {
+	if (!(f = flight_join(d, domain, false, &refused))) {
 		free(w);
 		if (!refused)
 			goto error;
@@ -574,7 +577,7 @@ int decide_domain(struct decider *d, const char *domain, bool fresh,
 		if (!fresh)
 			d->st.cache_misses++;
 		bool refused;
-		if (!flight_join(d, domain, &refused)) {
+		if (!flight_join(d, domain, fresh, &refused)) {
 			job_free(j);
 			return -1;
 		}

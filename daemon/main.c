@@ -23,6 +23,7 @@
 #include "daemon/decide.h"
 #include "checks/registry.h"
 #include "engine/engine.h"
+#include "engine/fleet.h"
 #include "lib/exit_codes.h"
 #include "lib/log.h"
 #include "daemon/milter.h"
@@ -432,6 +433,12 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof msg, "engine: %s", err);
 		startup_error(&dm, msg);
 		code = EX_UNAVAIL_;
+		goto fail;
+	}
+	/* a password Redis refuses is a config mistake (78); an unreachable
+	 * Redis only a warning */
+	if (!(dm.eng->fleet = fleet_new(dm.eng, err, sizeof err, &code)) && code) {
+		startup_error(&dm, err);
 		goto fail;
 	}
 	if (!(dm.dec = decider_new(dm.eng, dm.cfg))) {

@@ -131,7 +131,8 @@ static const struct param params[] = {
 	  "checks running at once at most; when full, an uncached domain gets "
 	  "timeout_action at once and starts no check" },
 	{ "redis_url", P_STR, RESTART, O(redis_url), "", 0, 0,
-	  "shared Redis backend for a fleet (empty: local cache only)" },
+	  "Redis shared by a fleet of mxvetd hosts: redis://[:PASSWORD@]HOST[:PORT][/DB] "
+	  "or unix:PATH[?password=PASSWORD&db=DB] (empty: local tiers only)" },
 	{ "unix_socket_group", P_STR, RESTART, O(unix_socket_group), "", 0, 0,
 	  "group of the unix: policy and milter sockets (e.g. postfix); empty: user's group" },
 	{ "unix_socket_mode", P_MODE, RESTART, O(unix_socket_mode), "0660", 0, 0777,
@@ -150,6 +151,12 @@ static const struct param params[] = {
 	  "admin API connections open at once at most; more wait in the listen backlog" },
 	{ "admin_idle_timeout", P_DUR, RESTART, O(admin_idle_timeout), "10s", 1, 3600,
 	  "an admin API connection idle or slow this long is closed" },
+	{ "redis_timeout", P_INT, RESTART, O(redis_timeout), "200", 10, 60000,
+	  "milliseconds a Redis command may take; past it Redis counts as down, the "
+	  "request goes on with the local tiers and the connection is made again" },
+	{ "redis_prefix", P_STR, RESTART, O(redis_prefix), "mxv1:", 0, 0,
+	  "prefix of every Redis key (it names the format version; hosts sharing "
+	  "verdicts use the same one)" },
 };
 
 #define NPARAMS (sizeof params / sizeof params[0])

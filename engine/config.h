@@ -84,6 +84,8 @@ struct config {
 	bool skip_authenticated;
 	long admin_max_connections;
 	long admin_idle_timeout;
+	long redis_timeout;		/* milliseconds */
+	char *redis_prefix;
 	/* verdict policy: on_<code>, -1 = use the class default */
 	int action_override[F__COUNT];
 	/* where each parameter was set, for messages (config_where()) */

@@ -5,6 +5,7 @@
 #include "engine/config.h"
 #include "lib/endpoint.h"
 #include "lib/addr_policy.h"
+#include "engine/redis_url.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -338,6 +339,27 @@ static int check_pid_file(const struct config *cfg, char *why, size_t whylen)
 	return 0;
 }
 
+static int check_redis_url(const struct config *cfg, char *why, size_t whylen)
+{
+	struct redis_url u;
+
+	return *cfg->redis_url ? redis_url_parse(cfg->redis_url, &u, why, whylen) : 0;
+}
+
+static int check_redis_prefix(const struct config *cfg, char *why, size_t whylen)
+{
+	for (const char *p = cfg->redis_prefix; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			snprintf(why, whylen, "no white space or control characters in a key prefix");
+			return -1;
+		}
+	if (strlen(cfg->redis_prefix) > 100) {
+		snprintf(why, whylen, "at most 100 bytes");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *key;	/* reported at this key's FILE:LINE */
 	const char *alt;	/* ...or this one's, if only it is in the file */
@@ -358,6 +380,8 @@ static const struct {
 	{ "detail_header_name", NULL, check_detail_header_name, false },
 	{ "pid_file", NULL, check_pid_file, false },
 	{ "mx_providers_file", NULL, check_providers_file, false },
+	{ "redis_url", NULL, check_redis_url, true },
+	{ "redis_prefix", NULL, check_redis_prefix, true },
 };
 
 int config_check(const struct config *cfg, enum config_check_scope scope, char *err,

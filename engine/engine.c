@@ -6,6 +6,7 @@
 #include "engine/resolver.h"
 #include "engine/stage.h"
 #include "lib/log.h"
+#include "engine/fleet.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ static int start_stages(struct engine *e, char *err, size_t errlen)
 struct event_base *engine_base(const struct engine *e) { return e->base; }
 struct resolver *engine_resolver(const struct engine *e) { return e->res; }
 const struct config *engine_config(const struct engine *e) { return e->cfg; }
+struct fleet *engine_fleet(const struct engine *e) { return e->fleet; }
 const struct engine_options *engine_options(const struct engine *e) { return &e->opts; }
 
 void *engine_stage_state(const struct engine *e, const struct stage_ops *ops)
@@ -89,6 +91,8 @@ void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
+	fleet_free(e->fleet);
+	e->fleet = NULL;
 	history_close(e->hist);
 	for (size_t i = stage_count(); e->stage_state && i-- > 0;)
 		if (e->stage_state[i])

@@ -16,6 +16,7 @@ struct config;
 struct resolver;
 struct detector;
 struct history;
+struct fleet;
 
 struct engine_stats {
 	uint64_t checks_started, checks_done;
@@ -37,6 +38,8 @@ struct engine {
 	 * has never been on */
 	void **stage_state;
 	struct history *hist;		/* NULL when no state_dir is usable */
+	struct fleet *fleet;		/* the daemon sets it after engine_new (fleet_new);
+					 * engine_free frees it. NULL: no redis_url */
 	struct engine_stats stats;
 	struct engine_options opts;
 };

@@ -22,3 +22,6 @@ libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h
 libmxvet_a_SOURCES += engine/detector.h
 libmxvet_a_SOURCES += engine/stage.h engine/stages.c
 libmxvet_a_SOURCES += engine/maillog.c engine/maillog.h engine/outcomes.c engine/outcomes.h
+libmxvet_a_SOURCES += engine/redis_url.c engine/redis_url.h engine/redis_conn.c engine/redis_conn.h \
+	engine/fleet.c engine/fleet.h engine/fleet_codec.c engine/fleet_codec.h \
+	engine/fleet_scan.c engine/fleet_scan.h

@@ -17,6 +17,7 @@
 #include "engine/stage.h"
 #include "lib/log.h"
 #include "engine/probe_sched.h"
+#include "engine/fleet.h"
 #include "lib/addr_policy.h"
 
 #include <arpa/inet.h>
@@ -33,7 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT };
+/* P_FLEET: asking the fleet (fleet.h) whether another host has the result */
+enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT, P_FLEET };
 
 struct waiter {
 	struct waiter *next;
@@ -376,6 +378,10 @@ static void queue_expired(struct entry *e)
 	e->state = P_IDLE;
 	log_debug("smtp: address=%s not probed: waited past the probe time limit in the "
 		  "queue of its network", netaddr_format(&e->addr, addr, sizeof addr));
+	{	/* gives the fleet's probe lock back */
+		struct smtp_result none = { .status = SMTP_ST_NONE };
+		fleet_probe_put(engine_fleet(p->eng), &e->addr, (int)engine_config(p->eng)->smtp_port, &none, 0);
+	}
 	deliver_unprobed(e, false);
 }
 
@@ -490,6 +496,8 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
+	fleet_probe_put(engine_fleet(p->eng), &e->addr, (int)engine_config(p->eng)->smtp_port, &e->res,
+			engine_config(p->eng)->smtp_probe_ttl);
 	log_debug("smtp: address=%s status=%s code=%d elapsed_ms=%ld",
 		  netaddr_format(&e->addr, addr, sizeof addr), smtp_status_name(st),
 		  code, e->res.elapsed_ms);
@@ -733,6 +741,41 @@ static void run_probe(struct entry *e)
 	evtimer_add(e->timer, &tv);
 }
 
+/* The fleet's answer: another host's fresh result (kept as long as it
+ * stays fresh there; it says nothing about our own egress, so the guard
+ * does not hear of it), or NULL: probe it ourselves. */
+static void on_fleet(void *arg, const struct smtp_result *r, long fresh_ms)
+{
+	struct entry *e = arg;
+	struct smtp_prober *p = e->p;
+	long now = now_ms();
+
+	e->state = P_IDLE;
+	if (!r) {
+		start_probe(e);
+		return;
+	}
+	free(e->res.banner);
+	smtp_result_copy(&e->res, r);
+	e->have_result = true;
+	e->done_ms = now - (engine_config(p->eng)->smtp_probe_ttl * 1000L - fresh_ms);
+	e->expires_ms = now + fresh_ms;
+	xappend(e);
+	deliver(e);
+}
+
+/* One probe per address for the whole fleet: ask it first. */
+static void claim_or_probe(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+
+	if (fleet_probe_claim(engine_fleet(p->eng), p, &e->addr, (int)engine_config(p->eng)->smtp_port,
+			      on_fleet, e) == 0)
+		e->state = P_FLEET;
+	else
+		start_probe(e);
+}
+
 int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	       smtp_probe_cb cb, void *arg)
 {
@@ -765,7 +808,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 	*e->wtail = w;
 	e->wtail = &w->next;
 	if (e->state == P_IDLE)
-		start_probe(e);
+		claim_or_probe(e);
 	else
 		p->st.coalesced++;	/* queued, running, or closing: it will answer */
 	return 0;
@@ -824,6 +867,7 @@ void smtp_prober_free(struct smtp_prober *p)
 		return;
 	smtp_stats_format(&p->st, line, sizeof line);
 	log_debug("smtp prober: %s", line);
+	fleet_forget(engine_fleet(p->eng), p);
 	for (size_t i = 0; p->tab && i < p->nbuckets; i++)
 		for (struct entry *e = p->tab[i], *nx; e; e = nx) {
 			nx = e->hnext;

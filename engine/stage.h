@@ -61,6 +61,8 @@ const char *stage_families(void);
 struct event_base *engine_base(const struct engine *e);
 struct resolver *engine_resolver(const struct engine *e);
 const struct config *engine_config(const struct engine *e);
+/* The fleet's shared tier (engine/fleet.h); NULL without redis_url. */
+struct fleet *engine_fleet(const struct engine *e);
 
 /* Settings that are no config keys: what tests change (the SMTP port is
  * the smtp_port key). Set them (engine->opts) before the first check; 0

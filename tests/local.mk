@@ -93,3 +93,4 @@ EXTRA_DIST += tests/outcomes-cli.sh
 tests/outcomes-cli.log: mxvet tests/history_put
 
 include tests/status.mk
+include tests/fleet.mk
