@@ -151,6 +151,9 @@ static size_t format_answer(struct decider *d, enum action v, const char *reply,
 	size_t n;
 
 	d->st.actions[v]++;
+	for (size_t i = 0; i < ncodes; i++)
+		if (codes[i] < F__COUNT)
+			d->st.codes[codes[i]]++;
 	switch (v) {
 	case ACT_REJECT:
 	case ACT_DEFER:

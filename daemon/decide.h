@@ -31,6 +31,7 @@ struct decide_stats {
 	uint64_t requests, cache_hits, cache_misses, checks, timeouts, errors;
 	uint64_t refused;		/* no check started: max_checks_in_flight */
 	uint64_t actions[4];		/* accept, annotate, defer, reject answered */
+	uint64_t codes[F__COUNT];	/* answers by the finding codes that acted */
 };
 
 /* cfg and engine are not owned; engine may be NULL (answers error_action). */

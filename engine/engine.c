@@ -1,5 +1,6 @@
 /* engine: creates and frees the shared state of all checks. */
 #include "engine.h"
+#include "engine/engine_metrics.h"
 #include "authority.h"
 #include "config.h"
 #include "history.h"
@@ -56,6 +57,10 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 	}
 	e->base = base;
 	e->cfg = config_ref(cfg);
+	if (!(e->metrics = metrics_new()) || metrics_add_source(e->metrics, engine_metrics, e) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (!(e->res = resolver_new(base, cfg, err, errlen)))
 		goto fail;
 	e->providers = load_providers(cfg);
@@ -88,6 +93,7 @@ void engine_free(struct engine *e)
 	auth_prober_free(e->auth);
 	typo_list_free(e->providers);
 	resolver_free(e->res);
+	metrics_free(e->metrics);
 	config_free(e->cfg);
 	free(e);
 }

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "findings.h"
+#include "pipeline.h"
+#include "lib/metrics.h"
+
 struct event_base;
 struct config;
 struct resolver;
@@ -18,8 +22,13 @@ struct history;
 
 struct engine_stats {
 	uint64_t checks_started, checks_done;
-	uint64_t verdicts[4];		/* by enum action: ignore(=accept) .. reject */
+	uint64_t verdicts[4];		/* by enum action: ignore(=accept) .. reject;
+					 * checks with an error not counted */
 	uint64_t checks_in_flight;
+	uint64_t check_errors;		/* checks without a verdict (mxvet's own fault) */
+	uint64_t findings[F__COUNT];	/* completed checks by finding code (each once) */
+	struct metrics_histogram check_latency;
+	struct metrics_histogram stage_latency[CHECK_STAGE__COUNT];
 };
 
 struct engine {
@@ -35,6 +44,9 @@ struct engine {
 	struct smtp_prober *smtp;	/* NULL when the smtp check is off */
 	struct history *hist;		/* NULL when no state_dir is usable */
 	struct engine_stats stats;
+	/* The metric sources of /metrics (lib/metrics.h): the engine's own
+	 * first; modules with counters of their own add theirs. */
+	struct metrics *metrics;
 };
 
 enum engine_flags {

@@ -19,3 +19,4 @@ libmxvet_a_SOURCES += \
 	engine/egress_guard.c engine/egress_guard.h \
 	engine/history.c engine/history.h
 libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h
+libmxvet_a_SOURCES += engine/engine_metrics.c engine/engine_metrics.h

@@ -21,7 +21,7 @@ static void on_probe_done(void *arg, const struct smtp_result *r)
 	free(a->smtp.banner);
 	smtp_result_copy(&a->smtp, r);
 	free(q);
-	check_release(c);
+	check_stage_release(c, CHECK_STAGE_SMTP);
 }
 
 void smtp_stage_start(struct check *c)
@@ -41,10 +41,10 @@ void smtp_stage_start(struct check *c)
 			q->c = c;
 			q->mx = i;
 			q->addr = k;
-			check_hold(c);
+			check_stage_hold(c, CHECK_STAGE_SMTP);
 			if (smtp_probe(eng->smtp, &ev->mx[i].addrs[k].addr, on_probe_done, q) != 0) {
 				free(q);
-				check_release(c);	/* the stage's caller holds the count */
+				check_stage_release(c, CHECK_STAGE_SMTP);	/* the stage's caller holds the count */
 				return;
 			}
 			asked++;
