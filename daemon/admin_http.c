@@ -180,6 +180,23 @@ static void send_json(struct evhttp_request *req, int code, const char *reason, 
 		evbuffer_free(b);
 }
 
+/* An error reply with headers of its own (evhttp_send_error drops them). */
+static void send_status(struct evhttp_request *req, int code, const char *reason,
+			const char *allow)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (allow)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; charset=utf-8");
+	if (b)
+		evbuffer_add_printf(b, "%d %s\n", code, reason);
+	evhttp_send_reply(req, code, reason, b);
+	if (b)
+		evbuffer_free(b);
+}
+
 /* Close callback of a connection the gate did not track (out of memory). */
 static void on_untracked_close(struct evhttp_connection *conn, void *arg)
 {
@@ -279,8 +296,8 @@ static void on_check(struct evhttp_request *req, struct admin_http *a, const cha
 
 	if (!fresh && query_flag(req, "fresh")) {
 		/* a fresh check replaces the cached verdict: not by GET */
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
-		evhttp_send_error(req, HTTP_BADMETHOD, "a fresh check is a POST");
+		send_status(req, HTTP_BADMETHOD, "Method Not Allowed: a fresh check is a POST",
+			    "POST");
 		return;
 	}
 	if (!path_domain(req, rest, &in, domain))
@@ -426,7 +443,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			continue;
 		if (cmd == EVHTTP_REQ_POST &&
 		    evhttp_find_header(evhttp_request_get_input_headers(req), "Origin")) {
-			evhttp_send_error(req, 403, "no POST from a web page");
+			send_status(req, 403, "Forbidden: no POST from a web page", NULL);
 			return;
 		}
 		routes[i].fn(req, a, rest);
@@ -436,8 +453,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 		return;
 	}
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", known->allow);
-	evhttp_send_error(req, HTTP_BADMETHOD, NULL);
+	send_status(req, HTTP_BADMETHOD, "Method Not Allowed", known->allow);
 }
 
 /* ---- the connection cap ---- */

@@ -27,3 +27,8 @@ tests/daemon-log.log: mxvetd
 TESTS += tests/reload-soak.sh
 EXTRA_DIST += tests/reload-soak.sh
 tests/reload-soak.log: mxvetd
+# What mxvetd shows (metrics, mxvet ctl, the Grafana dashboard), on the lab.
+TESTS += tests/metrics-lab.py tests/ctl.py
+EXTRA_DIST += tests/metrics-lab.py tests/lab_daemon.py tests/ctl.py
+tests/metrics-lab.log: mxvetd mxvet
+tests/ctl.log: mxvetd mxvet
