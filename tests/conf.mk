@@ -9,3 +9,7 @@ EXTRA_DIST += tests/conf-consistency.sh
 TESTS += tests/install.sh
 EXTRA_DIST += tests/install.sh
 tests/install.log: mxvetd mxvet tests/dumpconf
+# mxvet --version, mxvetd -V/-h, and mxvet(1)/mxvetd(8) against the --help texts
+TESTS += tests/man-cli.sh
+EXTRA_DIST += tests/man-cli.sh
+tests/man-cli.log: mxvetd mxvet
