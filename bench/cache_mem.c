@@ -3,7 +3,7 @@
  * accept, annotate and reject verdicts, names of 12..40 bytes), reads the
  * resident set size before and after, then times N hits.
  * usage: cache_mem [N]   (default 1000000) */
-#include "cache.h"
+#include "daemon/cache.h"
 
 #include <stdio.h>
 #include <stdlib.h>

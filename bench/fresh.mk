@@ -1,5 +1,5 @@
 # Fresh-domain benchmark (bench/fresh-domains.sh); `make bench-fresh`.
-EXTRA_PROGRAMS = bench/ub_floor
+EXTRA_PROGRAMS += bench/ub_floor
 bench_ub_floor_SOURCES = bench/ub_floor.c
 bench_ub_floor_CFLAGS = $(AM_CFLAGS) $(UNBOUND_CFLAGS) $(LIBEVENT_CFLAGS)
 bench_ub_floor_LDADD = $(UNBOUND_LIBS) $(LIBEVENT_LIBS)

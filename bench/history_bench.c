@@ -8,9 +8,9 @@
  * pruning deleted, every REPORT_EVERY writes and at the end.
  *   bench/history_bench [-c mxvet.conf] [-d DIR] [N]
  * DIR (default: a new /tmp/mxvet-histbench.XXXXXX) is left for a look. */
-#include "config.h"
-#include "findings.h"
-#include "history.h"
+#include "engine/config.h"
+#include "engine/findings.h"
+#include "engine/history.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -25,3 +25,7 @@ bench-history: bench/history_bench
 
 bench: bench-policy-floor bench-cache bench-fresh bench-smtp bench-smtp-table bench-history
 .PHONY: bench bench-policy-floor bench-history
+
+include bench/fresh.mk
+include bench/smtp.mk
+include bench/cache.mk

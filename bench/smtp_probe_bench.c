@@ -6,9 +6,9 @@
  * closed), smtp_max_concurrent overall. Bounded by a count and a time.
  *   smtp_probe_bench PORT COUNT SECONDS ADDR...
  * Prints one line: probes, ok, other, seconds, probes/s, connects. */
-#include "config.h"
-#include "engine.h"
-#include "smtp_probe.h"
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "engine/smtp_probe.h"
 
 #include <event2/event.h>
 #include <stdio.h>

@@ -8,9 +8,9 @@
  * addresses, and the whole run. Bounded by COUNT and SECONDS.
  *   smtp_table_bench COUNT SECONDS
  * Prints one line per 100,000 addresses and a total line. */
-#include "config.h"
-#include "engine.h"
-#include "smtp_probe.h"
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "engine/smtp_probe.h"
 
 #include <arpa/inet.h>
 #include <event2/event.h>

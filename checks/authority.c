@@ -5,9 +5,9 @@
  * ev->auth (engine/auth_evidence.h), says nothing when the stage did not
  * run. Every finding names the server ("ns1.example.net 192.0.2.53"), the
  * NSID where one was given, and a dig command that shows the fault. */
-#include "registry.h"
-#include "auth_evidence.h"
-#include "dname.h"
+#include "checks/registry.h"
+#include "engine/auth_evidence.h"
+#include "engine/dname.h"
 
 #include <stdio.h>
 #include <string.h>

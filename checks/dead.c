@@ -17,9 +17,9 @@
  * dead_after: a single jump, however long, then counts for half at most.
  * Implausible times (a streak that starts in the future, a last failure
  * before the first, after now) decide nothing. */
-#include "registry.h"
-#include "config.h"
-#include "history.h"
+#include "checks/registry.h"
+#include "engine/config.h"
+#include "engine/history.h"
 
 #include <stdio.h>
 #include <time.h>

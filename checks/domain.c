@@ -1,7 +1,7 @@
 /* domain: findings about the recipient domain as a whole: it does not exist, publishes a (botched) null MX, has no
  * mail host, relies on an implicit MX, or cannot be resolved now. */
-#include "registry.h"
-#include "config.h"
+#include "checks/registry.h"
+#include "engine/config.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,9 +2,9 @@
  * invalid names, IP addresses written as names, aliases, localhost,
  * non-routable addresses and hosts without any address. A fault that
  * leaves no usable MX at all is permanent; otherwise it is a risk. */
-#include "registry.h"
-#include "config.h"
-#include "dname.h"
+#include "checks/registry.h"
+#include "engine/config.h"
+#include "engine/dname.h"
 #include "lib/addr_policy.h"
 
 #include <stdio.h>

@@ -1,7 +1,9 @@
 /* registry: the check table and shared MX judgements. */
-#include "registry.h"
-#include "config.h"
-#include "dname.h"
+#include "checks/registry.h"
+#include "engine/config.h"
+#include "engine/dname.h"
+#include "checks/typo.h"
+#include "lib/log.h"
 #include "lib/addr_policy.h"
 
 #include <string.h>
@@ -23,6 +25,34 @@ void checks_run_all(const struct evidence *ev, const struct check_env *env,
 	for (const struct check_desc *d = check_registry; d->name; d++)
 		d->run(ev, env, out);
 }
+
+static void *providers_new(const struct config *cfg)
+{
+	struct typo_list *l = NULL;
+	char why[512];
+
+	if (cfg->mx_providers_file && *cfg->mx_providers_file) {
+		l = typo_list_load(cfg->mx_providers_file, why, sizeof why);
+		if (!l)
+			log_warn("MX_TYPO check off: %s", why);
+	}
+	return l;
+}
+
+static void providers_free(void *state)
+{
+	typo_list_free(state);
+}
+
+static void run_all(const void *state, const struct evidence *ev, const struct config *cfg,
+		    struct findings *out)
+{
+	struct check_env env = { cfg, state };
+
+	checks_run_all(ev, &env, out);
+}
+
+const struct detector checks_detector = { providers_new, providers_free, run_all };
 
 bool dns_lookup_failed(const struct dns_lookup *l)
 {

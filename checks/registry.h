@@ -8,8 +8,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "engine/detector.h"
 #include "engine/evidence.h"
-#include "findings.h"
+#include "engine/findings.h"
 
 struct config;
 struct typo_list;
@@ -33,6 +34,10 @@ extern const struct check_desc check_registry[];
 
 void checks_run_all(const struct evidence *ev, const struct check_env *env,
 		    struct findings *out);
+
+/* The registry as the engine runs it (engine_new): its state is the
+ * provider list of mx_providers_file. */
+extern const struct detector checks_detector;
 
 /* The modules (one per file in checks/). */
 void check_domain(const struct evidence *ev, const struct check_env *env, struct findings *out);

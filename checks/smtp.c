@@ -11,8 +11,8 @@
  * counts as unknown, so neither ALL_MX_UNREACHABLE nor PRIMARY_MX_DOWN
  * (nor, in dead.c, DOMAIN_DEAD) can rest on it. Greetings and silence
  * prove contact and are judged as ever. */
-#include "registry.h"
-#include "config.h"
+#include "checks/registry.h"
+#include "engine/config.h"
 
 #include <stdio.h>
 #include <string.h>

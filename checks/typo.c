@@ -1,9 +1,9 @@
 /* typo: MX_TYPO, an MX host in a domain one or two edits away from a big
  * mail provider's (aspmx.l.gooogle.com). Short names allow fewer edits,
  * or every five-letter domain would look like a typo of another. */
-#include "typo.h"
-#include "dname.h"
-#include "registry.h"
+#include "checks/typo.h"
+#include "engine/dname.h"
+#include "checks/registry.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -80,11 +80,6 @@ void typo_list_free(struct typo_list *l)
 		free(l->d.v[i]);
 	free(l->d.v);
 	free(l);
-}
-
-size_t typo_list_count(const struct typo_list *l)
-{
-	return l ? l->d.n : 0;
 }
 
 int typo_distance(const char *a, const char *b, int limit)

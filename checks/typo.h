@@ -11,7 +11,6 @@ struct typo_list;
 struct typo_list *typo_list_load(const char *path, char *err, size_t errlen);
 struct typo_list *typo_list_from_strings(const char *const *v, size_t n);
 void typo_list_free(struct typo_list *l);
-size_t typo_list_count(const struct typo_list *l);
 
 /* Levenshtein distance of a and b, or limit+1 once it exceeds limit. */
 int typo_distance(const char *a, const char *b, int limit);

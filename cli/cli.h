@@ -2,9 +2,7 @@
 #ifndef MXVET_CLI_H
 #define MXVET_CLI_H
 
-#define EX_USAGE_ 64	/* usage error */
-#define EX_UNAVAIL_ 69	/* the resolver could not start */
-#define EX_CONFIG_ 78	/* bad configuration */
+#include "lib/exit_codes.h"
 
 struct config;
 

@@ -1,14 +1,15 @@
 /* mxvet check: run the engine once on each domain and explain. Domains are
  * checked concurrently (bounded), results printed in input order. */
-#include "cli.h"
-#include "pipeline.h"
-#include "config.h"
-#include "config_check.h"
-#include "dname.h"
-#include "engine.h"
-#include "log.h"
-#include "privdrop.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "engine/pipeline.h"
+#include "engine/config.h"
+#include "engine/config_check.h"
+#include "engine/dname.h"
+#include "checks/registry.h"
+#include "engine/engine.h"
+#include "lib/log.h"
+#include "lib/privdrop.h"
+#include "engine/report.h"
 
 #include <event2/event.h>
 #include <getopt.h>
@@ -215,11 +216,10 @@ int cmd_check(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	struct event_base *base = event_base_new();
-	int ec = EX_UNAVAIL_;
-	r.eng = base ? engine_new(base, cfg, 0, err, sizeof err, &ec) : NULL;
+	r.eng = base ? engine_new(base, cfg, &checks_detector, 0, err, sizeof err) : NULL;
 	if (!r.eng) {
 		fprintf(stderr, "mxvet: %s\n", base ? err : "cannot create the event loop");
-		rc = ec;
+		rc = EX_UNAVAIL_;
 		goto out;
 	}
 	start_more(&r);

@@ -11,8 +11,8 @@
  * client to a unix socket (2.2 adds evhttp_connection_base_bufferevent_unix_new),
  * so for admin_listen = unix:PATH the request goes out over a bufferevent
  * on the connected socket and the reply is read by http_reply_parse(). */
-#include "cli.h"
-#include "config.h"
+#include "cli/cli.h"
+#include "engine/config.h"
 #include "lib/endpoint.h"
 
 #include <errno.h>

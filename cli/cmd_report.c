@@ -5,11 +5,11 @@
  *   --suppress-list: only the names a bulk sender should stop mailing
  *                    (the domain does not exist, refuses mail, has no
  *                    mail host, or is dead) */
-#include "cli.h"
-#include "config.h"
-#include "findings.h"
-#include "history.h"
-#include "verdict.h"
+#include "cli/cli.h"
+#include "engine/config.h"
+#include "engine/findings.h"
+#include "engine/history.h"
+#include "engine/verdict.h"
 
 #include <getopt.h>
 #include <jansson.h>

@@ -1,6 +1,6 @@
 /* mxvet: the command line. Dispatches to the subcommands. */
 #include "autoconfig.h"
-#include "cli.h"
+#include "cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* cache: verdict cache with LRU eviction, interned reply templates, and
  * the single-flight table. See cache.h for the memory layout. */
-#include "cache.h"
+#include "daemon/cache.h"
 
 #include <stdlib.h>
 #include <string.h>

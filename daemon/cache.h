@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "findings.h"
+#include "engine/findings.h"
 
 #define CACHE_MAX_CODES 8	/* finding codes kept per domain (for the header) */
 

@@ -1,13 +1,13 @@
 /* decide: request -> domain -> cache / single-flight check -> answer. */
-#include "decide.h"
-#include "cache.h"
-#include "config.h"
-#include "dname.h"
-#include "engine.h"
-#include "log.h"
-#include "pipeline.h"
-#include "risklog.h"
-#include "verdict.h"
+#include "daemon/decide.h"
+#include "daemon/cache.h"
+#include "engine/config.h"
+#include "engine/dname.h"
+#include "engine/engine.h"
+#include "lib/log.h"
+#include "engine/pipeline.h"
+#include "daemon/risklog.h"
+#include "engine/verdict.h"
 
 #include <stdbool.h>
 #include <stdio.h>

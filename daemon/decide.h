@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "findings.h"
-#include "policy_parser.h"
+#include "engine/findings.h"
+#include "daemon/policy_parser.h"
 
 struct engine;
 struct config;

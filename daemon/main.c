@@ -17,18 +17,20 @@
  * the new one. Keys marked for a restart (resolver, history, sockets,
  * user, pid_file) keep their running value, and the log names them. */
 #include "autoconfig.h"
-#include "admin_http.h"
-#include "cache.h"
-#include "config.h"
-#include "config_check.h"
-#include "decide.h"
-#include "engine.h"
-#include "log.h"
-#include "milter.h"
-#include "milter_bridge.h"
-#include "policy_server.h"
-#include "privdrop.h"
-#include "sockperm.h"
+#include "daemon/admin_http.h"
+#include "daemon/cache.h"
+#include "engine/config.h"
+#include "engine/config_check.h"
+#include "daemon/decide.h"
+#include "checks/registry.h"
+#include "engine/engine.h"
+#include "lib/exit_codes.h"
+#include "lib/log.h"
+#include "daemon/milter.h"
+#include "daemon/milter_bridge.h"
+#include "daemon/policy_server.h"
+#include "lib/privdrop.h"
+#include "daemon/sockperm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -52,11 +54,6 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-#define EX_OK_ 0
-#define EX_USAGE_ 64
-#define EX_OSERR_ 71
-#define EX_CANTCREAT_ 73
-#define EX_CONFIG_ 78
 #define DRAIN_GRACE_S 5		/* after decision_timeout: checks still running */
 
 struct daemon {
@@ -455,12 +452,12 @@ int main(int argc, char **argv)
 		code = EX_OSERR_;
 		goto fail;
 	}
-	dm.eng = engine_new(dm.base, dm.cfg, ENGINE_WARN_NO_HISTORY, err, sizeof err, &code);
+	dm.eng = engine_new(dm.base, dm.cfg, &checks_detector, ENGINE_WARN_NO_HISTORY, err, sizeof err);
 	if (!dm.eng) {
 		char msg[1100];
 		snprintf(msg, sizeof msg, "engine: %s", err);
 		startup_error(&dm, msg);
-		code = code ? code : 69;
+		code = EX_UNAVAIL_;
 		goto fail;
 	}
 	if (!(dm.dec = decider_new(dm.eng, dm.cfg, on_answer, &dm))) {

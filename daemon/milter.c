@@ -1,9 +1,9 @@
 /* milter: libmilter threads bridged to the libevent loop (see milter.h).
  * All smfi_* calls happen on libmilter's threads inside its callbacks; the
  * loop only fills in jobs. Jobs are shared by both sides and counted. */
-#include "milter.h"
-#include "log.h"
-#include "sockperm.h"
+#include "daemon/milter.h"
+#include "lib/log.h"
+#include "daemon/sockperm.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "findings.h"
+#include "engine/findings.h"
 
 struct event_base;
 struct milter_job;

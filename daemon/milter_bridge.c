@@ -1,10 +1,10 @@
 /* milter_bridge: milter recipients through the policy decider (see .h). */
-#include "milter_bridge.h"
-#include "milter_reply.h"
-#include "config.h"
-#include "decide.h"
-#include "log.h"
-#include "policy_parser.h"
+#include "daemon/milter_bridge.h"
+#include "daemon/milter_reply.h"
+#include "engine/config.h"
+#include "daemon/decide.h"
+#include "lib/log.h"
+#include "daemon/policy_parser.h"
 
 #include <stdio.h>
 #include <stdlib.h>

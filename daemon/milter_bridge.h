@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "findings.h"
-#include "milter.h"
+#include "engine/findings.h"
+#include "daemon/milter.h"
 
 struct config;
 struct decider;

@@ -1,5 +1,5 @@
 /* milter_reply: a policy answer as a milter answer (see .h). */
-#include "milter_reply.h"
+#include "daemon/milter_reply.h"
 
 #include <ctype.h>
 #include <stdio.h>

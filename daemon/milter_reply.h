@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "findings.h"
+#include "engine/findings.h"
 
 #define MILTER_REPLY_MAX 1024	/* bytes of a reply or header buffer */
 

@@ -1,5 +1,5 @@
 /* policy_parser: bounded, incremental parser of policy requests. */
-#include "policy_parser.h"
+#include "daemon/policy_parser.h"
 
 #include <string.h>
 

@@ -1,13 +1,13 @@
 /* policy_server: listeners, connections, answers in order. */
-#include "policy_server.h"
-#include "config.h"
-#include "config_check.h"
-#include "decide.h"
-#include "endpoint.h"
-#include "log.h"
-#include "netaddr.h"
-#include "policy_parser.h"
-#include "sockperm.h"
+#include "daemon/policy_server.h"
+#include "engine/config.h"
+#include "engine/config_check.h"
+#include "daemon/decide.h"
+#include "lib/endpoint.h"
+#include "lib/log.h"
+#include "lib/netaddr.h"
+#include "daemon/policy_parser.h"
+#include "daemon/sockperm.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* risklog: one JSON line per verdict change. */
-#include "risklog.h"
-#include "log.h"
-#include "verdict.h"
+#include "daemon/risklog.h"
+#include "lib/log.h"
+#include "engine/verdict.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "findings.h"
+#include "engine/findings.h"
 
 struct risklog;
 

@@ -1,6 +1,6 @@
 /* sockperm: owner, group and mode of the unix sockets (see sockperm.h). */
-#include "sockperm.h"
-#include "config.h"
+#include "daemon/sockperm.h"
+#include "engine/config.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* auth_cache: see auth_cache.h. */
-#include "auth_cache.h"
-#include "dname.h"
-#include "resolver.h"
+#include "engine/auth_cache.h"
+#include "engine/dname.h"
+#include "engine/resolver.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "evidence.h"
-#include "netaddr.h"
+#include "engine/evidence.h"
+#include "lib/netaddr.h"
 
 struct ub_result;
 

@@ -4,10 +4,10 @@
  * RRset from its servers; MX hosts' zones, and anything unusual, through
  * libunbound, walking up from the name. Lookups go through the prober's
  * cache (auth_cache.h). */
-#include "auth_stage.h"
-#include "engine.h"
-#include "log.h"
-#include "resolver.h"
+#include "engine/auth_stage.h"
+#include "engine/engine.h"
+#include "lib/log.h"
+#include "engine/resolver.h"
 
 #include <event2/event.h>
 #include <ldns/ldns.h>

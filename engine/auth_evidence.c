@@ -2,8 +2,8 @@
  * authority stage (see auth_evidence.h). The parser trusts nothing in the
  * reply: ldns_wire2pkt bounds every read, and names are compared after
  * conversion to lower-case presentation form. */
-#include "auth_evidence.h"
-#include "dname.h"
+#include "engine/auth_evidence.h"
+#include "engine/dname.h"
 
 #include <ctype.h>
 #include <ldns/ldns.h>

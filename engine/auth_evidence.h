@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netaddr.h"
+#include "lib/netaddr.h"
 
 /* How one direct query ended. */
 enum auth_qstatus {

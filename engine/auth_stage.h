@@ -10,13 +10,13 @@
 
 #include <event2/util.h>
 
-#include "auth_cache.h"
-#include "auth_evidence.h"
-#include "authority.h"
-#include "dname.h"
-#include "dnsquery.h"
-#include "netaddr.h"
-#include "resolver.h"
+#include "engine/auth_cache.h"
+#include "engine/auth_evidence.h"
+#include "engine/authority.h"
+#include "engine/dname.h"
+#include "engine/dnsquery.h"
+#include "lib/netaddr.h"
+#include "engine/resolver.h"
 
 struct check;
 struct config;

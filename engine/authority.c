@@ -4,15 +4,15 @@
  * (resolver lookups cannot be cancelled), so a late callback finds the
  * stage and does nothing. Direct queries are ours and are cancelled at
  * the deadline. */
-#include "auth_stage.h"
-#include "config.h"
-#include "dname.h"
-#include "dnsquery.h"
-#include "engine.h"
+#include "engine/auth_stage.h"
+#include "engine/config.h"
+#include "engine/dname.h"
+#include "engine/dnsquery.h"
+#include "engine/engine.h"
 #include "lib/addr_policy.h"
-#include "log.h"
-#include "pipeline.h"
-#include "resolver.h"
+#include "lib/log.h"
+#include "engine/pipeline.h"
+#include "engine/resolver.h"
 
 #include <event2/event.h>
 #include <ldns/ldns.h>
@@ -151,16 +151,6 @@ void auth_note(struct stage *st, const char *msg)
 	if (!st->ae->note)
 		st->ae->note = strdup(msg);
 }
-
-
-
-
-
-
-
-
-
-
 
 static void on_query(void *arg, const struct dnsq_reply *r);
 
@@ -329,14 +319,6 @@ void auth_zone_servers_ready(struct zone *z)
 	}
 }
 
-
-/* Add NS names and glue (a parent's referral, or the zone's own NS
- * answer) to zone z; names without glue are resolved. */
-
-
-
-
-
 /* An EDNS answer that shows EDNS works (whatever the rcode says about
  * the zone). */
 static bool edns_works(const struct auth_answer *a)
@@ -430,7 +412,6 @@ static void on_query(void *arg, const struct dnsq_reply *r)
 	}
 	auth_kick(st);
 }
-
 
 void authority_stage_start(struct check *c)
 {

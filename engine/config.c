@@ -1,6 +1,6 @@
 /* config: the parameter table and the main.cf-style loader. */
-#include "config.h"
-#include "log.h"
+#include "engine/config.h"
+#include "lib/log.h"
 
 #include <ctype.h>
 #include <errno.h>

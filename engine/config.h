@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "findings.h"
-#include "netaddr.h"
-#include "strlist.h"
+#include "engine/findings.h"
+#include "lib/netaddr.h"
+#include "lib/strlist.h"
 
 struct config {
 	int refs;			/* config_ref / config_free */

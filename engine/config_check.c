@@ -1,9 +1,9 @@
 /* config_check: cross-key and environment checks of a loaded config (see
  * config_check.h). Each row names the key a mistake is reported against;
  * its FILE:LINE comes from the loader (config_where()). */
-#include "config_check.h"
-#include "config.h"
-#include "endpoint.h"
+#include "engine/config_check.h"
+#include "engine/config.h"
+#include "lib/endpoint.h"
 #include "lib/addr_policy.h"
 
 #include <ctype.h>

@@ -1,6 +1,6 @@
 /* dname: normalization and validation of domain names. */
-#include "dname.h"
-#include "netaddr.h"
+#include "engine/dname.h"
+#include "lib/netaddr.h"
 
 #include <ctype.h>
 #include <idn2.h>

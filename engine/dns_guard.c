@@ -1,5 +1,5 @@
 /* dns_guard: the resolver's blindness (see dns_guard.h). */
-#include "dns_guard.h"
+#include "engine/dns_guard.h"
 
 enum dns_reach dns_guard_reach(const struct dns_guard *g, int64_t now)
 {

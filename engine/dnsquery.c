@@ -1,8 +1,8 @@
 /* dnsquery: direct DNS queries over UDP with TCP fallback (see dnsquery.h).
  * One connected UDP socket per query: the kernel drops datagrams from
  * other sources, and an ICMP port unreachable shows up as ECONNREFUSED. */
-#include "dnsquery.h"
-#include "log.h"
+#include "engine/dnsquery.h"
+#include "lib/log.h"
 
 #include <ctype.h>
 #include <errno.h>

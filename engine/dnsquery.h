@@ -20,8 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "auth_evidence.h"	/* enum auth_qstatus */
-#include "netaddr.h"
+#include "engine/auth_evidence.h"	/* enum auth_qstatus */
+#include "lib/netaddr.h"
 
 struct event_base;
 struct dnsq;

@@ -1,5 +1,5 @@
 /* egress_guard: the prober's blindness (see egress_guard.h). */
-#include "egress_guard.h"
+#include "engine/egress_guard.h"
 
 #include <string.h>
 

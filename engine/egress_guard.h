@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "evidence.h"
-#include "netaddr.h"
+#include "engine/evidence.h"
+#include "lib/netaddr.h"
 
 #define EGRESS_WINDOW_MAX 1024	/* upper bound of smtp_blind_after */
 

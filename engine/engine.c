@@ -1,29 +1,16 @@
 /* engine: creates and frees the shared state of all checks. */
-#include "engine.h"
+#include "engine/engine.h"
+#include "engine/authority.h"
+#include "engine/config.h"
+#include "engine/history.h"
+#include "lib/log.h"
+#include "engine/resolver.h"
+#include "engine/smtp_probe.h"
+#include "engine/detector.h"
 #include "engine/engine_metrics.h"
-#include "authority.h"
-#include "config.h"
-#include "history.h"
-#include "log.h"
-#include "resolver.h"
-#include "smtp_probe.h"
-#include "typo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-
-static struct typo_list *load_providers(const struct config *cfg)
-{
-	struct typo_list *l = NULL;
-	char why[512];
-
-	if (cfg->mx_providers_file && *cfg->mx_providers_file) {
-		l = typo_list_load(cfg->mx_providers_file, why, sizeof why);
-		if (!l)
-			log_warn("MX_TYPO check off: %s", why);
-	}
-	return l;
-}
 
 /* The probers of the check families e->cfg turns on, if not there yet. */
 static int start_probers(struct engine *e, char *err, size_t errlen)
@@ -42,15 +29,10 @@ static int start_probers(struct engine *e, char *err, size_t errlen)
 }
 
 struct engine *engine_new(struct event_base *base, const struct config *cfg,
-			  unsigned flags, char *err, size_t errlen, int *exit_code)
+			  const struct detector *detect, unsigned flags, char *err, size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof *e);
 	char why[512];
-	int dummy;
-
-	if (!exit_code)
-		exit_code = &dummy;
-	*exit_code = 69;
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -63,7 +45,8 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 	}
 	if (!(e->res = resolver_new(base, cfg, err, errlen)))
 		goto fail;
-	e->providers = load_providers(cfg);
+	e->detect = detect;
+	e->detect_state = detect->state_new(cfg);
 	if (start_probers(e, err, errlen) != 0)
 		goto fail;
 	if (!(flags & ENGINE_NO_HISTORY) && cfg->state_dir && *cfg->state_dir) {
@@ -77,7 +60,6 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 		else if (history_start_pruning(e->hist, e) < 0)
 			log_warn("history: cannot start pruning (out of memory)");
 	}
-	*exit_code = 0;
 	return e;
 fail:
 	engine_free(e);
@@ -91,7 +73,8 @@ void engine_free(struct engine *e)
 	history_close(e->hist);
 	smtp_prober_free(e->smtp);
 	auth_prober_free(e->auth);
-	typo_list_free(e->providers);
+	if (e->detect)
+		e->detect->state_free(e->detect_state);
 	resolver_free(e->res);
 	metrics_free(e->metrics);
 	config_free(e->cfg);
@@ -104,9 +87,10 @@ int engine_reconfigure(struct engine *e, const struct config *cfg, char *err, si
 
 	e->cfg = config_ref(cfg);
 	config_free(old);
-	/* checks read the list synchronously as they finish: no one holds it */
-	typo_list_free(e->providers);
-	e->providers = load_providers(cfg);
+	/* checks run the detector synchronously as they finish: no one holds
+	 * its state */
+	e->detect->state_free(e->detect_state);
+	e->detect_state = e->detect->state_new(cfg);
 	smtp_prober_reconfigure(e->smtp);
 	return start_probers(e, err, errlen);
 }

@@ -8,14 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "findings.h"
-#include "pipeline.h"
+#include "engine/findings.h"
+#include "engine/pipeline.h"
 #include "lib/metrics.h"
 
 struct event_base;
 struct config;
 struct resolver;
-struct typo_list;
+struct detector;
 struct smtp_prober;
 struct auth_prober;
 struct history;
@@ -39,7 +39,8 @@ struct engine {
 	 * with (check_config). */
 	const struct config *cfg;
 	struct resolver *res;
-	struct typo_list *providers;
+	const struct detector *detect;	/* the check modules (engine/detector.h) */
+	void *detect_state;		/* theirs, rebuilt on every reload */
 	struct auth_prober *auth;	/* NULL when the authority check is off */
 	struct smtp_prober *smtp;	/* NULL when the smtp check is off */
 	struct history *hist;		/* NULL when no state_dir is usable */
@@ -55,16 +56,17 @@ enum engine_flags {
 	ENGINE_WARN_NO_HISTORY = 4,	/* the daemon: a state_dir it cannot use is a warning */
 };
 
-/* NULL on failure with a message in err; *exit_code (may be NULL) gets 69
- * for resolver failures, 78 for config problems. */
+/* detect runs the check modules of every check (it must outlive the
+ * engine). NULL on failure (the resolver or a prober could not start, out
+ * of memory) with a message in err. */
 struct engine *engine_new(struct event_base *base, const struct config *cfg,
-			  unsigned flags, char *err, size_t errlen, int *exit_code);
+			  const struct detector *detect, unsigned flags, char *err, size_t errlen);
 void engine_free(struct engine *e);
 
 /* A reload: make cfg the current config (the engine takes a reference and
  * drops the old one; checks in flight keep theirs). A check family turned
  * on gets its prober now; one turned off keeps it, unused, with its
- * cache. The provider list is read again. What the resolver and the
+ * cache. The detector's state is built again. What the resolver and the
  * history were built from stays (config_keep_restart_keys). Returns 0, or
  * -1 with a message in err when a prober could not be created (that
  * family then stays off until the next reload). */

@@ -1,6 +1,6 @@
 /* evidence: ownership helpers for the evidence of one check. */
-#include "evidence.h"
-#include "auth_evidence.h"
+#include "engine/evidence.h"
+#include "engine/auth_evidence.h"
 
 #include <stdlib.h>
 #include <string.h>

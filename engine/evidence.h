@@ -1,5 +1,5 @@
 /* evidence: what the engine gathered about one recipient domain.
- * Filled by the pipeline (check.c and its stages), read by the pure check
+ * Filled by the pipeline (pipeline.c and its stages), read by the pure check
  * modules in checks/. All strings are owned by the evidence and freed by
  * evidence_clear(). Host names are in presentation form, lower case,
  * without the trailing dot; the root name is "." . */
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "netaddr.h"
+#include "lib/netaddr.h"
 
 enum dns_status {
 	DNS_ST_PENDING,		/* not asked (yet) */

@@ -1,6 +1,6 @@
 /* findings: the finding table and the findings list. */
-#include "findings.h"
-#include "log.h"
+#include "engine/findings.h"
+#include "lib/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,14 +149,6 @@ void findings_add(struct findings *fs, enum finding_code code,
 	if (!f->detail || (host && !f->host) || (server && !f->server) ||
 	    (reproduce && !f->reproduce))
 		fs->lost = true;
-}
-
-int findings_has(const struct findings *fs, enum finding_code code)
-{
-	for (size_t i = 0; i < fs->n; i++)
-		if (fs->v[i].code == code)
-			return 1;
-	return 0;
 }
 
 void findings_clear(struct findings *fs)

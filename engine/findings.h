@@ -88,7 +88,6 @@ void findings_add(struct findings *fs, enum finding_code code,
 		  enum finding_class cls, const char *host, const char *server,
 		  const char *reproduce, const char *detail_fmt, ...)
 	__attribute__((format(printf, 7, 8)));
-int findings_has(const struct findings *fs, enum finding_code code);
 void findings_clear(struct findings *fs);
 
 #endif

@@ -6,11 +6,11 @@
  * existing streak then needs its failing time observed again.
  * Index key in "by_seen": u64 last_seen big-endian (so that byte order is
  * time order), then the domain; empty value. */
-#include "history.h"
-#include "config.h"
-#include "engine.h"
-#include "log.h"
-#include "pipeline.h"
+#include "engine/history.h"
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "lib/log.h"
+#include "engine/pipeline.h"
 
 #include <errno.h>
 #include <lmdb.h>

@@ -44,8 +44,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "evidence.h"
-#include "findings.h"
+#include "engine/evidence.h"
+#include "engine/findings.h"
 
 struct history;
 struct engine;

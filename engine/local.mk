@@ -19,4 +19,5 @@ libmxvet_a_SOURCES += \
 	engine/egress_guard.c engine/egress_guard.h \
 	engine/history.c engine/history.h
 libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h
+libmxvet_a_SOURCES += engine/detector.h
 libmxvet_a_SOURCES += engine/engine_metrics.c engine/engine_metrics.h

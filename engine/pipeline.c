@@ -1,16 +1,16 @@
 /* pipeline: the per-domain check pipeline (see pipeline.h). All memory of a check is
  * freed in one place, check_free(), after the done callback. */
-#include "pipeline.h"
-#include "authority.h"
-#include "config.h"
-#include "dname.h"
-#include "engine.h"
-#include "history.h"
-#include "log.h"
-#include "registry.h"
-#include "resolver.h"
-#include "smtp_probe.h"
-#include "verdict.h"
+#include "engine/pipeline.h"
+#include "engine/authority.h"
+#include "engine/config.h"
+#include "engine/detector.h"
+#include "engine/dname.h"
+#include "engine/engine.h"
+#include "engine/history.h"
+#include "lib/log.h"
+#include "engine/resolver.h"
+#include "engine/smtp_probe.h"
+#include "engine/verdict.h"
 #include "lib/metrics.h"
 
 #include <event2/event.h>
@@ -51,7 +51,6 @@ static void advance(struct check *c);
 struct evidence *check_evidence(struct check *c) { return &c->ev; }
 struct engine *check_engine(struct check *c) { return c->eng; }
 const struct config *check_config(const struct check *c) { return c->cfg; }
-unsigned check_flags(const struct check *c) { return c->flags; }
 void check_hold(struct check *c) { c->pending++; }
 
 void check_release(struct check *c)
@@ -125,7 +124,6 @@ static long ms_since(const struct timeval *t0)
 static void finish(struct check *c)
 {
 	struct engine *e = c->eng;
-	struct check_env env = { c->cfg, e->providers };
 	struct check_result res;
 
 	/* the prober's state as the check completes, not as each probe ended:
@@ -134,7 +132,7 @@ static void finish(struct check *c)
 	if (c->ev.smtp_done)
 		c->ev.smtp_blind = smtp_prober_blind(e->smtp);
 	history_stage_load(c);
-	checks_run_all(&c->ev, &env, &c->findings);
+	e->detect->run(e->detect_state, &c->ev, c->cfg, &c->findings);
 	verdict_decide(&c->ev, &c->findings, c->cfg, &c->verdict);
 	memset(&res, 0, sizeof res);
 	res.domain = c->ev.domain;

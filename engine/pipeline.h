@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "evidence.h"
-#include "findings.h"
+#include "engine/evidence.h"
+#include "engine/findings.h"
 
 struct engine;
 struct config;
@@ -57,7 +57,6 @@ struct engine *check_engine(struct check *c);
  * whatever reloads happen meanwhile. Read the check's settings here, not
  * through the engine. */
 const struct config *check_config(const struct check *c);
-unsigned check_flags(const struct check *c);
 void check_hold(struct check *c);
 void check_release(struct check *c);
 

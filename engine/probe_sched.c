@@ -1,5 +1,5 @@
 /* probe_sched: per-network fair scheduling of SMTP probes (see the header). */
-#include "probe_sched.h"
+#include "engine/probe_sched.h"
 
 #include <stdint.h>
 #include <stdlib.h>

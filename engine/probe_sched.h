@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "netaddr.h"
+#include "lib/netaddr.h"
 
 struct sched;
 struct sched_group;

@@ -1,7 +1,7 @@
 /* report: JSON and text renderings of a check result. */
-#include "report.h"
-#include "auth_evidence.h"
-#include "verdict.h"
+#include "engine/report.h"
+#include "engine/auth_evidence.h"
+#include "engine/verdict.h"
 
 #include <string.h>
 

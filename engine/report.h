@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "pipeline.h"
+#include "engine/pipeline.h"
 
 /* New reference; input is what the user gave (may equal the domain). */
 json_t *report_json(const struct check_result *res, const char *input);

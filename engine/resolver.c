@@ -1,12 +1,12 @@
 /* resolver: libunbound in threads mode driven from the libevent loop, and
  * the blindness guard's canaries (dns_guard.h). */
-#include "resolver.h"
-#include "config.h"
-#include "dname.h"
-#include "dns_guard.h"
+#include "engine/resolver.h"
+#include "engine/config.h"
+#include "engine/dname.h"
+#include "engine/dns_guard.h"
 #include "lib/addr_policy.h"
-#include "unbound_upstreams.h"
-#include "log.h"
+#include "engine/unbound_upstreams.h"
+#include "lib/log.h"
 
 #include <ctype.h>
 #include <event2/event.h>

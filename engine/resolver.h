@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns_guard.h"
-#include "evidence.h"
+#include "engine/dns_guard.h"
+#include "engine/evidence.h"
 
 struct event_base;
 struct config;

@@ -1,5 +1,5 @@
 /* smtp_greeting: the greeting parser (see smtp_greeting.h). */
-#include "smtp_greeting.h"
+#include "engine/smtp_greeting.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "evidence.h"
+#include "engine/evidence.h"
 
 #define SMTP_GREETING_MAX_BYTES 4096
 #define SMTP_GREETING_MAX_LINES 32

@@ -11,13 +11,13 @@
  * Every callback to a requester runs from the loop: direct from the
  * connection's callbacks, or through the prober's zero-delay "ready"
  * event for answers known at request time. */
-#include "smtp_probe.h"
-#include "config.h"
-#include "egress_guard.h"
-#include "engine.h"
-#include "log.h"
-#include "pipeline.h"
-#include "probe_sched.h"
+#include "engine/smtp_probe.h"
+#include "engine/config.h"
+#include "engine/egress_guard.h"
+#include "engine/engine.h"
+#include "lib/log.h"
+#include "engine/pipeline.h"
+#include "engine/probe_sched.h"
 #include "lib/addr_policy.h"
 
 #include <arpa/inet.h>

@@ -36,9 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "evidence.h"
-#include "netaddr.h"
-#include "smtp_greeting.h"
+#include "engine/evidence.h"
+#include "lib/netaddr.h"
+#include "engine/smtp_greeting.h"
 
 struct engine;
 struct check;
@@ -79,9 +79,9 @@ const struct smtp_stats *smtp_prober_stats(const struct smtp_prober *p);
  * smtp_port changed. Every other setting is read
  * as it applies: a probe keeps the timeouts it started with. */
 void smtp_prober_reconfigure(struct smtp_prober *p);
-/* One line "requests=N cache_hits=N ... connects=N skipped=N ..." */
 /* The egress guard's state now (false for NULL). */
 bool smtp_prober_blind(const struct smtp_prober *p);
+/* One line "requests=N cache_hits=N ... connects=N skipped=N ..." */
 void smtp_stats_format(const struct smtp_stats *s, char *buf, size_t len);
 
 /* Ask for the greeting status of addr. cb gets a result that lives until

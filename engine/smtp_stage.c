@@ -1,9 +1,9 @@
 /* smtp_stage: the pipeline stage of the SMTP check: ask the prober
  * (smtp_probe.h) for every MX address of the check, in preference order,
  * and fill ev->mx[i].addrs[k].smtp as the answers come. */
-#include "smtp_probe.h"
-#include "engine.h"
-#include "pipeline.h"
+#include "engine/smtp_probe.h"
+#include "engine/engine.h"
+#include "engine/pipeline.h"
 
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /* unbound_upstreams: forward-addr/stub-addr of an unbound.conf (see the header). */
-#include "unbound_upstreams.h"
+#include "engine/unbound_upstreams.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* verdict: findings + config -> action and reply. */
-#include "verdict.h"
-#include "config.h"
+#include "engine/verdict.h"
+#include "engine/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +11,6 @@ const char *verdict_name(enum action a)
 {
 	static const char *const n[] = { "accept", "annotate", "defer", "reject" };
 	return (unsigned)a < 4 ? n[a] : "?";
-}
-
-int verdict_by_name(const char *s)
-{
-	for (int i = 0; i < 4; i++)
-		if (strcasecmp(s, verdict_name(i)) == 0)
-			return i;
-	return -1;
 }
 
 #define ERR_BLIND "the resolver reaches no DNS server: lookups failed and test " \

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "evidence.h"
-#include "findings.h"
+#include "engine/evidence.h"
+#include "engine/findings.h"
 
 struct config;
 
@@ -34,8 +34,6 @@ void verdict_clear(struct verdict *v);
 
 /* "accept", "annotate", "defer", "reject". */
 const char *verdict_name(enum action a);
-/* Parse a verdict name back; -1 if unknown. */
-int verdict_by_name(const char *s);
 
 /* Header value "annotate; domain=d; findings=A,B" (codes of findings whose
  * action is not ignore). Returns the length, truncated to fit. */

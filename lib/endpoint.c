@@ -1,5 +1,5 @@
 /* endpoint: listen address syntax (see endpoint.h). */
-#include "endpoint.h"
+#include "lib/endpoint.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "netaddr.h"
+#include "lib/netaddr.h"
 
 #define ENDPOINT_PATH_MAX 108	/* sizeof sun_path on Linux */
 

@@ -1,5 +1,5 @@
 /* log: syslog or stderr sink with a level filter. */
-#include "log.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <stdarg.h>

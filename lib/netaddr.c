@@ -1,6 +1,6 @@
 /* netaddr: address parsing and CIDR matching. Which addresses may be
  * contacted is lib/addr_policy.c's business. */
-#include "netaddr.h"
+#include "lib/netaddr.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,6 +1,6 @@
 /* privdrop: see privdrop.h. */
-#include "privdrop.h"
-#include "log.h"
+#include "lib/privdrop.h"
+#include "lib/log.h"
 
 #include <errno.h>
 #include <grp.h>

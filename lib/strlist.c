@@ -1,4 +1,4 @@
-#include "strlist.h"
+#include "lib/strlist.h"
 
 #include <stdlib.h>
 #include <string.h>

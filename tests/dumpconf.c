@@ -6,9 +6,9 @@
  *   dumpconf -f      every finding code and its family ("NULL_MX domain")
  *   dumpconf -c      the names of the registered checks, one a line
  *   dumpconf -r      the parameters a reload does not change (restart) */
-#include "config.h"
-#include "findings.h"
-#include "registry.h"
+#include "engine/config.h"
+#include "engine/findings.h"
+#include "checks/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 # libFuzzer targets (clang), run briefly by tests/fuzz.sh in make check.
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
-	$(AM_CPPFLAGS) -I$(top_srcdir)/lib $(DEP_CFLAGS)
+	$(AM_CPPFLAGS) $(DEP_CFLAGS)
 FUZZ_CONFIG_SRC = tests/fuzz/fuzz_config.c engine/config.c engine/findings.c \
 	lib/netaddr.c lib/strlist.c lib/log.c
 FUZZ_DNAME_SRC = tests/fuzz/fuzz_dname.c engine/dname.c lib/netaddr.c
@@ -20,7 +20,7 @@ CLEANFILES += tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_polic
 	tests/fuzz/fuzz_history
 TESTS += tests/fuzz.sh
 if HAVE_CLANG
-check_SCRIPTS = tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy \
+check_SCRIPTS += tests/fuzz/fuzz_config tests/fuzz/fuzz_dname tests/fuzz/fuzz_policy \
 	tests/fuzz/fuzz_dnsreply tests/fuzz/fuzz_milter_reply tests/fuzz/fuzz_policy_server \
 	tests/fuzz/fuzz_history
 tests/fuzz/fuzz_config: $(FUZZ_CONFIG_SRC)
@@ -31,16 +31,16 @@ tests/fuzz/fuzz_dname: $(FUZZ_DNAME_SRC)
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 tests/fuzz/fuzz_policy: $(FUZZ_POLICY_SRC)
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -I$(top_srcdir)/daemon -o $@ $^
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^
 tests/fuzz/fuzz_dnsreply: $(FUZZ_DNSREPLY_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 tests/fuzz/fuzz_milter_reply: $(FUZZ_MILTER_REPLY_SRC)
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -I$(top_srcdir)/daemon -o $@ $^ $(DEP_LIBS)
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 tests/fuzz/fuzz_policy_server: $(FUZZ_POLICY_SERVER_SRC)
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -I$(top_srcdir)/daemon -o $@ $^ $(DEP_LIBS)
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 tests/fuzz/fuzz_history: $(FUZZ_HISTORY_SRC)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)

@@ -1,8 +1,4 @@
 # Integration tests against the loopback lab (tests/lab, tests/lab-env.sh).
-TEST_EXTENSIONS += .py
-PY_LOG_COMPILER = python3
-PY_LOG_DRIVER = $(LOG_DRIVER)
-PY_LOG_DRIVER_FLAGS = --ignore-exit
 TESTS += tests/lab-domains.py tests/cli.py tests/lab-ports.sh tests/bootstrap-host.sh tests/skip-helper.sh
 EXTRA_DIST += tests/lab-env.sh tests/lab-domains.py tests/cli.py tests/demo.sh tests/lab \
 	tests/lab-ports.sh tests/bootstrap-host.sh tests/skip-helper.sh tests/skip.sh

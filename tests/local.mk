@@ -2,9 +2,12 @@
 # integration tests directly), so the harness counts test cases.
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 AM_LOG_DRIVER_FLAGS = --ignore-exit
-TEST_EXTENSIONS = .sh
+TEST_EXTENSIONS = .sh .py
 SH_LOG_DRIVER = $(LOG_DRIVER)
 SH_LOG_DRIVER_FLAGS = --ignore-exit
+PY_LOG_COMPILER = python3
+PY_LOG_DRIVER = $(LOG_DRIVER)
+PY_LOG_DRIVER_FLAGS = --ignore-exit
 AM_TESTS_ENVIRONMENT = top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	export top_srcdir top_builddir; \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1; UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1; \
@@ -70,6 +73,6 @@ include tests/fuzz.mk
 include tests/milter.mk
 include tests/authority.mk
 include tests/smtp.mk
-include tests/daemon.mk
+include tests/policy.mk
 include tests/resolver.mk
 include tests/alloc.mk

@@ -3,7 +3,7 @@
  * picks the answer: reject., defer., annotate., slow. (answers after the
  * milter's timeout, to show a late answer is dropped safely), else accept.
  * Each recipient's client, sender and queue id go to stderr. */
-#include "milter.h"
+#include "daemon/milter.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>

@@ -1,8 +1,8 @@
 /* resolver_join: lookups of one (name, type) in flight share one libunbound
  * query, against the real lab resolver (tests/resolver-lab.sh runs it with
  * the lab's mxvet.conf). TAP via Check. */
-#include "config.h"
-#include "resolver.h"
+#include "engine/config.h"
+#include "engine/resolver.h"
 #include "tap.h"
 
 #include <event2/event.h>

@@ -2,11 +2,11 @@
  * authority check module on whatever a hostile server could send. The
  * input is one reply; it is parsed as the answer of every repeat of one
  * server (and of a second one built from the input's tail), then judged. */
-#include "auth_evidence.h"
-#include "dnsquery.h"
-#include "evidence.h"
-#include "findings.h"
-#include "registry.h"
+#include "engine/auth_evidence.h"
+#include "engine/dnsquery.h"
+#include "engine/evidence.h"
+#include "engine/findings.h"
+#include "checks/registry.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* libFuzzer target: the mxvet.conf loader on arbitrary bytes. */
-#include "config.h"
+#include "engine/config.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: domain normalization, host-name validity and the
  * wire-to-text conversion on arbitrary bytes. */
-#include "dname.h"
+#include "engine/dname.h"
 
 #include <stdint.h>
 #include <stdlib.h>

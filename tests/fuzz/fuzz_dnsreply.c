@@ -9,7 +9,7 @@
  * name in any case matches; the same with another ID does not; a reply
  * cut inside its question does not. The stream is framed as on_tcp_read
  * does, chunk by chunk, and every frame lies inside the bytes given. */
-#include "dnsquery.h"
+#include "engine/dnsquery.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -3,8 +3,8 @@
  * record). Checks: a decoded record's codes end inside their buffer, its
  * verdict is an action, and encoding it and decoding that gives the same
  * record (what is read back is what mxvet will write). */
-#include "history.h"
-#include "pipeline.h"
+#include "engine/history.h"
+#include "engine/pipeline.h"
 
 #include <stdint.h>
 #include <stdlib.h>

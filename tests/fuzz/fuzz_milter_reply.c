@@ -8,7 +8,7 @@
  * answer. Checks: every output ends inside its buffer; only defer and
  * reject say a reply, in their class (4xx, 5xx) with an enhanced code;
  * only annotate says a header; ignore says nothing. */
-#include "milter_reply.h"
+#include "daemon/milter_reply.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * chunks whose size the first byte picks, with the buffer compacted after
  * each request as the server does. Checks that every request lies inside
  * the bytes given and that its strings end inside it. */
-#include "policy_parser.h"
+#include "daemon/policy_parser.h"
 
 #include <stdint.h>
 #include <stdlib.h>

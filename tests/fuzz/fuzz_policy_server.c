@@ -18,11 +18,11 @@
  *    fast enough): it never stalls with the client waiting;
  *  - once the client is gone nothing stays open or pending, and late
  *    answers for the closed connection are dropped. */
-#include "config.h"
-#include "decide.h"
-#include "log.h"
-#include "policy_parser.h"
-#include "policy_server.h"
+#include "engine/config.h"
+#include "daemon/decide.h"
+#include "lib/log.h"
+#include "daemon/policy_parser.h"
+#include "daemon/policy_server.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * into lines as the prober does (LF or CRLF), the rest cut. Checks the
  * parser's promises: it stops within its caps, the banner is printable
  * and terminated, the status agrees with the code. */
-#include "smtp_greeting.h"
+#include "engine/smtp_greeting.h"
 
 #include <stdint.h>
 #include <stdlib.h>

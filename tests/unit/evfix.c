@@ -1,6 +1,6 @@
 #include "evfix.h"
-#include "registry.h"
-#include "typo.h"
+#include "checks/registry.h"
+#include "checks/typo.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,9 @@
 #ifndef MXVET_TEST_EVFIX_H
 #define MXVET_TEST_EVFIX_H
 
-#include "config.h"
-#include "evidence.h"
-#include "findings.h"
+#include "engine/config.h"
+#include "engine/evidence.h"
+#include "engine/findings.h"
 
 /* An evidence for domain whose MX lookup ended with st. */
 void evfix_init(struct evidence *ev, const char *domain, enum dns_status st);

@@ -1,6 +1,6 @@
 /* Unit tests: the authority prober's answer cache (engine/auth_cache.c). */
-#include "auth_cache.h"
-#include "resolver.h"
+#include "engine/auth_cache.h"
+#include "engine/resolver.h"
 #include "tap.h"
 
 #include <string.h>

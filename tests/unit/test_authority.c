@@ -1,8 +1,8 @@
 /* Unit tests: the authority reply parser and reply matcher on canned wire
  * packets (tests/data/auth/, made by mkpackets.py), and the authority check
  * module on synthetic evidence. */
-#include "auth_evidence.h"
-#include "dnsquery.h"
+#include "engine/auth_evidence.h"
+#include "engine/dnsquery.h"
 #include "evfix.h"
 #include "tap.h"
 

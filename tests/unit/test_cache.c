@@ -1,6 +1,6 @@
 /* Unit tests: the verdict cache (TTL clamp, temporary TTL, expiry, LRU
  * order, interned replies, previous verdict) and the single-flight table. */
-#include "cache.h"
+#include "daemon/cache.h"
 #include "tap.h"
 
 #include <stdio.h>

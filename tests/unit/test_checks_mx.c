@@ -1,7 +1,7 @@
 /* Unit tests: the MX-host and typo check modules on synthetic evidence. */
 #include "evfix.h"
 #include "tap.h"
-#include "typo.h"
+#include "checks/typo.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* Unit tests: the parameter table and the main.cf-style loader. */
-#include "config.h"
+#include "engine/config.h"
 #include "tap.h"
 
 #include <stdio.h>

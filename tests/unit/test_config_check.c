@@ -1,7 +1,7 @@
 /* Unit tests: engine/config_check.c, one row per mistake it must catch
  * (and per near miss it must let pass), with the FILE:LINE it names. */
-#include "config.h"
-#include "config_check.h"
+#include "engine/config.h"
+#include "engine/config_check.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* Unit tests: domain normalization, host-name validity, wire names. */
-#include "dname.h"
+#include "engine/dname.h"
 #include "tap.h"
 
 #include <string.h>

@@ -2,7 +2,7 @@
  * failed lookup counts against a domain, when the resolver is blind, and
  * when it stops being blind. Each row is a script of events at times in
  * ms (fresh_ms = retry_ms = 3000, like dns_timeout = 3s). */
-#include "dns_guard.h"
+#include "engine/dns_guard.h"
 #include "tap.h"
 
 #include <string.h>

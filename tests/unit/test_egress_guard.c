@@ -1,7 +1,7 @@
 /* Unit tests: the egress guard (engine/egress_guard.c), the prober's
  * "my own port 25 looks blocked" state: a window of the last
  * smtp_blind_after outcomes, one per address. */
-#include "egress_guard.h"
+#include "engine/egress_guard.h"
 #include "tap.h"
 
 #include <stdio.h>

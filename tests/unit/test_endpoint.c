@@ -1,7 +1,7 @@
 /* Unit tests: listen endpoints (lib/endpoint.c) and the IPv4-mapped
  * unmapping used before policy_allow (netaddr_unmap_v4). */
-#include "endpoint.h"
-#include "netaddr.h"
+#include "lib/endpoint.h"
+#include "lib/netaddr.h"
 #include "tap.h"
 
 #include <string.h>

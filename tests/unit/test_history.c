@@ -4,10 +4,10 @@
  * missing state_dir, durability across kill -9 of the writer, and the
  * bounds (pruning by count and by age, a full map, the index of an older
  * store, a reader while the writer prunes). */
-#include "config.h"
+#include "engine/config.h"
 #include "evfix.h"
-#include "history.h"
-#include "registry.h"
+#include "engine/history.h"
+#include "checks/registry.h"
 #include "tap.h"
 
 #include <lmdb.h>

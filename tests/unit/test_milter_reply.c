@@ -1,5 +1,5 @@
 /* Unit tests: policy answers as milter answers (daemon/milter_reply.c). */
-#include "milter_reply.h"
+#include "daemon/milter_reply.h"
 #include "tap.h"
 
 #include <string.h>

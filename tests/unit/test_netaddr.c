@@ -1,6 +1,6 @@
 /* Unit tests: address parsing and CIDR lists (the classifier:
  * test_addr_policy.c). */
-#include "netaddr.h"
+#include "lib/netaddr.h"
 #include "tap.h"
 
 #include <string.h>

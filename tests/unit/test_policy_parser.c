@@ -1,6 +1,6 @@
 /* Unit tests: the policy request parser, fed whole, one byte at a time,
  * and with hostile input. */
-#include "policy_parser.h"
+#include "daemon/policy_parser.h"
 #include "tap.h"
 
 #include <stdio.h>

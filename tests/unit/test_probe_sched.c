@@ -1,7 +1,7 @@
 /* Unit tests: the SMTP probe scheduler (engine/probe_sched.c): caps per
  * network and overall, round robin across networks, cancel, and groups
  * freed when empty. */
-#include "probe_sched.h"
+#include "engine/probe_sched.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -2,9 +2,9 @@
  * check modules on synthetic evidence, and the address gate of the prober
  * (addr_policy_class), which must refuse every internal range. No sockets. */
 #include "evfix.h"
-#include "registry.h"
+#include "checks/registry.h"
 #include "lib/addr_policy.h"
-#include "smtp_probe.h"
+#include "engine/smtp_probe.h"
 #include "tap.h"
 
 #include <stdlib.h>

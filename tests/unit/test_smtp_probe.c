@@ -4,9 +4,9 @@
  * (127.0.0.1 and ::1 get no connection, proven by the prober's stats and
  * by a listener that counts accepts), the cache, coalescing and the
  * concurrency cap. */
-#include "config.h"
-#include "engine.h"
-#include "smtp_probe.h"
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "engine/smtp_probe.h"
 #include "tap.h"
 
 #include <arpa/inet.h>

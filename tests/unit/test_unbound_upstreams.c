@@ -1,7 +1,7 @@
 /* Unit tests: forward-addr/stub-addr of an unbound.conf
  * (engine/unbound_upstreams.c), the DNS-only exemption from the address
  * policy. */
-#include "unbound_upstreams.h"
+#include "engine/unbound_upstreams.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* Unit tests: findings + config -> verdict, reply and header. */
 #include "evfix.h"
 #include "tap.h"
-#include "verdict.h"
+#include "engine/verdict.h"
 
 #include <string.h>
 

@@ -6,13 +6,10 @@ TESTS += tests/unit/test_policy_parser tests/unit/test_cache tests/policy-protoc
 EXTRA_DIST += tests/policy-protocol.py tests/policy_fixture.py tests/policy-faults.py tests/policy-lab.py \
 	tests/policy-flood.py tests/dns-forwarder.py tests/mx-cap.py tests/daemon-log.py tests/with-dev-log.sh \
 	tests/admin-api.py
-tests_unit_test_policy_parser_SOURCES = tests/unit/test_policy_parser.c \
-	daemon/policy_parser.c daemon/policy_parser.h
-tests_unit_test_policy_parser_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/daemon
-tests_unit_test_policy_parser_LDADD = $(UNIT_LDADD)
-tests_unit_test_cache_SOURCES = tests/unit/test_cache.c daemon/cache.c daemon/cache.h
-tests_unit_test_cache_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/daemon
-tests_unit_test_cache_LDADD = $(UNIT_LDADD)
+tests_unit_test_policy_parser_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_policy_parser_LDADD = daemon/libmxvetd.a $(UNIT_LDADD)
+tests_unit_test_cache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_cache_LDADD = daemon/libmxvetd.a $(UNIT_LDADD)
 # tests/policy-protocol.py runs ./mxvetd
 tests/policy-protocol.log: mxvetd mxvet
 tests/policy-lab.log: mxvetd mxvet
