@@ -76,3 +76,8 @@ include tests/smtp.mk
 include tests/policy.mk
 include tests/resolver.mk
 include tests/alloc.mk
+# lib/metrics: the Prometheus writers and the source registry
+check_PROGRAMS += tests/unit/test_metrics
+TESTS += tests/unit/test_metrics
+tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
