@@ -47,7 +47,8 @@ def main():
         over_tcp(d)
     finally:
         rc = d.stop()
-    ok(rc == 0, "TCP daemon: exit 0 on SIGTERM", rc)
+    ok(rc == 0 and not d.log_problems(), "TCP daemon: exit 0 on SIGTERM, a clean log",
+       (rc, d.log_problems()))
     sock = os.path.join(work, "unix", "admin.sock")
     d = ld.LabDaemon(os.path.join(work, "unix"), {"admin_listen": "unix:" + sock,
                                                   "unix_socket_mode": "0660"})
@@ -55,8 +56,9 @@ def main():
         over_unix(d, sock)
     finally:
         rc = d.stop()
-    ok(rc == 0 and not os.path.exists(sock), "unix daemon: exit 0 on SIGTERM, socket removed",
-       (rc, os.path.exists(sock)))
+    ok(rc == 0 and not os.path.exists(sock) and not d.log_problems(),
+       "unix daemon: exit 0 on SIGTERM, socket removed, a clean log",
+       (rc, os.path.exists(sock), d.log_problems()))
     if tap.plan():
         shutil.rmtree(work, ignore_errors=True)
 

@@ -113,6 +113,14 @@ class LabDaemon:
         return self.proc.returncode
 
 
+    def log_problems(self):
+        """Sanitizer reports or errors in the daemon's log ("" if none)."""
+        log = open(self.log).read()
+        bad = [l for l in log.splitlines()
+               if "Sanitizer" in l or "runtime error" in l or " error: " in l]
+        return "\n".join(bad[:20])
+
+
 def samples(text):
     """Exposition text -> {"name{labels}": value} (and the bare names)."""
     out = {}

@@ -65,7 +65,8 @@ def main():
         run(d, work)
     finally:
         rc = d.stop()
-    ok(rc == 0, "mxvetd exits 0 on SIGTERM", rc)
+    ok(rc == 0 and not d.log_problems(), "mxvetd exits 0 on SIGTERM, no errors or sanitizer "
+       "reports in its log", (rc, d.log_problems()))
     if tap.plan():
         shutil.rmtree(work, ignore_errors=True)
 
@@ -141,6 +142,14 @@ def run(d, work):
                                         m.get("mxvet_checks_refused_total")))
     missing = [n for n in OLD_NAMES if n not in names]
     ok(not missing, "every name exported before is still there", missing)
+    # mxvetd(8) names only metrics that exist (histograms by their family)
+    import re
+    man = open(os.path.join(ld.top, "man", "mxvetd.8")).read()
+    documented = set(re.findall(r"\bmxvet_[a-z0-9_]*[a-z0-9]\b", man))
+    families = {l.split()[2] for l in text.splitlines() if l.startswith("# TYPE ")}
+    undoc = sorted(n for n in documented if n not in families)
+    ok(len(documented) >= 30 and not undoc, "every metric mxvetd(8) names is exported (%d)"
+       % len(documented), undoc)
     # TYPE lines: counters end in _total, one HELP and TYPE per family
     types = [l.split() for l in text.splitlines() if l.startswith("# TYPE ")]
     bad = [t[2] for t in types if t[3] == "counter" and not t[2].endswith("_total")]
