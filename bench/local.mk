@@ -29,3 +29,16 @@ bench: bench-policy-floor bench-cache bench-fresh bench-smtp bench-smtp-table be
 include bench/fresh.mk
 include bench/smtp.mk
 include bench/cache.mk
+
+# make bench-outcomes: mxvet outcomes over a generated 1 GB maillog, time
+# and peak RSS (bench/outcomes-bench.sh; OUTCOMES_MB to change the size).
+EXTRA_PROGRAMS += bench/outcomes_gen
+bench_outcomes_gen_SOURCES = bench/outcomes_gen.c
+bench_outcomes_gen_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+bench_outcomes_gen_LDADD = libmxvet.a $(DEP_LIBS)
+CLEANFILES += bench/outcomes_gen
+EXTRA_DIST += bench/outcomes-bench.sh
+
+bench-outcomes: mxvet bench/outcomes_gen
+	top_builddir=$(abs_top_builddir) $(SHELL) $(top_srcdir)/bench/outcomes-bench.sh
+.PHONY: bench-outcomes

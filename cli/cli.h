@@ -15,6 +15,7 @@ struct cli_command {
 int cmd_check(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);	/* cmd_ctl.c */
+int cmd_outcomes(int argc, char **argv);	/* cmd_outcomes.c */
 
 /* Load the config named by path (or the default file if it exists, when
  * path is NULL). NULL with a message on stderr if it is bad. */

@@ -9,6 +9,7 @@ static const struct cli_command commands[] = {
 	{ "check", cmd_check, "check DOMAIN... now and explain the findings" },
 	{ "report", cmd_report, "list the risk domains from the domain history" },
 	{ "ctl", cmd_ctl, "ask a running mxvetd: metrics, risk, check, flush" },
+	{ "outcomes", cmd_outcomes, "check verdicts against Postfix's delivery outcomes" },
 	{ NULL, NULL, NULL },
 };
 

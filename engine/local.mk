@@ -20,4 +20,5 @@ libmxvet_a_SOURCES += \
 	engine/history.c engine/history.h
 libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h
 libmxvet_a_SOURCES += engine/detector.h
+libmxvet_a_SOURCES += engine/maillog.c engine/maillog.h engine/outcomes.c engine/outcomes.h
 libmxvet_a_SOURCES += engine/engine_metrics.c engine/engine_metrics.h

@@ -57,3 +57,15 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf tests/fuzz/work tests/fuzz/artifacts tests/fuzz/summary.txt tests/fuzz/fuzz_*.log
 .PHONY: fuzz clean-fuzz
+
+# fuzz_maillog: Postfix log lines and the outcome join (mxvet outcomes); the
+# two files instrumented, the rest of the engine from libmxvet.a.
+FUZZ_MAILLOG_SRC = tests/fuzz/fuzz_maillog.c engine/maillog.c engine/outcomes.c
+EXTRA_DIST += $(FUZZ_MAILLOG_SRC)
+CLEANFILES += tests/fuzz/fuzz_maillog
+if HAVE_CLANG
+check_SCRIPTS += tests/fuzz/fuzz_maillog
+tests/fuzz/fuzz_maillog: $(FUZZ_MAILLOG_SRC) libmxvet.a
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_MAILLOG_SRC) libmxvet.a $(DEP_LIBS)
+endif

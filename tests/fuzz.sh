@@ -4,7 +4,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/skip.sh"
-targets="config dname authority smtp policy dnsreply milter_reply policy_server history"
+targets="config dname authority smtp policy dnsreply milter_reply policy_server history maillog"
 set -- $targets
 echo "1..$#"
 n=0

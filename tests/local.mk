@@ -76,6 +76,21 @@ include tests/smtp.mk
 include tests/policy.mk
 include tests/resolver.mk
 include tests/alloc.mk
+
+# mxvet outcomes: the Postfix log parser and the verdict/outcome join
+check_PROGRAMS += tests/unit/test_maillog tests/unit/test_outcomes
+TESTS += tests/unit/test_maillog tests/unit/test_outcomes
+tests_unit_test_maillog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_maillog_LDADD = $(UNIT_LDADD)
+tests_unit_test_outcomes_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_outcomes_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/history_put
+tests_history_put_SOURCES = tests/history_put.c
+tests_history_put_CFLAGS = $(AM_CFLAGS) $(DEP_CFLAGS)
+tests_history_put_LDADD = libmxvet.a $(DEP_LIBS)
+TESTS += tests/outcomes-cli.sh
+EXTRA_DIST += tests/outcomes-cli.sh
+tests/outcomes-cli.log: mxvet tests/history_put
 # lib/metrics: the Prometheus writers and the source registry
 check_PROGRAMS += tests/unit/test_metrics
 TESTS += tests/unit/test_metrics

@@ -10,7 +10,7 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 : "${FUZZ_TIME:=60}"
-: "${FUZZ_TARGETS:=config dname authority smtp policy dnsreply milter_reply policy_server history}"
+: "${FUZZ_TARGETS:=config dname authority smtp policy dnsreply milter_reply policy_server history maillog}"
 out="$top_builddir/tests/fuzz"
 summary="$out/summary.txt"
 fail=0
