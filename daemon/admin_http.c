@@ -31,6 +31,7 @@
 #include "engine/report.h"
 #include "engine/resolver.h"
 #include "engine/smtp_probe.h"
+#include "daemon/status_page.h"
 #include "engine/verdict.h"
 
 #include <errno.h>
@@ -401,6 +402,13 @@ static void on_flush_all(struct evhttp_request *req, struct admin_http *a, const
 
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
+/* GET / and /domain/NAME: the status page (status_page.c). */
+static void on_status_page(struct evhttp_request *req, struct admin_http *a, const char *rest)
+{
+	(void)rest;
+	status_page_serve(req, a->eng, a->dec);
+}
+
 /* The routes: a path (exact, or a prefix when it ends in '/': the
  * handler gets the rest, never empty) and the methods it answers; allow
  * is the Allow header sent with a 405 for that path. A new page is one
@@ -416,6 +424,8 @@ static const struct route {
 	{ "/v1/check/", GET_HEAD | EVHTTP_REQ_POST, on_check, "GET, HEAD, POST" },
 	{ "/v1/flush/", EVHTTP_REQ_POST, on_flush, "POST" },
 	{ "/v1/flush-all", EVHTTP_REQ_POST, on_flush_all, "POST" },
+	{ "/", GET_HEAD, on_status_page, "GET, HEAD" },
+	{ "/domain/", GET_HEAD, on_status_page, "GET, HEAD" },
 };
 
 static const char *route_rest(const struct route *r, const char *path)

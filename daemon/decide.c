@@ -7,6 +7,8 @@
 #include "lib/log.h"
 #include "engine/pipeline.h"
 #include "daemon/risklog.h"
+#include "daemon/risk_board.h"
+#include "daemon/verdict_ring.h"
 #include "engine/verdict.h"
 
 #include <stdbool.h>
@@ -53,6 +55,8 @@ struct decider {
 	size_t waiting;
 	bool refusing;			/* max_checks_in_flight reached */
 	struct decide_stats st;
+	struct verdict_ring ring;	/* st.actions over time */
+	struct risk_board *board;	/* NULL when out of memory: not shown */
 };
 
 static struct cache_params params_of(const struct config *cfg)
@@ -84,6 +88,8 @@ struct decider *decider_new(struct engine *e, const struct config *cfg,
 	d->cache = cache_new(&p);
 	d->flights = flight_table_new();
 	d->risk = risklog_open(cfg->risk_log);
+	verdict_ring_init(&d->ring);
+	d->board = risk_board_new(RISK_BOARD_MAX);
 	if (!d->cache || !d->flights) {
 		decider_free(d);
 		return NULL;
@@ -101,6 +107,7 @@ void decider_free(struct decider *d)
 	cache_free(d->cache);
 	flight_table_free(d->flights);
 	risklog_close(d->risk);
+	risk_board_free(d->board);
 	free(d);
 }
 
@@ -151,6 +158,7 @@ static size_t format_answer(struct decider *d, enum action v, const char *reply,
 	size_t n;
 
 	d->st.actions[v]++;
+	verdict_ring_add(&d->ring, decider_now(), v);
 	for (size_t i = 0; i < ncodes; i++)
 		if (codes[i] < F__COUNT)
 			d->st.codes[codes[i]]++;
@@ -307,6 +315,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 		else
 			risklog_change(d->risk, res->domain, prev, res->verdict, res->reply,
 				       codes, nc);
+		risk_board_note(d->board, res, time(NULL));
 		len = format_answer(d, res->verdict, res->reply, res->domain, c8, nc, out);
 	}
 	if (!f)
@@ -582,3 +591,6 @@ void decider_reopen_logs(struct decider *d)
 {
 	risklog_reopen(d->risk);
 }
+
+const struct verdict_ring *decider_ring(const struct decider *d) { return &d->ring; }
+const struct risk_board *decider_board(const struct decider *d) { return d->board; }

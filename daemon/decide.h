@@ -90,4 +90,12 @@ int decide_domain(struct decider *d, const char *domain, bool fresh,
 /* SIGUSR1: reopen risk_log after it was rotated. */
 void decider_reopen_logs(struct decider *d);
 
+/* For the status page (read only): answers per verdict over time, fed
+ * where the answers are counted, with decider_now() times; and the last
+ * check of each risk domain (risk_board.h). */
+struct verdict_ring;
+struct risk_board;
+const struct verdict_ring *decider_ring(const struct decider *d);
+const struct risk_board *decider_board(const struct decider *d);
+
 #endif

@@ -91,6 +91,8 @@ tests_history_put_LDADD = libmxvet.a $(DEP_LIBS)
 TESTS += tests/outcomes-cli.sh
 EXTRA_DIST += tests/outcomes-cli.sh
 tests/outcomes-cli.log: mxvet tests/history_put
+
+include tests/status.mk
 # lib/metrics: the Prometheus writers and the source registry
 check_PROGRAMS += tests/unit/test_metrics
 TESTS += tests/unit/test_metrics

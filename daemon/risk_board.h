@@ -1,0 +1,48 @@
+/* risk_board: the last full check of each risk domain this daemon saw, for
+ * the status page (GET / lists them, GET /domain/NAME shows one).
+ *
+ * Fed by the decider with every completed check: a verdict other than
+ * accept keeps the check's report (the JSON of `mxvet check --json`); an
+ * accept removes the domain; a check without a verdict (mxvet's own
+ * failure) changes nothing. Bounded: at most max domains; past it the one
+ * checked longest ago goes. The board owns the reports it keeps. The loop's
+ * thread only. */
+#ifndef MXVET_RISK_BOARD_H
+#define MXVET_RISK_BOARD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define RISK_BOARD_MAX 500
+
+struct check_result;
+struct risk_board;
+
+struct risk_entry {
+	char *domain;
+	int verdict;		/* enum action, never accept */
+	time_t since;		/* wall clock: first check of this risky streak */
+	time_t checked;		/* wall clock: the last check */
+	json_t *report;		/* that check in full */
+};
+
+struct risk_board *risk_board_new(size_t max);
+void risk_board_free(struct risk_board *b);	/* accepts NULL */
+
+/* A completed check (b may be NULL: nothing kept). */
+void risk_board_note(struct risk_board *b, const struct check_result *res, time_t now);
+/* The same with its parts; report is taken over (NULL: an accept, which
+ * removes the domain). */
+void risk_board_put(struct risk_board *b, const char *domain, int verdict, json_t *report,
+		    time_t now);
+
+size_t risk_board_count(const struct risk_board *b);
+const struct risk_entry *risk_board_get(const struct risk_board *b, const char *domain);
+/* Up to max entries, worst first: the strongest verdict, then the longest
+ * streak (oldest since), then the name. Returns how many; they stay valid
+ * until the board changes. */
+size_t risk_board_sorted(const struct risk_board *b, const struct risk_entry **out, size_t max);
+
+#endif
