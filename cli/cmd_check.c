@@ -108,7 +108,9 @@ static void start_more(struct run *r)
 static void check_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: mxvet check [--json] [--config FILE] [--no-smtp] [--no-authority] DOMAIN...\n"
+		"usage: mxvet check [--json] [--config FILE] [--no-smtp] [--no-authority]\n"
+		"                   [-v|--verbose] DOMAIN...\n"
+		"--verbose logs every lookup, query and probe on standard error.\n"
 		"exit status: 0 accept, 1 annotate, 2 defer, 3 reject (worst over the domains);\n"
 		"             64 usage error, 69 no verdict (the resolver could not start or\n"
 		"             reaches no DNS server, out of memory), 78 bad config\n");

@@ -1,4 +1,10 @@
-/* admin_http: /metrics, /v1/check/DOMAIN, /v1/risk on evhttp.
+/* admin_http: the admin API on evhttp (see admin_http.h for the routes).
+ *
+ * One route table: a request is matched on its path, then on its method;
+ * a known path asked with another method gets 405 and an Allow header, so
+ * nothing that changes state can be reached by GET. POSTs that carry an
+ * Origin header come from a browser page (cross-site requests to a
+ * loopback port, DNS rebinding): refused, mxvet ctl never sends one.
  *
  * Connections are capped at admin_max_connections (evhttp 2.1 has no such
  * setting). evhttp asks us for each new connection's bufferevent
@@ -12,6 +18,7 @@
 #include "daemon/cache.h"
 #include "engine/authority.h"
 #include "engine/config.h"
+#include "daemon/sockperm.h"
 #include "daemon/decide.h"
 #include "engine/dname.h"
 #include "engine/engine.h"
@@ -19,6 +26,8 @@
 #include "lib/log.h"
 #include "lib/netaddr.h"
 #include "engine/fleet.h"
+#include "lib/endpoint.h"
+#include "lib/metrics.h"
 #include "lib/addr_policy.h"
 #include "engine/pipeline.h"
 #include "daemon/policy_server.h"
@@ -68,6 +77,8 @@ struct admin_conn {
 
 struct admin_http {
 	int fd;			/* bound, until evhttp takes it */
+	char *unix_path;	/* removed when freed; NULL for inet */
+	uint64_t flushes, flushed;	/* POSTs to /v1/flush*, verdicts expired */
 	struct conn_gate *gate;
 	struct evhttp *http;
 	struct engine *eng;
@@ -83,99 +94,77 @@ struct admin_job {
 	char input[DNAME_MAXLEN];
 };
 
-static void history_metrics(struct evbuffer *b, struct admin_http *a);
-
-static void metric(struct evbuffer *b, const char *name, const char *type, const char *help,
-		   unsigned long long v)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name, type,
-			    name, v);
-}
-
-static void on_metrics(struct evhttp_request *req, void *arg)
+/* The daemon's families (the engine adds its own: engine_metrics.c). */
+static void daemon_metrics(struct evbuffer *b, void *arg)
 {
 	struct admin_http *a = arg;
-	struct evbuffer *b = evbuffer_new();
 	const struct decide_stats *ds = decider_stats(a->dec);
 	const struct policy_stats *ps = policy_server_stats(a->srv);
 
+	metrics_counter(b, "mxvet_policy_requests_total",
+			"requests to the decider (policy service and milter recipients)",
+			ds->requests);
+	metrics_family(b, "mxvet_decisions_total", "counter",
+		       "verdicts answered to Postfix (policy service and milter), by verdict");
+	for (int v = 0; v < 4; v++)
+		metrics_sample(b, "mxvet_decisions_total", "verdict", verdict_name(v),
+			       ds->actions[v]);
+	metrics_family(b, "mxvet_policy_answers_total", "counter",
+		       "the same as mxvet_decisions_total (the older name, kept)");
+	for (int v = 0; v < 4; v++)
+		metrics_sample(b, "mxvet_policy_answers_total", "verdict", verdict_name(v),
+			       ds->actions[v]);
+	metrics_family(b, "mxvet_decision_findings_total", "counter",
+		       "verdicts answered, by the finding codes that acted in them");
+	for (int c = 0; c < F__COUNT; c++)
+		metrics_sample(b, "mxvet_decision_findings_total", "code", finding_info(c)->name,
+			       ds->codes[c]);
+	metrics_counter(b, "mxvet_cache_hits_total", "cached decisions", ds->cache_hits);
+	metrics_counter(b, "mxvet_cache_misses_total", "decisions not in the cache",
+			ds->cache_misses);
+	metrics_gauge(b, "mxvet_cache_entries", "verdicts cached", decider_cache_count(a->dec));
+	metrics_counter(b, "mxvet_cache_evictions_total", "LRU evictions",
+			decider_cache_evictions(a->dec));
+	metrics_counter(b, "mxvet_cache_flushed_total",
+			"verdicts expired by the admin API (mxvet ctl flush)", a->flushed);
+	metrics_counter(b, "mxvet_decision_timeouts_total", "answers given by timeout_action",
+			ds->timeouts);
+	metrics_counter(b, "mxvet_errors_total", "answers given by error_action", ds->errors);
+	metrics_counter(b, "mxvet_warned_total",
+			"rejects and defers only reported (mode = warn)", ds->warned);
+	metrics_counter(b, "mxvet_skipped_total",
+			"requests exempted without a check (skip_clients, skip_senders, "
+			"skip_domains, skip_authenticated)", ds->skipped);
+	metrics_counter(b, "mxvet_checks_refused_total",
+			"uncached domains answered timeout_action at once: max_checks_in_flight "
+			"reached", ds->refused);
+	metrics_counter(b, "mxvet_policy_connections_total", "policy connections accepted",
+			ps->connections);
+	metrics_gauge(b, "mxvet_policy_connections_open", "policy connections open", ps->open);
+	metrics_counter(b, "mxvet_policy_protocol_errors_total",
+			"malformed policy requests (connection closed)", ps->protocol_errors);
+	metrics_counter(b, "mxvet_policy_clients_refused_total",
+			"TCP clients outside policy_allow", ps->rejected_clients);
+	metrics_counter(b, "mxvet_policy_slow_clients_dropped_total",
+			"clients dropped for not reading their answers", ps->dropped_slow);
+	metrics_gauge(b, "mxvet_admin_connections_open", "admin API connections open",
+		      a->gate->open);
+	metrics_counter(b, "mxvet_admin_connections_capped_total",
+			"times the admin API stopped accepting at its connection cap",
+			a->gate->paused_times);
+	fleet_metrics(a->eng->fleet, b);
+}
+
+static void on_metrics(struct evhttp_request *req, struct admin_http *a, const char *rest)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	(void)rest;
 	if (!b) {
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	metric(b, "mxvet_policy_requests_total", "counter", "policy requests", ds->requests);
-	evbuffer_add_printf(b, "# HELP mxvet_policy_answers_total policy answers by verdict\n"
-			    "# TYPE mxvet_policy_answers_total counter\n");
-	for (int v = 0; v < 4; v++)
-		evbuffer_add_printf(b, "mxvet_policy_answers_total{verdict=\"%s\"} %llu\n",
-				    verdict_name(v), (unsigned long long)ds->actions[v]);
-	metric(b, "mxvet_cache_hits_total", "counter", "cached decisions", ds->cache_hits);
-	metric(b, "mxvet_cache_misses_total", "counter", "decisions not in the cache",
-	       ds->cache_misses);
-	metric(b, "mxvet_cache_entries", "gauge", "verdicts cached", decider_cache_count(a->dec));
-	metric(b, "mxvet_cache_evictions_total", "counter", "LRU evictions",
-	       decider_cache_evictions(a->dec));
-	metric(b, "mxvet_decision_timeouts_total", "counter",
-	       "answers given by timeout_action", ds->timeouts);
-	metric(b, "mxvet_errors_total", "counter", "answers given by error_action", ds->errors);
-	metric(b, "mxvet_warned_total", "counter",
-	       "rejects and defers only reported (mode = warn)", ds->warned);
-	metric(b, "mxvet_skipped_total", "counter",
-	       "requests exempted without a check (skip_clients, skip_senders, skip_domains, "
-	       "skip_authenticated)", ds->skipped);
-	metric(b, "mxvet_checks_started_total", "counter", "checks started",
-	       a->eng->stats.checks_started);
-	metric(b, "mxvet_checks_in_flight", "gauge", "checks running",
-	       a->eng->stats.checks_in_flight);
-	metric(b, "mxvet_history_enabled", "gauge",
-	       "1 if the domain history in state_dir is in use (DOMAIN_DEAD, mxvet report)",
-	       a->eng->hist != NULL);
-	metric(b, "mxvet_checks_refused_total", "counter",
-	       "uncached domains answered timeout_action at once: max_checks_in_flight reached",
-	       ds->refused);
-	metric(b, "mxvet_policy_connections_total", "counter", "policy connections accepted",
-	       ps->connections);
-	metric(b, "mxvet_policy_connections_open", "gauge", "policy connections open", ps->open);
-	metric(b, "mxvet_policy_protocol_errors_total", "counter",
-	       "malformed policy requests (connection closed)", ps->protocol_errors);
-	metric(b, "mxvet_policy_clients_refused_total", "counter",
-	       "TCP clients outside policy_allow", ps->rejected_clients);
-	metric(b, "mxvet_policy_slow_clients_dropped_total", "counter",
-	       "clients dropped for not reading their answers", ps->dropped_slow);
-	if (a->eng && a->eng->res) {
-		const struct resolver_stats *rs = resolver_stats(a->eng->res);
-		metric(b, "mxvet_resolver_blind", "gauge",
-		       "1 while the resolver reaches no DNS server (its failures are not "
-		       "held against domains)", rs->blind);
-		metric(b, "mxvet_resolver_blind_episodes_total", "counter",
-		       "times the resolver reached no DNS server", rs->blind_episodes);
-	}
-	if (a->eng && engine_smtp_prober(a->eng)) {
-		const struct smtp_stats *ss = smtp_prober_stats(engine_smtp_prober(a->eng));
-		metric(b, "mxvet_smtp_connects_total", "counter", "SMTP probe connections",
-		       ss->connects);
-		metric(b, "mxvet_smtp_probes_in_flight", "gauge", "SMTP probes connected now",
-		       ss->in_flight);
-		metric(b, "mxvet_smtp_probes_queued", "gauge",
-		       "SMTP probes waiting for a slot (per network or overall)", ss->queue_len);
-		metric(b, "mxvet_smtp_queue_expired_total", "counter",
-		       "SMTP probes given up after waiting a probe's time limit in the queue",
-		       ss->queue_expired);
-		metric(b, "mxvet_smtp_blind", "gauge",
-		       "1 while outbound SMTP looks blocked (smtp_blind_after)", ss->blind);
-		metric(b, "mxvet_smtp_blind_episodes_total", "counter",
-		       "times outbound SMTP looked blocked", ss->blind_episodes);
-	}
-	if (a->eng && engine_auth_prober(a->eng)) {
-		const struct auth_prober_stats *as = auth_prober_stats(engine_auth_prober(a->eng));
-		metric(b, "mxvet_authority_packets_total", "counter",
-		       "direct DNS packets sent (UDP sends, retries, TCP connections)", as->packets);
-		metric(b, "mxvet_authority_budget_hits_total", "counter",
-		       "authority stages that spent their packet budget (partial evidence)",
-		       as->budget_hits);
-	}
-	history_metrics(b, a);
-	fleet_metrics(a->eng->fleet, b);
+	metrics_render(a->eng->metrics, b);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, HTTP_OK, "OK", b);
@@ -196,6 +185,23 @@ static void send_json(struct evhttp_request *req, int code, const char *reason, 
 		evhttp_send_reply(req, code, reason, b);
 	}
 	free(s);
+	if (b)
+		evbuffer_free(b);
+}
+
+/* An error reply with headers of its own (evhttp_send_error drops them). */
+static void send_status(struct evhttp_request *req, int code, const char *reason,
+			const char *allow)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (allow)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", allow);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; charset=utf-8");
+	if (b)
+		evbuffer_add_printf(b, "%d %s\n", code, reason);
+	evhttp_send_reply(req, code, reason, b);
 	if (b)
 		evbuffer_free(b);
 }
@@ -257,40 +263,60 @@ static void on_verdict(void *arg, const struct decide_result *r)
 	free(j);
 }
 
-/* ?fresh=1 (or yes, true): a new check even when the verdict is cached. */
-static bool want_fresh(struct evhttp_request *req)
+/* Does the query string set key (key=1, yes or true)? */
+static bool query_flag(struct evhttp_request *req, const char *key)
 {
 	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq kv;
 	const char *v;
-	bool fresh = false;
+	bool on = false;
 
 	if (!q || evhttp_parse_query_str(q, &kv) < 0)
 		return false;
-	if ((v = evhttp_find_header(&kv, "fresh")))
-		fresh = strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0;
+	if ((v = evhttp_find_header(&kv, key)))
+		on = strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0;
 	evhttp_clear_headers(&kv);
-	return fresh;
+	return on;
 }
 
-static void on_check(struct evhttp_request *req, void *arg)
+/* The domain named by the rest of the path, normalized into domain; *in
+ * gets the decoded input (the caller frees it). On failure a 400 has been
+ * sent and *in is NULL. */
+static bool path_domain(struct evhttp_request *req, const char *rest, char **in,
+			char domain[DNAME_MAXLEN])
 {
-	struct admin_http *a = arg;
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	char *in = path ? evhttp_uridecode(path + strlen("/v1/check/"), 0, NULL) : NULL;
-	char domain[DNAME_MAXLEN], err[128];
+	char err[128];
+
+	*in = evhttp_uridecode(rest, 0, NULL);
+	if (*in && dname_normalize(*in, domain, DNAME_MAXLEN, err, sizeof err) == DNAME_OK)
+		return true;
+	json_t *o = json_pack("{s:s, s:s}", "error", "invalid domain", "detail",
+			      *in ? err : "bad path");
+	send_json(req, HTTP_BADREQUEST, "Bad Request", o);
+	json_decref(o);
+	free(*in);
+	*in = NULL;
+	return false;
+}
+
+/* GET: the verdict as a policy request would get it (cached, joined or a
+ * new check); POST: a fresh check whatever the cache holds. */
+static void on_check(struct evhttp_request *req, struct admin_http *a, const char *rest)
+{
+	bool fresh = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
+	char domain[DNAME_MAXLEN], *in;
 	struct admin_job *j;
 
-	if (!in || dname_normalize(in, domain, sizeof domain, err, sizeof err) != DNAME_OK) {
-		json_t *o = json_pack("{s:s, s:s}", "error", "invalid domain", "detail",
-				      in ? err : "bad path");
-		send_json(req, HTTP_BADREQUEST, "Bad Request", o);
-		json_decref(o);
-		free(in);
+	if (!fresh && query_flag(req, "fresh")) {
+		/* a fresh check replaces the cached verdict: not by GET */
+		send_status(req, HTTP_BADMETHOD, "Method Not Allowed: a fresh check is a POST",
+			    "POST");
 		return;
 	}
+	if (!path_domain(req, rest, &in, domain))
+		return;
 	if (!(j = calloc(1, sizeof *j)) ||
-	    decide_domain(a->dec, domain, want_fresh(req), on_verdict, j) < 0) {
+	    decide_domain(a->dec, domain, fresh, on_verdict, j) < 0) {
 		free(j);
 		free(in);
 		evhttp_send_error(req, HTTP_SERVUNAVAIL, NULL);
@@ -336,11 +362,11 @@ static int risk_line(void *arg, const char *domain, const struct cache_hit *h, u
 	return ++w->n >= RISK_MAX;
 }
 
-static void on_risk(struct evhttp_request *req, void *arg)
+static void on_risk(struct evhttp_request *req, struct admin_http *a, const char *rest)
 {
-	struct admin_http *a = arg;
 	struct risk_walk w = { evbuffer_new(), 0 };
 
+	(void)rest;
 	if (!w.b) {
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
@@ -352,47 +378,104 @@ static void on_risk(struct evhttp_request *req, void *arg)
 	evbuffer_free(w.b);
 }
 
-static void on_other(struct evhttp_request *req, void *arg)
+/* POST /v1/flush/DOMAIN: its verdict expires now; the next request checks
+ * it again (a check in flight still stores its verdict). */
+static void on_flush(struct evhttp_request *req, struct admin_http *a, const char *rest)
 {
-	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	char domain[DNAME_MAXLEN], *in;
+	bool was;
+	json_t *o;
 
-	if (path && strncmp(path, "/v1/check/", 10) == 0 && path[10]) {
-		on_check(req, arg);
+	if (!path_domain(req, rest, &in, domain))
 		return;
-	}
-	if (status_page_path(path)) {
-		struct admin_http *a = arg;
-		status_page_serve(req, a->eng, a->dec);
-		return;
-	}
-	evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+	was = cache_expire(decider_cache(a->dec), domain, decider_now());
+	a->flushes++;
+	a->flushed += was;
+	log_info("admin: flush domain=%s flushed=%d", domain, was ? 1 : 0);
+	o = json_pack("{s:s, s:i}", "domain", domain, "flushed", was ? 1 : 0);
+	send_json(req, HTTP_OK, "OK", o);
+	json_decref(o);
+	free(in);
 }
 
-/* ---- history metrics ---- */
-
-static void history_metrics(struct evbuffer *b, struct admin_http *a)
+/* POST /v1/flush-all: every cached verdict expires now. */
+static void on_flush_all(struct evhttp_request *req, struct admin_http *a, const char *rest)
 {
-	struct history_stats st;
+	size_t n = cache_expire_all(decider_cache(a->dec), decider_now());
+	json_t *o = json_pack("{s:I}", "flushed", (json_int_t)n);
 
-	if (!a->eng || !a->eng->hist)
+	(void)rest;
+	a->flushes++;
+	a->flushed += n;
+	log_info("admin: flush all flushed=%zu", n);
+	send_json(req, HTTP_OK, "OK", o);
+	json_decref(o);
+}
+
+#define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
+
+/* GET / and /domain/NAME: the status page (status_page.c). */
+static void on_status_page(struct evhttp_request *req, struct admin_http *a, const char *rest)
+{
+	(void)rest;
+	status_page_serve(req, a->eng, a->dec);
+}
+
+/* The routes: a path (exact, or a prefix when it ends in '/': the
+ * handler gets the rest, never empty) and the methods it answers; allow
+ * is the Allow header sent with a 405 for that path. A new page is one
+ * row here. */
+static const struct route {
+	const char *path;
+	unsigned methods;
+	void (*fn)(struct evhttp_request *req, struct admin_http *a, const char *rest);
+	const char *allow;
+} routes[] = {
+	{ "/metrics", GET_HEAD, on_metrics, "GET, HEAD" },
+	{ "/v1/risk", GET_HEAD, on_risk, "GET, HEAD" },
+	{ "/v1/check/", GET_HEAD | EVHTTP_REQ_POST, on_check, "GET, HEAD, POST" },
+	{ "/v1/flush/", EVHTTP_REQ_POST, on_flush, "POST" },
+	{ "/v1/flush-all", EVHTTP_REQ_POST, on_flush_all, "POST" },
+	{ "/", GET_HEAD, on_status_page, "GET, HEAD" },
+	{ "/domain/", GET_HEAD, on_status_page, "GET, HEAD" },
+};
+
+static const char *route_rest(const struct route *r, const char *path)
+{
+	size_t n = strlen(r->path);
+
+	if (r->path[n - 1] != '/' || n == 1)
+		return strcmp(path, r->path) == 0 ? path + n : NULL;
+	return strncmp(path, r->path, n) == 0 && path[n] ? path + n : NULL;
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct admin_http *a = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const struct route *known = NULL;
+	const char *rest;
+
+	for (size_t i = 0; path && i < sizeof routes / sizeof routes[0]; i++) {
+		if (!(rest = route_rest(&routes[i], path)))
+			continue;
+		known = &routes[i];
+		if (!(routes[i].methods & cmd))
+			continue;
+		if (cmd == EVHTTP_REQ_POST &&
+		    evhttp_find_header(evhttp_request_get_input_headers(req), "Origin")) {
+			send_status(req, 403, "Forbidden: no POST from a web page", NULL);
+			return;
+		}
+		routes[i].fn(req, a, rest);
 		return;
-	history_get_stats(a->eng->hist, &st);
-	metric(b, "mxvet_history_entries", "gauge", "domains in the history", st.entries);
-	metric(b, "mxvet_history_full", "gauge",
-	       "1 while the history file or its disk is full (history_max_size)", st.full);
-	metric(b, "mxvet_history_full_episodes_total", "counter",
-	       "times the history file or its disk filled up", st.full_episodes);
-	metric(b, "mxvet_history_write_errors_total", "counter",
-	       "history records not written", st.write_errors);
-	metric(b, "mxvet_history_pruned_total", "counter",
-	       "history records deleted by history_max_entries or history_max_age", st.pruned);
-	if (a->gate) {
-		metric(b, "mxvet_admin_connections_open", "gauge", "admin API connections open",
-		       a->gate->open);
-		metric(b, "mxvet_admin_connections_capped_total", "counter",
-		       "times the admin API stopped accepting at its connection cap",
-		       a->gate->paused_times);
 	}
+	if (!known) {
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	send_status(req, HTTP_BADMETHOD, "Method Not Allowed", known->allow);
 }
 
 /* ---- the connection cap ---- */
@@ -486,34 +569,47 @@ static struct bufferevent *gate_new_bev(struct event_base *base, void *arg)
 	return bev;
 }
 
-struct admin_http *admin_http_new(const char *spec, char *err, size_t errlen)
+struct admin_http *admin_http_new(const char *spec, const struct sock_perm *perm, char *err,
+				  size_t errlen)
 {
 	struct admin_http *a;
-	struct netaddr na;
+	struct endpoint ep;
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int port, fd, one = 1;
+	char why[256];
+	int fd, one = 1;
 
-	if (strncmp(spec, "inet:", 5) != 0 || netaddr_parse_hostport(spec + 5, &na, &port) < 0) {
-		snprintf(err, errlen, "admin_listen: want inet:HOST:PORT, got \"%s\"", spec);
+	if (endpoint_parse(spec, ENDPOINT_HOSTPORT, &ep, why, sizeof why) < 0) {
+		snprintf(err, errlen, "admin_listen: %s", why);
 		return NULL;
 	}
-	if (addr_classify(&na, NULL) != ADDR_LOOPBACK) {
-		snprintf(err, errlen, "admin_listen: %s: HOST must be a loopback address "
-			 "(the API has no authentication)", spec);
-		return NULL;
+	if (ep.is_unix) {
+		/* the socket file's owner, group and mode are the access control */
+		if ((fd = sock_perm_listen(ep.path, perm, "admin_listen", 128, err, errlen)) < 0)
+			return NULL;
+	} else {
+		if (addr_classify(&ep.addr, NULL) != ADDR_LOOPBACK) {
+			snprintf(err, errlen, "admin_listen: %s: HOST must be a loopback address "
+				 "(the API has no authentication)", spec);
+			return NULL;
+		}
+		sl = netaddr_sockaddr(&ep.addr, ep.port, &ss);
+		fd = socket(ep.addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+		    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {
+			snprintf(err, errlen, "admin_listen: %s: %s", spec, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return NULL;
+		}
 	}
-	sl = netaddr_sockaddr(&na, port, &ss);
-	fd = socket(na.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-	    bind(fd, (struct sockaddr *)&ss, sl) < 0 || listen(fd, 128) < 0) {
-		snprintf(err, errlen, "admin_listen: %s: %s", spec, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
-	}
-	if (!(a = calloc(1, sizeof *a)) || !(a->gate = calloc(1, sizeof *a->gate))) {
+	if (!(a = calloc(1, sizeof *a)) || !(a->gate = calloc(1, sizeof *a->gate)) ||
+	    (ep.is_unix && !(a->unix_path = strdup(ep.path)))) {
+		if (a)
+			free(a->gate);
 		free(a);
+		if (ep.is_unix)
+			unlink(ep.path);
 		close(fd);
 		snprintf(err, errlen, "admin_listen: out of memory");
 		return NULL;
@@ -531,16 +627,17 @@ int admin_http_start(struct admin_http *a, struct event_base *base, struct engin
 	a->srv = s;
 	if (!(a->http = evhttp_new(base)))
 		return -1;
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	/* others get 501 from evhttp; POSTs have no body */
+	evhttp_set_allowed_methods(a->http, GET_HEAD | EVHTTP_REQ_POST);
 	/* both read at start: the listener and its limits are built once */
 	a->gate->max = (size_t)e->cfg->admin_max_connections;
 	evhttp_set_timeout(a->http, (int)e->cfg->admin_idle_timeout);
 	evhttp_set_bevcb(a->http, gate_new_bev, a->gate);
 	evhttp_set_max_headers_size(a->http, 8192);
 	evhttp_set_max_body_size(a->http, 0);
-	evhttp_set_cb(a->http, "/metrics", on_metrics, a);
-	evhttp_set_cb(a->http, "/v1/risk", on_risk, a);
-	evhttp_set_gencb(a->http, on_other, a);
+	evhttp_set_gencb(a->http, on_request, a);
+	if (metrics_add_source(e->metrics, daemon_metrics, a) < 0)
+		return -1;
 	struct evhttp_bound_socket *bs = evhttp_accept_socket_with_handle(a->http, a->fd);
 	if (!bs)
 		return -1;
@@ -561,8 +658,14 @@ void admin_http_free(struct admin_http *a)
 	a->gate->open++;
 	if (a->http)
 		evhttp_free(a->http);
+	if (a->eng)
+		metrics_remove_source(a->eng->metrics, daemon_metrics, a);
 	if (a->fd >= 0)
 		close(a->fd);
+	if (a->unix_path) {
+		unlink(a->unix_path);
+		free(a->unix_path);
+	}
 	gate_release(a->gate);
 	free(a);
 }

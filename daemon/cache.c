@@ -333,6 +333,34 @@ oom:
 	return -1;
 }
 
+/* Expired, not removed: the slot keeps its last verdict for the risk log,
+ * as a verdict that timed out does. */
+bool cache_expire(struct cache *c, const char *domain, uint32_t now)
+{
+	uint32_t v = c->index[probe(c, domain, hash_str(domain))];
+	struct slot *e;
+
+	if (!v)
+		return false;
+	e = &c->slot[v - 1];
+	if ((int32_t)(e->expires - now) <= 0)
+		return false;
+	e->expires = now;
+	return true;
+}
+
+size_t cache_expire_all(struct cache *c, uint32_t now)
+{
+	size_t n = 0;
+
+	for (uint32_t s = c->lru_head; s != NIL; s = c->slot[s].next)
+		if ((int32_t)(c->slot[s].expires - now) > 0) {
+			c->slot[s].expires = now;
+			n++;
+		}
+	return n;
+}
+
 void cache_walk(struct cache *c, uint32_t now, cache_walk_fn fn, void *arg)
 {
 	for (uint32_t s = c->lru_head; s != NIL; s = c->slot[s].next) {

@@ -65,6 +65,13 @@ typedef int (*cache_walk_fn)(void *arg, const char *domain, const struct cache_h
 			     uint32_t ttl_left);
 void cache_walk(struct cache *c, uint32_t now, cache_walk_fn fn, void *arg);
 
+/* Flush: the verdict of domain is no longer fresh at now (the next
+ * request checks the domain again); true if it was fresh. A check in
+ * flight still stores its verdict when it completes. */
+bool cache_expire(struct cache *c, const char *domain, uint32_t now);
+/* The same for every entry; returns how many were fresh. */
+size_t cache_expire_all(struct cache *c, uint32_t now);
+
 /* Expand a reply template for domain into buf (NUL-terminated, truncated
  * to fit); returns the length. */
 size_t cache_expand(const char *tmpl, const char *domain, char *buf, size_t len);

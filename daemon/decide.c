@@ -222,6 +222,9 @@ static void count_verdict(struct decider *d, const struct decision *dc)
 	d->st.actions[dc->verdict]++;
 	verdict_ring_add(&d->ring, decider_now(), dc->verdict);
 	d->st.warned += dc->warn;
+	for (size_t i = 0; i < dc->ncodes; i++)
+		if (dc->codes[i] < F__COUNT)
+			d->st.codes[dc->codes[i]]++;
 }
 
 /* Codes of the findings that act, each once, in finding order. */

@@ -46,6 +46,7 @@ struct decide_stats {
 	uint64_t actions[4];		/* accept, annotate, defer, reject answered */
 	uint64_t warned;		/* rejects and defers only reported (mode = warn) */
 	uint64_t skipped;		/* requests a skip_* key exempted */
+	uint64_t codes[F__COUNT];	/* answers by the finding codes that acted */
 };
 
 /* cfg and engine are not owned; engine may be NULL (answers error_action). */

@@ -16,6 +16,7 @@
  * with until it ends (config.h), the engine and the front ends switch to
  * the new one. Keys marked for a restart (resolver, history, sockets,
  * user, pid_file) keep their running value, and the log names them. */
+#include "autoconfig.h"
 #include "daemon/admin_http.h"
 #include "daemon/cache.h"
 #include "engine/config.h"
@@ -101,10 +102,19 @@ static int cleanup(struct daemon *dm, int code)
 	return code;
 }
 
-static void usage(void)
+static void usage(FILE *out)
 {
-	fprintf(stderr, "usage: mxvetd [-f [-l syslog|stderr]] [-n] [-c FILE]\n");
-	exit(EX_USAGE_);
+	fprintf(out, "usage: mxvetd [-f [-l syslog|stderr]] [-n] [-c FILE] | -V | -h\n");
+	if (out == stdout)
+		fprintf(out, "  -f         stay in the foreground (for systemd and tests)\n"
+			     "  -l WHERE   log to syslog (default) or stderr (with -f)\n"
+			     "  -n         check the configuration and exit (78 if bad)\n"
+			     "  -c FILE    the configuration (default %s/mxvet/mxvet.conf)\n"
+			     "  -V         print the version and exit\n"
+			     "  -h         print this help and exit\n"
+			     "Signals: HUP reloads, TERM drains and stops, USR1 reopens risk_log.\n"
+			     "See mxvetd(8) and mxvet.conf(5).\n", SYSCONFDIR);
+	exit(out == stdout ? EX_OK_ : EX_USAGE_);
 }
 
 /* The milter waits past decision_timeout, so that timeout_action, not
@@ -345,22 +355,26 @@ int main(int argc, char **argv)
 	memset(&dm, 0, sizeof dm);
 	dm.ready_fd = -1;
 	dm.cfg_path = SYSCONFDIR "/mxvet/mxvet.conf";
-	while ((opt = getopt(argc, argv, "fnc:l:")) != -1) {
+	while ((opt = getopt(argc, argv, "fnc:l:Vh")) != -1) {
 		switch (opt) {
 		case 'f': fg = 1; break;
+		case 'V':
+			printf("mxvetd %s\n", PACKAGE_VERSION);
+			return EX_OK_;
+		case 'h': usage(stdout); break;
 		case 'l':
 			if (strcmp(optarg, "syslog") != 0 && strcmp(optarg, "stderr") != 0)
-				usage();
+				usage(stderr);
 			to_syslog = !strcmp(optarg, "syslog");
 			break;
 		case 'n': check_only = 1; break;
 		case 'c': dm.cfg_path = optarg; break;
-		default: usage();
+		default: usage(stderr);
 		}
 	}
 	/* stderr is /dev/null once detached */
 	if (optind != argc || (!to_syslog && !fg))
-		usage();
+		usage(stderr);
 	signal(SIGPIPE, SIG_IGN);
 	if (!(dm.cfg = config_new()) || config_load(dm.cfg, dm.cfg_path, err, sizeof err) < 0) {
 		fprintf(stderr, "mxvetd: %s\n", dm.cfg ? err : "out of memory");
@@ -394,8 +408,8 @@ int main(int argc, char **argv)
 		code = EX_OSERR_;
 		goto fail;
 	}
-	if (*dm.cfg->admin_listen && !(dm.admin = admin_http_new(dm.cfg->admin_listen, err,
-								  sizeof err))) {
+	if (*dm.cfg->admin_listen && !(dm.admin = admin_http_new(dm.cfg->admin_listen, &perm,
+								  err, sizeof err))) {
 		startup_error(&dm, err);
 		code = EX_OSERR_;
 		goto fail;

@@ -94,47 +94,6 @@ static int bind_inet(const char *spec, const struct endpoint *ep, char *err, siz
 	return fd;
 }
 
-static int bind_unix(const char *path, const struct sock_perm *perm, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	struct stat stb;
-	mode_t old;
-	int fd, rc;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);	/* length checked */
-	/* a stale socket from a previous run; never anything else */
-	if (lstat(path, &stb) == 0) {
-		if (!S_ISSOCK(stb.st_mode)) {
-			snprintf(err, errlen, "policy_listen: unix:%s exists and is not a socket",
-				 path);
-			return -1;
-		}
-		unlink(path);
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "policy_listen: unix:%s: %s", path, strerror(errno));
-		return -1;
-	}
-	/* born no more open than unix_socket_mode: no window for others */
-	old = sock_perm_umask(perm);
-	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
-	umask(old);
-	if (rc < 0 || listen(fd, 1024) < 0) {
-		snprintf(err, errlen, "policy_listen: unix:%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (sock_perm_apply(path, perm, "policy_listen", err, errlen) < 0) {
-		unlink(path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 struct policy_server *policy_server_new(const struct config *cfg, char *err, size_t errlen)
 {
 	struct policy_server *s = calloc(1, sizeof *s);
@@ -168,7 +127,7 @@ struct policy_server *policy_server_new(const struct config *cfg, char *err, siz
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
-			l->fd = bind_unix(ep.path, &perm, err, errlen);
+			l->fd = sock_perm_listen(ep.path, &perm, "policy_listen", 1024, err, errlen);
 		} else {
 			l->fd = bind_inet(spec, &ep, err, errlen);
 			l->tcp = true;

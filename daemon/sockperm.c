@@ -8,7 +8,9 @@
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 int sock_perm_from_config(const struct config *cfg, struct sock_perm *p, char *err,
@@ -61,4 +63,49 @@ int sock_perm_apply(const char *path, const struct sock_perm *p, const char *wha
 		return -1;
 	}
 	return 0;
+}
+
+int sock_perm_listen(const char *path, const struct sock_perm *perm, const char *what,
+		     int backlog, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat stb;
+	mode_t old;
+	int fd, rc;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		snprintf(err, errlen, "%s: unix:%s: path too long", what, path);
+		return -1;
+	}
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	/* a stale socket from a previous run; never anything else */
+	if (lstat(path, &stb) == 0) {
+		if (!S_ISSOCK(stb.st_mode)) {
+			snprintf(err, errlen, "%s: unix:%s exists and is not a socket", what, path);
+			return -1;
+		}
+		unlink(path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: unix:%s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	/* born no more open than the mode: no window for others */
+	old = sock_perm_umask(perm);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (rc < 0 || listen(fd, backlog) < 0) {
+		snprintf(err, errlen, "%s: unix:%s: %s", what, path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (sock_perm_apply(path, perm, what, err, errlen) < 0) {
+		unlink(path);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

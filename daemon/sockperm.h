@@ -1,4 +1,4 @@
-/* sockperm: who may connect to mxvetd's unix sockets (policy and milter).
+/* sockperm: who may connect to mxvetd's unix sockets (policy, milter, admin).
  * A socket is made under a umask that leaves no more than the wanted mode,
  * then given its owner and group and exactly that mode: never a window in
  * which anyone else could connect. Owner: `user` when started as root;
@@ -27,5 +27,10 @@ mode_t sock_perm_umask(const struct sock_perm *p);
 /* After it: owner, group, mode; -1 with a message (what names the socket). */
 int sock_perm_apply(const char *path, const struct sock_perm *p, const char *what,
 		    char *err, size_t errlen);
+/* A listening, non-blocking unix socket at path made that way (a stale
+ * socket there is replaced, any other file refused); the fd, or -1 with a
+ * message naming what (the config key). */
+int sock_perm_listen(const char *path, const struct sock_perm *perm, const char *what,
+		     int backlog, char *err, size_t errlen);
 
 #endif

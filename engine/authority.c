@@ -190,7 +190,7 @@ static void on_done(evutil_socket_t fd, short what, void *arg)
 		event_del(st->disc_ev);
 	if (st->plain_ev)
 		event_del(st->plain_ev);
-	check_release(st->c);
+	check_stage_release(st->c, CHECK_STAGE_AUTHORITY);
 	auth_unref(st);
 }
 
@@ -541,7 +541,7 @@ static void authority_start(void *state, struct check *c)
 	st->plain_ev = evtimer_new(engine_base(e), on_plain_timer, st);
 	if (!st->disc_ev || !st->plain_ev || evtimer_add(st->disc_ev, &tv) != 0)
 		auth_lost(st);
-	check_hold(c);
+	check_stage_hold(c, CHECK_STAGE_AUTHORITY);
 	/* iteratively: the parent's delegation first, then the zone's own NS
 	 * RRset from its servers; libunbound finds the zone when the domain
 	 * is no zone apex or anything is odd (auth_parent_done, auth_child_ns_answer) */

@@ -94,7 +94,7 @@ static const struct param params[] = {
 	{ "milter_listen", P_STR, RESTART, O(milter_listen), "", 0, 0,
 	  "milter endpoint (inet:PORT@HOST or unix:PATH); empty: no milter" },
 	{ "admin_listen", P_STR, RESTART, O(admin_listen), "", 0, 0,
-	  "loopback HTTP admin endpoint (inet:127.0.0.1:PORT); empty: none" },
+	  "admin HTTP endpoint (inet:127.0.0.1:PORT or unix:PATH); empty: none" },
 	{ "policy_allow", P_CIDRS, RELOAD, O(policy_allow), "127.0.0.0/8, ::1", 0, 0,
 	  "client networks allowed to use the policy service over TCP" },
 	{ "user", P_STR, RESTART, O(user), "mxvet", 0, 0,

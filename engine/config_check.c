@@ -175,10 +175,11 @@ static int check_admin_listen(const struct config *cfg, char *why, size_t whylen
 		snprintf(why, whylen, "%s: %s", cfg->admin_listen, r);
 		return -1;
 	}
-	/* it answers /v1/check to anyone who reaches it: loopback only */
-	if (ep.is_unix || addr_classify(&ep.addr, NULL) != ADDR_LOOPBACK) {
-		snprintf(why, whylen, "%s: want inet:LOOPBACK-ADDRESS:PORT (127.0.0.1 or [::1])",
-			 cfg->admin_listen);
+	/* it answers anyone who reaches it: loopback only, or a unix socket
+	 * (unix_socket_mode and _group say who) */
+	if (!ep.is_unix && addr_classify(&ep.addr, NULL) != ADDR_LOOPBACK) {
+		snprintf(why, whylen, "%s: want inet:LOOPBACK-ADDRESS:PORT (127.0.0.1 or [::1]) "
+			 "or unix:/PATH", cfg->admin_listen);
 		return -1;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 #include "engine/stage.h"
 #include "lib/log.h"
 #include "engine/fleet.h"
+#include "engine/engine_metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,6 +61,10 @@ struct engine *engine_new(struct event_base *base, const struct config *cfg,
 	}
 	e->base = base;
 	e->cfg = config_ref(cfg);
+	if (!(e->metrics = metrics_new()) || metrics_add_source(e->metrics, engine_metrics, e) < 0) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (!(e->res = resolver_new(base, cfg, err, errlen)))
 		goto fail;
 	e->detect = detect;
@@ -101,6 +106,7 @@ void engine_free(struct engine *e)
 	if (e->detect)
 		e->detect->state_free(e->detect_state);
 	resolver_free(e->res);
+	metrics_free(e->metrics);
 	config_free(e->cfg);
 	free(e);
 }

@@ -10,6 +10,9 @@
 #include <stdint.h>
 
 #include "engine/stage.h"	/* struct engine_options */
+#include "engine/findings.h"
+#include "engine/pipeline.h"
+#include "lib/metrics.h"
 
 struct event_base;
 struct config;
@@ -20,8 +23,13 @@ struct fleet;
 
 struct engine_stats {
 	uint64_t checks_started, checks_done;
-	uint64_t verdicts[4];		/* by enum action: ignore(=accept) .. reject */
+	uint64_t verdicts[4];		/* by enum action: ignore(=accept) .. reject;
+					 * checks with an error not counted */
 	uint64_t checks_in_flight;
+	uint64_t check_errors;		/* checks without a verdict (mxvet's own fault) */
+	uint64_t findings[F__COUNT];	/* completed checks by finding code (each once) */
+	struct metrics_histogram check_latency;
+	struct metrics_histogram stage_latency[CHECK_STAGE__COUNT];
 };
 
 struct engine {
@@ -42,6 +50,9 @@ struct engine {
 					 * engine_free frees it. NULL: no redis_url */
 	struct engine_stats stats;
 	struct engine_options opts;
+	/* The metric sources of /metrics (lib/metrics.h): the engine's own
+	 * first; modules with counters of their own add theirs. */
+	struct metrics *metrics;
 };
 
 enum engine_flags {

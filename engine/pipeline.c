@@ -10,6 +10,7 @@
 #include "engine/stage.h"
 #include "engine/verdict.h"
 #include "lib/log.h"
+#include "lib/metrics.h"
 
 #include <event2/event.h>
 #include <stdlib.h>
@@ -30,6 +31,9 @@ struct check {
 	struct findings findings;
 	struct verdict verdict;
 	struct timeval started;
+	struct timeval stage_started[CHECK_STAGE__COUNT];
+	int stage_pending[CHECK_STAGE__COUNT];
+	bool stage_timed[CHECK_STAGE__COUNT];
 	check_done_cb cb;
 	void *arg;
 };
@@ -51,6 +55,52 @@ void check_release(struct check *c)
 {
 	if (--c->pending == 0)
 		advance(c);
+}
+
+static const char *const stage_names[CHECK_STAGE__COUNT] = { "dns", "authority", "smtp" };
+
+const char *check_stage_name(enum check_stage s) { return stage_names[s]; }
+
+static double seconds_since(const struct timeval *t0)
+{
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	return (double)(now.tv_sec - t0->tv_sec) + (now.tv_usec - t0->tv_usec) / 1e6;
+}
+
+/* A stage's time, once per check. */
+static void stage_timed(struct check *c, enum check_stage s)
+{
+	if (c->stage_timed[s])
+		return;
+	c->stage_timed[s] = true;
+	metrics_observe(&c->eng->stats.stage_latency[s], seconds_since(&c->stage_started[s]));
+}
+
+void check_stage_hold(struct check *c, enum check_stage s)
+{
+	if (c->stage_pending[s]++ == 0 && !c->stage_timed[s])
+		gettimeofday(&c->stage_started[s], NULL);
+	check_hold(c);
+}
+
+void check_stage_release(struct check *c, enum check_stage s)
+{
+	if (--c->stage_pending[s] == 0)
+		stage_timed(c, s);
+	check_release(c);
+}
+
+/* Each finding code of the check once (the metrics count checks by code). */
+static void count_findings(struct engine *e, const struct findings *fs)
+{
+	bool seen[F__COUNT] = { false };
+
+	for (size_t i = 0; i < fs->n; i++)
+		if ((unsigned)fs->v[i].code < F__COUNT && !seen[fs->v[i].code]) {
+			seen[fs->v[i].code] = true;
+			e->stats.findings[fs->v[i].code]++;
+		}
 }
 
 static void check_free(struct check *c)
@@ -130,7 +180,13 @@ static void finish(struct check *c)
 		history_store(c, &res);
 	e->stats.checks_done++;
 	e->stats.checks_in_flight--;
-	e->stats.verdicts[c->verdict.action]++;
+	if (res.error) {
+		e->stats.check_errors++;
+	} else {
+		e->stats.verdicts[c->verdict.action]++;
+		count_findings(e, &c->findings);
+	}
+	metrics_observe(&e->stats.check_latency, seconds_since(&c->started));
 	c->cb(c->arg, &res);
 	check_free(c);
 }
@@ -301,6 +357,7 @@ static void advance(struct check *c)
 	case PH_MX:
 		break;		/* on_mx_result moves on */
 	case PH_HOSTS:
+		stage_timed(c, CHECK_STAGE_DNS);
 		share_duplicate_hosts(&c->ev);
 		c->phase = PH_STAGES;
 		check_hold(c);
@@ -362,6 +419,7 @@ struct check *check_start(struct engine *e, const char *domain, unsigned flags,
 	c->arg = arg;
 	c->phase = PH_MX;
 	gettimeofday(&c->started, NULL);
+	c->stage_started[CHECK_STAGE_DNS] = c->started;
 	e->stats.checks_started++;
 	e->stats.checks_in_flight++;
 	/* start from the loop so that even a synchronous failure reaches the

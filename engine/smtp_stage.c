@@ -23,7 +23,7 @@ static void on_probe_done(void *arg, const struct smtp_result *r)
 	if (a->smtp.internal)
 		check_evidence(c)->internal_error = true;
 	free(q);
-	check_release(c);
+	check_stage_release(c, CHECK_STAGE_SMTP);
 }
 
 static void smtp_start(void *state, struct check *c)
@@ -46,11 +46,11 @@ static void smtp_start(void *state, struct check *c)
 			q->c = c;
 			q->mx = i;
 			q->addr = k;
-			check_hold(c);
+			check_stage_hold(c, CHECK_STAGE_SMTP);
 			if (smtp_probe(p, &ev->mx[i].addrs[k].addr, on_probe_done, q) != 0) {
 				free(q);
 				ev->internal_error = true;	/* out of memory */
-				check_release(c);	/* the stage's caller holds the count */
+				check_stage_release(c, CHECK_STAGE_SMTP);	/* the stage's caller holds the count */
 				return;
 			}
 			asked++;

@@ -83,4 +83,13 @@ void check_hold(struct check *c);
 /* The check moves on when the last hold is released (from the loop). */
 void check_release(struct check *c);
 
+/* The timed stages (the latency histograms of the metrics). dns is the
+ * MX and MX-host lookups, timed by the pipeline itself. */
+enum check_stage { CHECK_STAGE_DNS, CHECK_STAGE_AUTHORITY, CHECK_STAGE_SMTP, CHECK_STAGE__COUNT };
+const char *check_stage_name(enum check_stage s);	/* "dns", "authority", "smtp" */
+/* check_hold/check_release for a stage's pieces of work: the stage's time
+ * runs from its first hold to the release that leaves it none. */
+void check_stage_hold(struct check *c, enum check_stage s);
+void check_stage_release(struct check *c, enum check_stage s);
+
 #endif

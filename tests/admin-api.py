@@ -4,7 +4,7 @@ against tests/policy_fixture.py's loopback DNS (zone pt.test; slowok*
 names answer their MX after 0.6 s).
   - /v1/check/DOMAIN goes through the decider: two concurrent calls for an
     uncached domain start one check (from /metrics), a later call is
-    served from the cache, ?fresh=1 starts a new one, and a policy request
+    served from the cache, a POST starts a new one, and a policy request
     joins a check the admin API started;
   - at most admin_max_connections (5 here) admin connections are open:
     the next client waits until one closes, policy requests go on
@@ -87,12 +87,14 @@ def run(d, work):
        and m2["mxvet_cache_hits_total"] == m1["mxvet_cache_hits_total"] + 1,
        "a later /v1/check is served from the cache (a cache hit, no check)", (c, m1, m2))
 
-    # ?fresh=1 checks again although the verdict is cached
-    f = json.loads(get(d, "/v1/check/slowokadmin.pt.test?fresh=1"))
+    # a POST checks again although the verdict is cached
+    f = json.loads(urllib.request.urlopen(urllib.request.Request(
+        "http://127.0.0.1:%d/v1/check/slowokadmin.pt.test" % d.admin_port, data=b"",
+        method="POST"), timeout=10).read().decode())
     m3 = metrics(d)
     ok(f.get("cached") is False and f.get("verdict") == "accept"
        and m3["mxvet_checks_started_total"] == m2["mxvet_checks_started_total"] + 1,
-       "?fresh=1: a new check, whatever the cache holds", (f, m2, m3))
+       "POST /v1/check: a new check, whatever the cache holds", (f, m2, m3))
 
     # a policy request joins the check an admin call started (single flight)
     res = {}

@@ -12,3 +12,7 @@ tests/install.log: mxvetd mxvet tests/dumpconf
 # The include layering (lib < engine < checks < cli, daemon).
 TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh
+# mxvet --version, mxvetd -V/-h, and mxvet(1)/mxvetd(8) against the --help texts
+TESTS += tests/man-cli.sh
+EXTRA_DIST += tests/man-cli.sh
+tests/man-cli.log: mxvetd mxvet

@@ -94,3 +94,8 @@ tests/outcomes-cli.log: mxvet tests/history_put
 
 include tests/status.mk
 include tests/fleet.mk
+# lib/metrics: the Prometheus writers and the source registry
+check_PROGRAMS += tests/unit/test_metrics
+TESTS += tests/unit/test_metrics
+tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_metrics_LDADD = $(UNIT_LDADD)

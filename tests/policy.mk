@@ -25,3 +25,10 @@ tests/daemon-log.log: mxvetd
 TESTS += tests/reload-soak.sh
 EXTRA_DIST += tests/reload-soak.sh
 tests/reload-soak.log: mxvetd
+# What mxvetd shows (metrics, mxvet ctl, the Grafana dashboard), on the lab.
+TESTS += tests/metrics-lab.py tests/ctl.py tests/grafana-dashboard.py
+EXTRA_DIST += tests/metrics-lab.py tests/lab_daemon.py tests/ctl.py tests/grafana-dashboard.py \
+	contrib/grafana/mxvet.json contrib/grafana/README.md
+tests/metrics-lab.log: mxvetd mxvet
+tests/ctl.log: mxvetd mxvet
+tests/grafana-dashboard.log: mxvetd

@@ -78,7 +78,7 @@ def metrics(port):
     for line in m.splitlines():
         if line and not line.startswith("#") and "{" not in line:
             k, v = line.split()
-            out[k] = int(v)
+            out[k] = int(v) if v.isdigit() else float(v)   # histogram sums are not integers
     return out
 
 

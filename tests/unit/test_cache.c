@@ -139,6 +139,30 @@ START_TEST(previous_verdict)
 }
 END_TEST
 
+/* mxvet ctl flush: one domain or all expire at once; the last verdict
+ * stays for the risk log; an unknown or stale domain is no flush. */
+START_TEST(flush)
+{
+	struct cache *c = cache_new(&P);
+	struct cache_hit h;
+
+	put(c, "a.x", 0, ACT_REJECT, 3600, false);
+	put(c, "b.x", 0, ACT_IGNORE, 3600, false);
+	put(c, "c.x", 0, ACT_DEFER, 3600, false);
+	ck_assert(cache_expire(c, "a.x", 10));
+	ck_assert(!cache_expire(c, "a.x", 10));
+	ck_assert(!cache_expire(c, "nothere.x", 10));
+	ck_assert(!cache_get(c, "a.x", 10, &h));
+	ck_assert(cache_get(c, "b.x", 10, &h));
+	ck_assert_int_eq(put(c, "a.x", 11, ACT_IGNORE, 3600, false), ACT_REJECT);
+	ck_assert_uint_eq(cache_expire_all(c, 20), 3);
+	ck_assert_uint_eq(cache_expire_all(c, 20), 0);
+	ck_assert(!cache_get(c, "b.x", 20, &h) && !cache_get(c, "c.x", 20, &h));
+	ck_assert_int_eq(put(c, "c.x", 21, ACT_DEFER, 3600, false), ACT_DEFER);
+	cache_free(c);
+}
+END_TEST
+
 START_TEST(single_flight)
 {
 	struct flight_table *t = flight_table_new();
@@ -175,6 +199,7 @@ int main(void)
 	tcase_add_test(tc, churn);
 	tcase_add_test(tc, previous_verdict);
 	tcase_add_test(tc, single_flight);
+	tcase_add_test(tc, flush);
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }

@@ -59,6 +59,8 @@ static const struct {
 	{ "admin_listen = inet:127.0.0.1:99999", -1, "out of range" },
 	{ "admin_listen = inet:192.0.2.1:8080", -1, "LOOPBACK" },
 	{ "admin_listen = inet:[::1]:8080", 0, NULL },
+	{ "admin_listen = unix:/run/mxvet/admin.sock", 0, NULL },
+	{ "admin_listen = unix:admin.sock", -1, "admin_listen" },
 	/* files libunbound reads later */
 	{ "trust_anchor_file = /nonexistent/root.key", -1, "t.conf:3: trust_anchor_file: /nonexistent/root.key: No such file" },
 	{ "trust_anchor_file = /", -1, "not a regular file" },
