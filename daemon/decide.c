@@ -227,23 +227,6 @@ static void count_verdict(struct decider *d, const struct decision *dc)
 			d->st.codes[dc->codes[i]]++;
 }
 
-/* Codes of the findings that act, each once, in finding order. */
-static size_t acting_codes(const struct findings *fs, enum finding_code *out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < fs->n && n < max; i++) {
-		bool seen = false;
-		if (fs->v[i].action == ACT_IGNORE)
-			continue;
-		for (size_t k = 0; k < n; k++)
-			seen |= out[k] == fs->v[i].code;
-		if (!seen)
-			out[n++] = fs->v[i].code;
-	}
-	return n;
-}
-
 /* A waiter with its own copy of the query's who (its strings live only
  * until decide_request returns). One allocation. */
 static struct waiter *waiter_new(const struct decide_query *q)
@@ -295,7 +278,7 @@ static void on_check_done(void *arg, const struct check_result *res)
 	struct flight *f = flight_find(d->flights, res->domain);
 	enum finding_code codes[CACHE_MAX_CODES];
 	uint8_t c8[CACHE_MAX_CODES];
-	size_t nc = acting_codes(res->findings, codes, CACHE_MAX_CODES);
+	size_t nc = findings_codes(res->findings, true, codes, CACHE_MAX_CODES);
 	bool failed = res->error != NULL;
 	struct decision dc;
 	int prev;
