@@ -85,7 +85,7 @@ static void ctl_http(struct ctl_reply *r, const struct endpoint *ep, enum evhttp
 	evhttp_connection_set_timeout(conn, CTL_TIMEOUT_S);
 	evhttp_connection_set_max_body_size(conn, CTL_MAX_REPLY);
 	evhttp_request_set_error_cb(req, on_error);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", "mxvetd");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", "localhost");
 	if (evhttp_make_request(conn, req, cmd, path) == 0)
 		event_base_dispatch(r->base);	/* on_reply ends it */
 	else
@@ -164,7 +164,7 @@ static void ctl_unix(struct ctl_reply *r, const char *sock, enum evhttp_cmd_type
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_enable(bev, EV_READ);
 	evbuffer_add_printf(bufferevent_get_output(bev),
-			    "%s %s HTTP/1.0\r\nHost: mxvetd\r\nContent-Length: 0\r\n\r\n",
+			    "%s %s HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n",
 			    cmd == EVHTTP_REQ_POST ? "POST" : "GET", path);
 	event_base_dispatch(r->base);
 	bufferevent_free(bev);

@@ -5,6 +5,9 @@
  * nothing that changes state can be reached by GET. POSTs that carry an
  * Origin header come from a browser page (cross-site requests to a
  * loopback port, DNS rebinding): refused, mxvet ctl never sends one.
+ * A Host header must name an address or localhost: a page whose name an
+ * attacker rebinds to 127.0.0.1 sends its own name and could otherwise
+ * read the status page and the risk list.
  *
  * Connections are capped at admin_max_connections (evhttp 2.1 has no such
  * setting). evhttp asks us for each new connection's bufferevent
@@ -38,6 +41,7 @@
 #include "engine/verdict.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,14 +453,44 @@ static const char *route_rest(const struct route *r, const char *path)
 	return strncmp(path, r->path, n) == 0 && path[n] ? path + n : NULL;
 }
 
+/* Host: an IPv4 or [IPv6] literal or localhost, with an optional port. */
+static bool host_is_local(const char *h)
+{
+	char buf[64];
+	const char *end;
+	unsigned char tmp[sizeof(struct in6_addr)];
+	size_t n;
+
+	if (h[0] == '[') {
+		if (!(end = strchr(h, ']')) || (end[1] && end[1] != ':'))
+			return false;
+		if ((n = (size_t)(end - h - 1)) >= sizeof buf)
+			return false;
+		memcpy(buf, h + 1, n);
+		buf[n] = '\0';
+		return inet_pton(AF_INET6, buf, tmp) == 1;
+	}
+	end = strchr(h, ':');
+	if ((n = end ? (size_t)(end - h) : strlen(h)) >= sizeof buf)
+		return false;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return strcasecmp(buf, "localhost") == 0 || inet_pton(AF_INET, buf, tmp) == 1;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct admin_http *a = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	const struct route *known = NULL;
-	const char *rest;
+	const char *rest, *host;
 
+	host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	if (host && !host_is_local(host)) {
+		send_status(req, 403, "Forbidden: Host names no address (DNS rebinding?)", NULL);
+		return;
+	}
 	for (size_t i = 0; path && i < sizeof routes / sizeof routes[0]; i++) {
 		if (!(rest = route_rest(&routes[i], path)))
 			continue;

@@ -123,6 +123,14 @@ def over_tcp(d):
     st, hdr, _ = d.http("POST", "/metrics")
     st2, _, _ = d.http("POST", "/v1/flush-all", {"Origin": "http://evil.example"})
     st3, _, _ = d.http("DELETE", "/v1/flush-all")
+    # DNS rebinding: a page's own name in Host, for a read and a write
+    st5, _, _ = d.http("GET", "/v1/risk", {"Host": "rebind.example:%d" % d.admin_port})
+    st6, _, _ = d.http("POST", "/v1/flush-all", {"Host": "rebind.example"})
+    st7, _, _ = d.http("GET", "/v1/risk", {"Host": "[::1]:%d" % d.admin_port})
+    st8, _, _ = d.http("GET", "/v1/risk", {"Host": "localhost"})
+    ok(st5 == 403 and st6 == 403 and st7 == 200 and st8 == 200,
+       "a Host that names no address (DNS rebinding) gets 403; address literals and localhost "
+       "are served", (st5, st6, st7, st8))
     st4, _, _ = d.http("GET", "/v1/nothing")
     ok(st == 405 and hdr.get("Allow") == "GET, HEAD" and st2 == 403 and st3 in (405, 501)
        and st4 == 404 and ld.samples(d.metrics_text())["mxvet_cache_flushed_total"]

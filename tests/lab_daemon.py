@@ -23,7 +23,7 @@ class LabUnavailable(Exception):
 
 class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path, timeout=30):
-        super().__init__("mxvetd", timeout=timeout)
+        super().__init__("localhost", timeout=timeout)
         self.path = path
 
     def connect(self):
