@@ -16,6 +16,7 @@ import os, shutil, subprocess, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402
 import lab_daemon as ld  # noqa: E402
+import fleet_fixture as ff  # noqa: E402
 
 tap = pf.Tap()
 ok = tap.ok
@@ -56,15 +57,21 @@ def histogram_ok(m, name, label=None):
 
 def main():
     work = tempfile.mkdtemp(prefix="mxvet-metrics-lab-")
+    os.chmod(work, 0o777)
+    # with a private Redis, so that the fleet's families are exported too
+    # (promtool checks them; mxvetd(8) lists them)
+    redis = ff.Redis(work)
     try:
-        d = ld.LabDaemon(work)
+        d = ld.LabDaemon(work, {"redis_url": redis.url()})
     except ld.LabUnavailable as e:
+        redis.stop()
         print("Bail out! %s" % e)
         return
     try:
         run(d, work)
     finally:
         rc = d.stop()
+        redis.stop()
     ok(rc == 0 and not d.log_problems(), "mxvetd exits 0 on SIGTERM, no errors or sanitizer "
        "reports in its log", (rc, d.log_problems()))
     if tap.plan():
