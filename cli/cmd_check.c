@@ -7,6 +7,7 @@
 #include "engine/dname.h"
 #include "checks/registry.h"
 #include "engine/engine.h"
+#include "engine/history.h"
 #include "lib/log.h"
 #include "lib/privdrop.h"
 #include "engine/report.h"
@@ -153,6 +154,22 @@ struct config *cli_load_config(const char *path)
 		return NULL;
 	}
 	return cfg;
+}
+
+int cli_open_history(const char *cmd, const char *cfgpath, const char *state_dir,
+		     struct config **cfg, struct history **h)
+{
+	char err[512];
+
+	if (!(*cfg = cli_load_config(cfgpath)))
+		return EX_CONFIG_;
+	if (!(*h = history_open(state_dir ? state_dir : (*cfg)->state_dir, true, err, sizeof err))) {
+		fprintf(stderr, "mxvet %s: no domain history: %s\n", cmd, err);
+		config_free(*cfg);
+		*cfg = NULL;
+		return EX_UNAVAIL_;
+	}
+	return 0;
 }
 
 int cmd_check(int argc, char **argv)

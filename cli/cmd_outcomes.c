@@ -134,7 +134,6 @@ int cmd_outcomes(int argc, char **argv)
 	const char *cfgpath = NULL, *state_dir = NULL, *path = DEFAULT_MAILLOG;
 	bool json = false;
 	long since = -1;
-	char err[512];
 	int c, fd, rc = 0;
 
 	optind = 1;
@@ -159,17 +158,10 @@ int cmd_outcomes(int argc, char **argv)
 		outcomes_usage(stderr);
 		return EX_USAGE_;
 	}
-	struct config *cfg = cli_load_config(cfgpath);
-	if (!cfg)
-		return EX_CONFIG_;
-	if (!state_dir)
-		state_dir = cfg->state_dir;
-	struct history *h = history_open(state_dir, true, err, sizeof err);
-	if (!h) {
-		fprintf(stderr, "mxvet outcomes: no domain history: %s\n", err);
-		config_free(cfg);
-		return EX_UNAVAIL_;
-	}
+	struct config *cfg;
+	struct history *h;
+	if ((rc = cli_open_history("outcomes", cfgpath, state_dir, &cfg, &h)) != 0)
+		return rc;
 	if (!strcmp(path, "-")) {
 		fd = STDIN_FILENO;
 	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {

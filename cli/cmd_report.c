@@ -233,17 +233,11 @@ int cmd_report(int argc, char **argv)
 		report_usage(stderr);
 		return EX_USAGE_;
 	}
-	struct config *cfg = cli_load_config(cfgpath);
-	if (!cfg)
-		return EX_CONFIG_;
-	if (!state_dir)
-		state_dir = cfg->state_dir;
-	struct history *h = history_open(state_dir, true, err, sizeof err);
-	if (!h) {
-		fprintf(stderr, "mxvet report: no domain history: %s\n", err);
-		config_free(cfg);
-		return EX_UNAVAIL_;
-	}
+	struct config *cfg;
+	struct history *h;
+	int orc = cli_open_history("report", cfgpath, state_dir, &cfg, &h);
+	if (orc != 0)
+		return orc;
 	rs.since = since >= 0 ? time(NULL) - since : 0;
 	int rc = history_foreach(h, collect, &rs);
 	history_close(h);
