@@ -121,6 +121,20 @@ class LabDaemon:
         return "\n".join(bad[:20])
 
 
+def with_redis(work, extra=None):
+    """A LabDaemon whose redis_url is a private Redis (tests/fleet_fixture.py)
+    in work, so that the fleet's metric families are exported too; returns
+    (daemon, redis), both for the caller to stop. Raises LabUnavailable."""
+    import fleet_fixture as ff
+    os.chmod(work, 0o777)
+    redis = ff.Redis(work)
+    try:
+        return LabDaemon(work, dict(extra or {}, redis_url=redis.url())), redis
+    except LabUnavailable:
+        redis.stop()
+        raise
+
+
 def samples(text):
     """Exposition text -> {"name{labels}": value} (and the bare names)."""
     out = {}

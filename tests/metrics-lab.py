@@ -16,7 +16,6 @@ import os, shutil, subprocess, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402
 import lab_daemon as ld  # noqa: E402
-import fleet_fixture as ff  # noqa: E402
 
 tap = pf.Tap()
 ok = tap.ok
@@ -57,14 +56,10 @@ def histogram_ok(m, name, label=None):
 
 def main():
     work = tempfile.mkdtemp(prefix="mxvet-metrics-lab-")
-    os.chmod(work, 0o777)
-    # with a private Redis, so that the fleet's families are exported too
-    # (promtool checks them; mxvetd(8) lists them)
-    redis = ff.Redis(work)
+    # with a private Redis: the fleet's families are live too
     try:
-        d = ld.LabDaemon(work, {"redis_url": redis.url()})
+        d, redis = ld.with_redis(work)
     except ld.LabUnavailable as e:
-        redis.stop()
         print("Bail out! %s" % e)
         return
     try:
