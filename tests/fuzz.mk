@@ -69,5 +69,5 @@ if HAVE_CLANG
 check_SCRIPTS += tests/fuzz/fuzz_maillog
 tests/fuzz/fuzz_maillog: $(FUZZ_MAILLOG_SRC) libmxvet.a
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_MAILLOG_SRC) libmxvet.a $(DEP_LIBS)
+	$(AM_V_CC)$(CLANG) $(FUZZ_CFLAGS) -o $@ $^ $(DEP_LIBS)
 endif
