@@ -10,6 +10,7 @@
 #include "engine/redis_conn.h"
 #include "engine/redis_url.h"
 #include "lib/log.h"
+#include "lib/monotime.h"
 
 #include <hiredis/hiredis.h>
 
@@ -67,13 +68,6 @@ struct fleet {
 	bool closing;
 	struct fleet_stats st;
 };
-
-static long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
 
 static const struct config *cfg_of(const struct fleet *f) { return f->eng->cfg; }
 
@@ -420,9 +414,9 @@ static void decide_verdict(struct op *o)
 	if (!waited) {
 		f->st.lock_waits++;
 		long patience = cfg_of(f)->decision_timeout * 500L;
-		o->wait_until_ms = mono_ms() + (patience > 1000 ? patience : 1000);
+		o->wait_until_ms = monotime_ms() + (patience > 1000 ? patience : 1000);
 	}
-	if (mono_ms() >= o->wait_until_ms) {
+	if (monotime_ms() >= o->wait_until_ms) {
 		f->st.lock_gave_up++;
 		own_check(o);
 		return;
@@ -454,9 +448,9 @@ static void decide_probe(struct op *o)
 	if (!o->locked && !o->failed) {
 		if (!waited) {
 			f->st.lock_waits++;
-			o->wait_until_ms = mono_ms() + probe_lock_ms(cfg_of(f));
+			o->wait_until_ms = monotime_ms() + probe_lock_ms(cfg_of(f));
 		}
-		if (mono_ms() < o->wait_until_ms) {
+		if (monotime_ms() < o->wait_until_ms) {
 			wait_more(o);
 			return;
 		}

@@ -4,6 +4,7 @@
  * order, so the head is always the oldest and carries the next deadline. */
 #include "engine/redis_conn.h"
 #include "lib/log.h"
+#include "lib/monotime.h"
 
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
@@ -45,13 +46,6 @@ struct redis_conn {
 	struct redis_conn_stats st;
 };
 
-static long now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
-}
-
 static struct timeval us_tv(long us)
 {
 	struct timeval tv = { us / 1000000, us % 1000000 };
@@ -64,7 +58,7 @@ static void arm_deadline(struct redis_conn *rc)
 		evtimer_del(rc->deadline);
 		return;
 	}
-	long left = rc->head->sent_us + rc->timeout_ms * 1000L - now_us();
+	long left = rc->head->sent_us + rc->timeout_ms * 1000L - monotime_us();
 	struct timeval tv = us_tv(left > 0 ? left : 0);
 	evtimer_add(rc->deadline, &tv);
 }
@@ -89,7 +83,7 @@ static void went_down(struct redis_conn *rc, const char *why)
 		log_warn("redis: %s unavailable (%s): going on with the local tiers, "
 			 "reconnecting in the background", rc->name, why);
 		rc->in_outage = true;
-		rc->outage_since_us = now_us();
+		rc->outage_since_us = monotime_us();
 		rc->st.outages++;
 	} else {
 		log_debug("redis: %s still unavailable (%s)", rc->name, why);
@@ -137,7 +131,7 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
 	(void)ac;
 	unlink_req(rc, q);
 	if (r) {
-		long lat = now_us() - q->sent_us;
+		long lat = monotime_us() - q->sent_us;
 		size_t b = 0;
 		while (b < REDIS_LAT_BUCKETS && (uint32_t)lat > redis_lat_bounds_us[b])
 			b++;
@@ -163,7 +157,7 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!rc->head)
 		return;
-	if (rc->head->sent_us + rc->timeout_ms * 1000L > now_us()) {
+	if (rc->head->sent_us + rc->timeout_ms * 1000L > monotime_us()) {
 		arm_deadline(rc);
 		return;
 	}
@@ -182,7 +176,7 @@ static int send_cmd(struct redis_conn *rc, redis_reply_fn fn, void *arg, int arg
 	q->rc = rc;
 	q->fn = fn;
 	q->arg = arg;
-	q->sent_us = now_us();
+	q->sent_us = monotime_us();
 	if (redisAsyncCommandArgv(rc->ac, on_reply, q, argc, argv, argvlen) != REDIS_OK) {
 		free(q);
 		return -1;
@@ -228,7 +222,7 @@ static void on_ping(void *arg, const redisReply *r)
 	rc->backoff_ms = REDIS_BACKOFF_MIN_MS;
 	if (rc->in_outage)
 		log_info("redis: %s reachable again after %lds", rc->name,
-			 (now_us() - rc->outage_since_us) / 1000000L);
+			 (monotime_us() - rc->outage_since_us) / 1000000L);
 	else
 		log_info("redis: connected to %s", rc->name);
 	rc->in_outage = false;

@@ -7,6 +7,7 @@
 #include "lib/addr_policy.h"
 #include "engine/unbound_upstreams.h"
 #include "lib/log.h"
+#include "lib/monotime.h"
 
 #include <ctype.h>
 #include <event2/event.h>
@@ -536,14 +537,6 @@ int resolver_lookup(struct resolver *r, const char *name, int rrtype,
 
 /* ---- The blindness guard (dns_guard.h): canaries, waiters, renewal ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void canary_free(struct canary *c)
 {
 	if (!c)
@@ -580,7 +573,7 @@ static void wake_waiters(struct resolver *r, enum dns_reach reach)
 static void on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct resolver *r = arg;
-	enum dns_reach reach = dns_guard_reach(&r->guard, now_ms());
+	enum dns_reach reach = dns_guard_reach(&r->guard, monotime_ms());
 
 	(void)fd;
 	(void)what;
@@ -652,14 +645,14 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (!canary_start(r) && r->guard.blind && !r->guard.asking) {
-		r->guard.failed_at = now_ms();	/* try again later */
+		r->guard.failed_at = monotime_ms();	/* try again later */
 		schedule_retry(r, r->guard.failed_at);
 	}
 }
 
 static void canary_end(struct resolver *r, bool contact)
 {
-	int64_t now = now_ms();
+	int64_t now = monotime_ms();
 	char t[32];
 
 	canary_free(r->canary);
@@ -791,7 +784,7 @@ static bool canary_start(struct resolver *r)
 static void failed_lookup(struct resolver *r, const char *name)
 {
 	snprintf(r->failed_name, sizeof r->failed_name, "%s", name);
-	if (dns_guard_reach(&r->guard, now_ms()) == DNS_REACH_ASK)
+	if (dns_guard_reach(&r->guard, monotime_ms()) == DNS_REACH_ASK)
 		canary_start(r);
 }
 
@@ -810,7 +803,7 @@ int resolver_reach(struct resolver *r, resolver_reach_cb cb, void *arg)
 	r->waiters = w;
 	/* a canary's end wakes the waiters; else the wake event, which also
 	 * tells them when no canary could start */
-	if (dns_guard_reach(&r->guard, now_ms()) == DNS_REACH_ASK &&
+	if (dns_guard_reach(&r->guard, monotime_ms()) == DNS_REACH_ASK &&
 	    (r->guard.asking || canary_start(r)))
 		return 0;
 	evtimer_add(r->wake, &zero);

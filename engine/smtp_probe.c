@@ -16,6 +16,7 @@
 #include "engine/egress_guard.h"
 #include "engine/stage.h"
 #include "lib/log.h"
+#include "lib/monotime.h"
 #include "engine/probe_sched.h"
 #include "engine/fleet.h"
 #include "lib/addr_policy.h"
@@ -81,13 +82,6 @@ struct smtp_prober {
 	struct egress_guard guard;
 	long results_port;	/* the smtp_port the cached results are for */
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 static struct timeval ms_tv(long ms)
 {
@@ -212,7 +206,7 @@ static void hash_remove(struct smtp_prober *p, struct entry *e)
  * adds, so the table holds about the addresses seen within one TTL. */
 static void expire_some(struct smtp_prober *p, int max)
 {
-	long now = now_ms();
+	long now = monotime_ms();
 
 	for (int i = 0; i < max && p->xhead && p->xhead->expires_ms <= now; i++) {
 		struct entry *e = p->xhead;
@@ -350,7 +344,7 @@ static void deliver_unprobed(struct entry *e, bool internal)
 
 	/* an entry that never got a result still leaves the table in time */
 	if (!e->xlinked) {
-		e->expires_ms = now_ms();
+		e->expires_ms = monotime_ms();
 		xappend(e);
 	}
 
@@ -488,7 +482,7 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->res.connected = e->state != P_CONNECT;
 	e->res.banner = e->g.banner[0] ? strdup(e->g.banner) : NULL;
 	e->res.internal = e->sync_internal || (e->g.banner[0] && !e->res.banner);
-	e->done_ms = now_ms();
+	e->done_ms = monotime_ms();
 	e->res.elapsed_ms = e->done_ms - e->started_ms;
 	e->have_result = true;
 	/* a result mxvet's own failure spoiled is given once, not kept */
@@ -697,7 +691,7 @@ static void run_probe(struct entry *e)
 	e->state = P_CONNECT;
 	e->sync_failed = false;
 	e->sync_internal = false;
-	e->started_ms = now_ms();
+	e->started_ms = monotime_ms();
 	p->st.in_flight++;
 	/* our own non-blocking connect: libevent's would run the error
 	 * callback synchronously when connect() fails at once */
@@ -748,7 +742,7 @@ static void on_fleet(void *arg, const struct smtp_result *r, long fresh_ms)
 {
 	struct entry *e = arg;
 	struct smtp_prober *p = e->p;
-	long now = now_ms();
+	long now = monotime_ms();
 
 	e->state = P_IDLE;
 	if (!r) {
@@ -794,7 +788,7 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 		return answer_later(p, &r, cb, arg);
 	}
 	e = lookup(p, addr);
-	if (e && fresh(e, now_ms())) {
+	if (e && fresh(e, monotime_ms())) {
 		p->st.cache_hits++;
 		return answer_later(p, &e->res, cb, arg);
 	}

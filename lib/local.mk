@@ -5,4 +5,5 @@ libmxvet_a_SOURCES += \
 	lib/privdrop.c lib/privdrop.h \
 	lib/strlist.c lib/strlist.h
 libmxvet_a_SOURCES += lib/exit_codes.h
+libmxvet_a_SOURCES += lib/monotime.h
 libmxvet_a_SOURCES += lib/metrics.c lib/metrics.h
