@@ -15,7 +15,7 @@ libmxvet_a_SOURCES += \
 	engine/dnsquery.c engine/dnsquery.h \
 	engine/auth_cache.c engine/auth_cache.h \
 	engine/authority.c engine/authority.h engine/auth_discovery.c engine/auth_stage.h \
-	engine/smtp_probe.c engine/smtp_probe.h engine/smtp_stage.c engine/probe_sched.c engine/probe_sched.h \
+	engine/smtp_probe.c engine/smtp_probe.h engine/smtp_table.c engine/smtp_table.h engine/smtp_stage.c engine/probe_sched.c engine/probe_sched.h \
 	engine/egress_guard.c engine/egress_guard.h \
 	engine/history.c engine/history.h
 libmxvet_a_SOURCES += engine/smtp_greeting.c engine/smtp_greeting.h

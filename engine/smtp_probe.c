@@ -12,6 +12,7 @@
  * connection's callbacks, or through the prober's zero-delay "ready"
  * event for answers known at request time. */
 #include "engine/smtp_probe.h"
+#include "engine/smtp_table.h"
 #include "engine/config.h"
 #include "engine/egress_guard.h"
 #include "engine/stage.h"
@@ -35,215 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* P_FLEET: asking the fleet (fleet.h) whether another host has the result */
-enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT, P_FLEET };
-
-struct waiter {
-	struct waiter *next;
-	smtp_probe_cb cb;
-	void *arg;
-	struct smtp_result res;	/* for answers delivered via the ready list */
-};
-
-struct entry {
-	struct entry *hnext;	/* hash chain */
-	struct sched_item si;	/* in the scheduler while running or queued */
-	struct entry *xprev, *xnext;	/* expiry list, oldest result first */
-	bool xlinked;
-	struct smtp_prober *p;
-	struct netaddr addr;
-	enum pstate state;
-	bool have_result;
-	struct smtp_result res;	/* owns banner */
-	long expires_ms;	/* monotonic */
-	long started_ms;
-	long done_ms;		/* when the result came */
-	struct waiter *waiters, **wtail;
-	struct bufferevent *bev;
-	struct event *timer;
-	bool sync_failed;		/* connect failed at once: finish from the timer */
-	enum smtp_status sync_status;
-	bool sync_internal;		/* ... for lack of memory (no result kept) */
-	struct smtp_greeting g;
-};
-
-/* Settings are read through engine_config(eng) at the moment they apply,
- * so that a reload reaches the prober (no copy of the config pointer). */
-struct smtp_prober {
-	struct engine *eng;
-	struct event_base *base;
-	struct entry **tab;
-	size_t nbuckets;
-	struct sched *sched;
-	struct entry *xhead, *xtail;	/* entries with a result, by when it came */
-	struct waiter *ready, **rtail;	/* answers to deliver from the loop */
-	struct event *ready_ev;
-	struct smtp_stats st;
-	struct egress_guard guard;
-	long results_port;	/* the smtp_port the cached results are for */
-};
-
 static struct timeval ms_tv(long ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	return tv;
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg);
-
-/* ---- the address table ---- */
-
-static size_t hash_addr(const struct netaddr *a)
-{
-	size_t h = 2166136261u;
-	size_t n = a->family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ a->b[i]) * 16777619u;
-	return h ^ (size_t)a->family;
-}
-
-static struct entry *lookup(struct smtp_prober *p, const struct netaddr *a)
-{
-	for (struct entry *e = p->tab[hash_addr(a) & (p->nbuckets - 1)]; e; e = e->hnext)
-		if (netaddr_equal(&e->addr, a))
-			return e;
-	return NULL;
-}
-
-static void grow(struct smtp_prober *p)
-{
-	size_t nb = p->nbuckets * 2;
-	struct entry **nt = calloc(nb, sizeof *nt);
-
-	if (!nt)
-		return;		/* longer chains, still correct */
-	for (size_t i = 0; i < p->nbuckets; i++)
-		for (struct entry *e = p->tab[i], *nx; e; e = nx) {
-			nx = e->hnext;
-			size_t b = hash_addr(&e->addr) & (nb - 1);
-			e->hnext = nt[b];
-			nt[b] = e;
-		}
-	free(p->tab);
-	p->tab = nt;
-	p->nbuckets = nb;
-}
-
-static void entry_free(struct entry *e)
-{
-	for (struct waiter *w = e->waiters, *nx; w; w = nx) {
-		nx = w->next;
-		free(w);
-	}
-	if (e->bev)
-		bufferevent_free(e->bev);
-	if (e->timer)
-		event_free(e->timer);
-	free(e->res.banner);
-	free(e);
-}
-
-/* Is the result still to be reused? smtp_probe_ttl as it is now, so that
- * a reload that shortens it applies to results already cached (the
- * expiry list below only bounds the table). */
-static bool fresh(const struct entry *e, long now)
-{
-	return e->have_result && e->done_ms + engine_config(e->p->eng)->smtp_probe_ttl * 1000L > now;
-}
-
-/* ---- expiry: incremental, so that a flood of new addresses costs O(1)
- * per insert, never a walk over the table ---- */
-
-static void xunlink(struct entry *e)
-{
-	struct smtp_prober *p = e->p;
-
-	if (!e->xlinked)
-		return;
-	if (e->xprev)
-		e->xprev->xnext = e->xnext;
-	else
-		p->xhead = e->xnext;
-	if (e->xnext)
-		e->xnext->xprev = e->xprev;
-	else
-		p->xtail = e->xprev;
-	e->xprev = e->xnext = NULL;
-	e->xlinked = false;
-}
-
-/* At the tail: results come in time order and share one TTL, so the list
- * stays sorted by expiry (a reload that changes the TTL only delays some
- * expiries by at most the old TTL). */
-static void xappend(struct entry *e)
-{
-	struct smtp_prober *p = e->p;
-
-	xunlink(e);
-	e->xprev = p->xtail;
-	if (p->xtail)
-		p->xtail->xnext = e;
-	else
-		p->xhead = e;
-	p->xtail = e;
-	e->xlinked = true;
-}
-
-static void hash_remove(struct smtp_prober *p, struct entry *e)
-{
-	for (struct entry **pe = &p->tab[hash_addr(&e->addr) & (p->nbuckets - 1)]; *pe;
-	     pe = &(*pe)->hnext)
-		if (*pe == e) {
-			*pe = e->hnext;
-			return;
-		}
-}
-
-/* Look at up to max entries at the head of the expiry list: an expired,
- * idle one with nobody waiting is dropped; an expired busy one (probing
- * again, or saying QUIT) goes to the tail. Each insert drops more than it
- * adds, so the table holds about the addresses seen within one TTL. */
-static void expire_some(struct smtp_prober *p, int max)
-{
-	long now = monotime_ms();
-
-	for (int i = 0; i < max && p->xhead && p->xhead->expires_ms <= now; i++) {
-		struct entry *e = p->xhead;
-		if (e->state != P_IDLE || e->waiters) {
-			xappend(e);
-			continue;
-		}
-		xunlink(e);
-		hash_remove(p, e);
-		entry_free(e);
-		p->st.entries--;
-		p->st.expired++;
-	}
-}
-
-static struct entry *insert(struct smtp_prober *p, const struct netaddr *a)
-{
-	struct entry *e;
-
-	expire_some(p, SMTP_EXPIRE_PER_INSERT);
-	if (p->st.entries >= 2 * p->nbuckets)
-		grow(p);
-	if (!(e = calloc(1, sizeof *e)))
-		return NULL;
-	e->p = p;
-	e->addr = *a;
-	e->wtail = &e->waiters;
-	if (!(e->timer = evtimer_new(p->base, on_timer, e))) {
-		free(e);
-		return NULL;
-	}
-	size_t b = hash_addr(a) & (p->nbuckets - 1);
-	e->hnext = p->tab[b];
-	p->tab[b] = e;
-	p->st.entries++;
-	return e;
-}
 
 /* ---- delivering results ---- */
 
@@ -345,7 +143,7 @@ static void deliver_unprobed(struct entry *e, bool internal)
 	/* an entry that never got a result still leaves the table in time */
 	if (!e->xlinked) {
 		e->expires_ms = monotime_ms();
-		xappend(e);
+		ptab_xappend(e);
 	}
 
 	e->waiters = NULL;
@@ -402,7 +200,7 @@ static void close_conn(struct entry *e)
 static void mark_window_blind(struct smtp_prober *p)
 {
 	for (size_t i = 0; i < p->guard.n; i++) {
-		struct entry *e = lookup(p, &p->guard.win[i].addr);
+		struct entry *e = ptab_lookup(p, &p->guard.win[i].addr);
 		if (e && e->have_result && smtp_result_no_contact(&e->res))
 			e->res.blind = true;
 	}
@@ -487,7 +285,7 @@ static void finish(struct entry *e, enum smtp_status st, int code)
 	e->have_result = true;
 	/* a result mxvet's own failure spoiled is given once, not kept */
 	e->expires_ms = e->done_ms + (e->res.internal ? 0 : engine_config(p->eng)->smtp_probe_ttl * 1000L);
-	xappend(e);
+	ptab_xappend(e);
 	p->st.results[st]++;
 	guard_note(p, e);
 	fleet_probe_put(engine_fleet(p->eng), &e->addr, (int)engine_config(p->eng)->smtp_port, &e->res,
@@ -518,7 +316,7 @@ static void finish_partial(struct entry *e)
 		finish(e, SMTP_ST_SILENT, 0);
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+void smtp_probe_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct entry *e = arg;
 
@@ -754,7 +552,7 @@ static void on_fleet(void *arg, const struct smtp_result *r, long fresh_ms)
 	e->have_result = true;
 	e->done_ms = now - (engine_config(p->eng)->smtp_probe_ttl * 1000L - fresh_ms);
 	e->expires_ms = now + fresh_ms;
-	xappend(e);
+	ptab_xappend(e);
 	deliver(e);
 }
 
@@ -787,12 +585,12 @@ int smtp_probe(struct smtp_prober *p, const struct netaddr *addr,
 			  netaddr_format(addr, buf, sizeof buf), why ? why : "not routable");
 		return answer_later(p, &r, cb, arg);
 	}
-	e = lookup(p, addr);
-	if (e && fresh(e, monotime_ms())) {
+	e = ptab_lookup(p, addr);
+	if (e && ptab_fresh(e, monotime_ms())) {
 		p->st.cache_hits++;
 		return answer_later(p, &e->res, cb, arg);
 	}
-	if (!e && !(e = insert(p, addr)))
+	if (!e && !(e = ptab_insert(p, addr)))
 		return -1;
 	struct waiter *w = calloc(1, sizeof *w);
 	if (!w)
@@ -865,7 +663,7 @@ void smtp_prober_free(struct smtp_prober *p)
 	for (size_t i = 0; p->tab && i < p->nbuckets; i++)
 		for (struct entry *e = p->tab[i], *nx; e; e = nx) {
 			nx = e->hnext;
-			entry_free(e);
+			ptab_entry_free(e);
 		}
 	for (struct waiter *w = p->ready, *nx; w; w = nx) {
 		nx = w->next;
