@@ -2,7 +2,7 @@
 # End to end through `mxvet check --json` and `mxvet report`, without the
 # lab: DNS answers come from local-data in an unbound.conf (nothing leaves
 # the box: the whole test. zone is static), SMTP hosts are
-# tests/smtp-fake.py on 127.77.0.x (loopback). Covers every SMTP code the
+# tests/lab/fakesmtp.py on 127.77.0.x (loopback). Covers every SMTP code the
 # fakes can make, the implicit MX, the address gate (an MX at 127.0.0.1,
 # outside mx_allowed_networks, draws no connection), a slow greeting under
 # the default banner timeout, DOMAIN_DEAD on the third failing check
@@ -27,21 +27,22 @@ notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# 
 echo "1..21"
 
 mkdir -p "$T/state"
-python3 "$top_srcdir/tests/smtp-fake.py" 0 "$T/conn.log" \
-	127.77.0.1=ok 127.77.0.2=silent 127.77.0.3=tempfail 127.77.0.4=reject \
+python3 "$top_srcdir/tests/lab/fakesmtp.py" --port 0 --log "$T/conn.log" \
+	127.77.0.1=ok-multiline 127.77.0.2=silent 127.77.0.3=tempfail 127.77.0.4=reject \
 	127.77.0.5=slow:2 > "$T/fake.out" 2>&1 &
 FAKE_PID=$!
-for _ in $(seq 50); do grep -q ready "$T/fake.out" 2>/dev/null && break; sleep 0.1; done
-PORT=$(awk '/ready/ {print $2}' "$T/fake.out")
+for _ in $(seq 50); do grep -q "^ready " "$T/fake.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(awk '/^ready / {print $2}' "$T/fake.out")
 if [ -z "$PORT" ]; then
 	echo "Bail out! fake SMTP hosts did not start: $(cat "$T/fake.out")"
 	exit 1
 fi
 # the witness: anything that reaches 127.0.0.1 at the probe port is logged
-python3 "$top_srcdir/tests/smtp-fake.py" "$PORT" "$T/conn-lo.log" 127.0.0.1=ok > "$T/fake-lo.out" 2>&1 &
+python3 "$top_srcdir/tests/lab/fakesmtp.py" --port "$PORT" --log "$T/conn-lo.log" 127.0.0.1=ok \
+	> "$T/fake-lo.out" 2>&1 &
 LO_PID=$!
-for _ in $(seq 50); do grep -q ready "$T/fake-lo.out" 2>/dev/null && break; sleep 0.1; done
-grep -q ready "$T/fake-lo.out" || { kill $LO_PID 2>/dev/null; LO_PID=; }
+for _ in $(seq 50); do grep -q "^ready " "$T/fake-lo.out" 2>/dev/null && break; sleep 0.1; done
+grep -q "^ready " "$T/fake-lo.out" || { kill $LO_PID 2>/dev/null; LO_PID=; }
 
 cat > "$T/unbound.conf" <<EOF
 server:
@@ -124,7 +125,7 @@ s=$(grep '"domain":"implicit.test"' "$T/out.json" | smtp_of)
 [ "$s" = "implicit.test:127.77.0.1=ok" ] && ok "implicit MX: the domain's own address is probed" ||
 	notok "implicit MX probe" "$s"
 b=$(grep '"domain":"tempfail.test"' "$T/out.json" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["mx"][0]["smtp"][0]["banner"])')
-[ "$b" = "421 4.3.2 fake.test busy, try later" ] && ok "banner of the 421 host reported" || notok "banner" "$b"
+[ "$b" = "421 4.3.2 fake.test Service not available, closing transmission channel" ] && ok "banner of the 421 host reported" || notok "banner" "$b"
 # shared hosts: ok.test, primary.test and implicit.test use 127.77.0.1,
 # silent.test and primary.test 127.77.0.2: one connection each
 c1=$(grep -c '^127.77.0.1$' "$T/conn.log"); c2=$(grep -c '^127.77.0.2$' "$T/conn.log")

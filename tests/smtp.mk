@@ -1,12 +1,12 @@
 # SMTP prober and domain history (issue 4): unit tests, prober tests
 # against in-process loopback fakes, end-to-end tests of mxvet check and
-# mxvet report (tests/smtp-e2e.sh: local-data DNS + tests/smtp-fake.py),
+# mxvet report (tests/smtp-e2e.sh: local-data DNS + tests/lab/fakesmtp.py),
 # and the lab domains (tests/smtp-lab.sh).
 SMTP_UNITS = tests/unit/test_smtp tests/unit/test_smtp_probe tests/unit/test_history \
 	tests/unit/test_egress_guard tests/unit/test_probe_sched
 check_PROGRAMS += $(SMTP_UNITS)
 TESTS += $(SMTP_UNITS) tests/smtp-e2e.sh tests/smtp-lab.sh tests/smtp-blind.sh
-EXTRA_DIST += tests/smtp-fake.py tests/smtp-e2e.sh tests/smtp-lab.sh tests/smtp-blind.sh
+EXTRA_DIST += tests/smtp-e2e.sh tests/smtp-lab.sh tests/smtp-blind.sh
 
 tests_unit_test_smtp_SOURCES = tests/unit/test_smtp.c tests/unit/evfix.c tests/unit/evfix.h
 tests_unit_test_smtp_CFLAGS = $(UNIT_CFLAGS)
