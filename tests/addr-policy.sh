@@ -1,6 +1,6 @@
 #!/bin/bash
 # Integration test of the address policy for DNS (TAP): zones under the
-# fake authlab. servers (tests/authority-fake.py, 127.153.0.0/16) whose name
+# fake authlab. servers (tests/lab/fakedns.py, 127.153.0.0/16) whose name
 # servers sit outside mx_allowed_networks: offnet.authlab's only server is
 # 127.88.0.1, mixed.authlab has one good server, one at 127.88.0.1 and one
 # at ::1. A witness (tests/dns-witness.py) on 127.88.0.1:53 and [::1]:53,
@@ -27,8 +27,8 @@ cleanup() {
 trap cleanup EXIT
 setsid $PY "$top_srcdir/tests/dns-witness.py" "$work/witness.pid" "$work/witness.log" \
 	127.88.0.1 ::1 9>&- >"$work/witness.out" 2>&1 &
-AUTHFAKE_NO_V6=1 setsid $PY "$top_srcdir/tests/authority-fake.py" "$work/fake.pid" 9>&- \
-	>"$work/fake.log" 2>&1 &
+setsid $PY "$top_srcdir/tests/lab/fakedns.py" "$top_srcdir/tests/data/auth/authlab/authlab.json" \
+	--pidfile "$work/fake.pid" --ipv4-only 9>&- >"$work/fake.log" 2>&1 &
 for _ in $(seq 50); do
 	[ -s "$work/fake.pid" ] && [ -s "$work/witness.pid" ] &&
 		dig +time=1 +tries=1 @127.153.0.1 authlab SOA >/dev/null 2>&1 && break

@@ -5,7 +5,7 @@ TESTS += tests/unit/test_authority tests/unit/test_auth_cache tests/authority.sh
 tests_unit_test_authority_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_authority_LDADD = $(UNIT_LDADD)
 tests_unit_test_authority_SOURCES = tests/unit/test_authority.c tests/unit/evfix.c tests/unit/evfix.h
-EXTRA_DIST += tests/authority.sh tests/authority-fake.py tests/data/auth \
+EXTRA_DIST += tests/authority.sh tests/data/auth \
 	tests/addr-policy.sh tests/dns-witness.py
 
 FUZZ_AUTHORITY_SRC = tests/fuzz/fuzz_authority.c engine/auth_evidence.c engine/dnsquery.c \

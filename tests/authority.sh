@@ -1,6 +1,7 @@
 #!/bin/bash
 # Integration test of the authority checks (TAP): fake authoritative servers
-# on 127.153.0.0/16 port 53 (tests/authority-fake.py), one zone per finding,
+# on 127.153.0.0/16 port 53 (tests/lab/fakedns.py serving
+# tests/data/auth/authlab), one zone per finding,
 # each domain through `mxvet check --json --no-smtp`; asserts the verdict,
 # the exact set of authority codes, the server named, and the time bound.
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -12,7 +13,8 @@ if ! $PY -c 'import dns.message' 2>/dev/null; then skip_or_fail "python3-dnspyth
 work=$(mktemp -d /tmp/mxvet-auth.XXXXXX)
 exec 9>/tmp/mxvet-authfake.lock
 flock -w 60 9 || { echo "Bail out! cannot lock /tmp/mxvet-authfake.lock"; exit 1; }
-setsid $PY "$top_srcdir/tests/authority-fake.py" "$work/fake.pid" 9>&- >"$work/fake.log" 2>&1 &
+setsid $PY "$top_srcdir/tests/lab/fakedns.py" "$top_srcdir/tests/data/auth/authlab/authlab.json" \
+	--pidfile "$work/fake.pid" 9>&- >"$work/fake.log" 2>&1 &
 trap 'kill "$(cat "$work/fake.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do
 	[ -s "$work/fake.pid" ] && dig +time=1 +tries=1 @127.153.0.1 authlab SOA >/dev/null 2>&1 && break
@@ -174,7 +176,7 @@ berr = open(sys.argv[7]).read()
 bl = re.search(r"authority: domain=budget.authlab .*packets=(\d+) budget=(\w+)", berr)
 ok(pk and int(pk.group(1)) <= 200 and bl and int(bl.group(1)) <= 200 and bl.group(2) == "spent",
    "budget.authlab (40 addresses, 39 silent, 880 packets wanted): %s packets received, "
-   "at most 200" % (pk.group(1) if pk else "?"),
+   "at most 200 (%s)" % (pk.group(1) if pk else "?", bl.group(0) if bl else "?"),
    open(sys.argv[8]).read() + (bl.group(0) if bl else berr[-1500:]))
 try:
     b = json.loads(open(sys.argv[6]).readline())

@@ -1,61 +1,65 @@
 #!/usr/bin/python3
 """fakedns.py: scripted, misbehaving authoritative DNS servers for the mxvet
-loopback lab (tests/lab). One process serves several instances, each on its
-own address, UDP and TCP port 53 (or the port in the config).
+tests: the loopback lab (tests/lab) and the authlab. servers of
+tests/authority.sh and tests/addr-policy.sh (tests/data/auth/authlab). One
+process serves every server, each on its own loopback address, UDP and TCP.
 
-usage: fakedns.py CONFIG.json
+usage: fakedns.py CONFIG.json [--pidfile FILE] [--ipv4-only]
 
-CONFIG: {"servers": [{"addr": "127.53.2.4", "port": 53, "mode": "apexcname-alternate",
+CONFIG: {"counter": "packets.authlab.",
+         "servers": [{"addr": "127.53.2.4", "port": 53, "mode": "apexcname-alternate",
                       "zones": [["apexcname.test.", "/dir/zones/apexcname.test.zone"]],
                       "cname": "web.hosting-provider.test."}, ...]}
+"addr" may be a range of IPv4 addresses, "127.153.11.1-40": one server of
+that kind on each. Zone file
+paths are relative to the config's directory. The PID file is written once
+every socket is bound; --ipv4-only leaves the IPv6 servers out, and an IPv6
+address that cannot be bound (no IPv6 loopback) is logged and skipped.
 
-Modes (the data comes from the zone files, answered authoritatively):
+Modes (the data comes from the zone files, answered authoritatively; a name
+below a delegation in a zone gets a referral):
   auth                 plain authoritative server (AA=1)
   refused              REFUSED to everything
   silent               never answers (UDP dropped; TCP accepted, never answered)
-  apexcname-alternate  queries for the zone apex alternate, per query type,
-                       between the correct answer (NSID farm-a) and a CNAME at
-                       the apex to "cname" (NSID farm-b)
-  apexcname-always     every query for the apex gets the CNAME (NSID cname)
+  apexcname-alternate  queries for the zone apex alternate between the correct
+                       answer (NSID "nsid_apex", default farm-a) and a CNAME at
+                       the apex to "cname" (NSID "nsid_cname", default farm-b);
+                       "alternate": "qtype" (default) takes turns per query
+                       type, "query" over every apex query; "cname_aa": false
+                       sends the CNAMEs without AA
+  apexcname-always     every query for the apex gets the CNAME (NSID
+                       "nsid_cname", default cname)
   noaa                 correct data, AA=0
   wildcard-additional  an AAAA query for a name that has only A records gets
                        NODATA plus, in the additional section, the A of the
                        zone's wildcard (*) for that name: a different address
   formerr-edns         FORMERR without OPT to any query with EDNS; plain
                        queries get correct answers
+  drop-edns            never answers a query with EDNS; plain ones are answered
   garbage              random bytes after the right query ID
-Malformed queries are ignored. NSID (RFC 5001) is the mode name unless said.
+  pointer-loop         the question, then an answer whose owner name is a
+                       compression pointer to itself
+  tc                   every UDP answer truncated (TC); TCP answered in full
+Malformed queries are ignored. NSID (RFC 5001) is "nsid", default the mode.
+Every server counts the UDP datagrams and TCP connections it receives; a TXT
+query for the "counter" name, at any server, answers one "ZONE=N" string per
+zone: the packets its servers received.
 """
+import argparse
 import json
 import os
-import random
+import re
 import selectors
 import signal
 import socket
 import sys
 import time
 
-import dns.edns
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.opcode
-import dns.rcode
-import dns.rdataclass
-import dns.rdatatype
-import dns.rrset
-import dns.zone
+sys.dont_write_bytecode = True  # nothing written into the source tree
+from fakedns_answer import Server  # noqa: E402
 
-A, AAAA, CNAME, MX, NS, SOA, ANY = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.CNAME,
-                                    dns.rdatatype.MX, dns.rdatatype.NS, dns.rdatatype.SOA,
-                                    dns.rdatatype.ANY)
-IN = dns.rdataclass.IN
-NSID = 3
-MODES = ("auth", "refused", "silent", "apexcname-alternate", "apexcname-always", "noaa",
-         "wildcard-additional", "formerr-edns", "garbage")
 TCP_IDLE = 10.0         # seconds a TCP connection may stay idle
-TCP_MAX = 64            # connections per instance
+TCP_MAX = 64            # connections per server
 
 
 def log(msg):
@@ -63,176 +67,40 @@ def log(msg):
     sys.stderr.flush()
 
 
-class Instance:
-    def __init__(self, conf):
-        self.addr = conf["addr"]
-        self.port = int(conf.get("port", 53))
-        self.mode = conf["mode"]
-        if self.mode not in MODES:
-            raise ValueError("unknown mode %r" % self.mode)
-        self.zones = [dns.zone.from_file(path, origin=origin, relativize=False)
-                      for origin, path in conf.get("zones", [])]
-        self.cname = dns.name.from_text(conf.get("cname", "web.hosting-provider.test."))
-        self.nsid = conf.get("nsid", self.mode)
-        self.turn = {}          # apexcname-alternate: per query type, answers given
-        self.conns = {}
-
-    def __str__(self):
-        return "%s(%s)" % (self.addr, self.mode)
-
-    # ---- answering ----
-    def reply(self, wire, tcp):
-        """The reply to a query in wire form, or None to say nothing."""
-        if self.mode == "silent" or len(wire) < 12:
-            return None
-        if self.mode == "garbage":
-            return wire[:2] + os.urandom(random.randint(10, 80))
-        try:
-            q = dns.message.from_wire(wire)
-        except Exception:
-            return None
-        if q.flags & dns.flags.QR or q.opcode() != dns.opcode.QUERY or len(q.question) != 1:
-            return None
-        qname, qtype = q.question[0].name, q.question[0].rdtype
-        if self.mode == "formerr-edns" and q.edns >= 0:
-            r = dns.message.make_response(q)
-            r.use_edns(False)
-            r.set_rcode(dns.rcode.FORMERR)
-            return self.wire(q, r, tcp, qname, qtype, "FORMERR (EDNS)")
-        r = dns.message.make_response(q, our_payload=1232)
-        if q.edns >= 0 and q.ednsflags & dns.flags.DO:
-            r.ednsflags |= dns.flags.DO
-        nsid = self.nsid
-        if self.mode == "refused":
-            r.set_rcode(dns.rcode.REFUSED)
-        else:
-            nsid = self.answer(r, qname, qtype) or nsid
-            if self.mode == "noaa":
-                r.flags &= ~dns.flags.AA
-        if q.edns >= 0 and any(o.otype == NSID for o in q.options):
-            r.use_edns(0, r.ednsflags, 1232, options=[dns.edns.GenericOption(NSID, nsid.encode())])
-        return self.wire(q, r, tcp, qname, qtype, dns.rcode.to_text(r.rcode()))
-
-    def wire(self, q, r, tcp, qname, qtype, what):
-        log("%s %s %s %s -> %s" % (self, "tcp" if tcp else "udp", qname,
-                                   dns.rdatatype.to_text(qtype), what))
-        limit = 65535 if tcp else (max(512, min(q.payload, 1232)) if q.edns >= 0 else 512)
-        try:
-            return r.to_wire(max_size=limit)
-        except dns.exception.TooBig:
-            t = dns.message.make_response(q, our_payload=1232)
-            t.flags |= dns.flags.TC | (r.flags & dns.flags.AA)
-            return t.to_wire()
-
-    def zone_for(self, qname):
-        best = None
-        for z in self.zones:
-            if qname.is_subdomain(z.origin) and (best is None or
-                                                 len(z.origin) > len(best.origin)):
-                best = z
-        return best
-
-    def answer(self, r, qname, qtype):
-        """Fill r from the zone data; returns an NSID override or None."""
-        z = self.zone_for(qname)
-        if z is None:
-            r.set_rcode(dns.rcode.REFUSED)
-            return None
-        r.flags |= dns.flags.AA
-        if qname == z.origin and qtype != CNAME and self.mode.startswith("apexcname"):
-            if self.mode == "apexcname-always":
-                self.add(r.answer, qname, CNAME, [self.cname])
-                return "cname"
-            n = self.turn.get(qtype, 0)
-            self.turn[qtype] = n + 1
-            if n % 2:
-                self.add(r.answer, qname, CNAME, [self.cname])
-                return "farm-b"
-            self.lookup(r, z, qname, qtype)
-            return "farm-a"
-        self.lookup(r, z, qname, qtype)
-        return None
-
-    @staticmethod
-    def add(section, name, rdtype, targets, ttl=300):
-        section.append(dns.rrset.from_text_list(name, ttl, IN, rdtype, [t.to_text() for t in targets]))
-
-    def lookup(self, r, z, qname, qtype):
-        soa = z.find_rdataset(z.origin, SOA)
-        for _ in range(8):              # CNAME chain inside the zone
-            node = z.get_node(qname)
-            if node is None:
-                wild = z.get_node(dns.name.Name((b"*",) + qname.parent().labels)) \
-                    if qname != z.origin else None
-                if wild is not None:
-                    node = wild
-                elif any(n.is_subdomain(qname) for n in z.nodes):
-                    break               # empty non-terminal: NODATA
-                else:
-                    r.set_rcode(dns.rcode.NXDOMAIN)
-                    break
-            cn = node.get_rdataset(IN, CNAME)
-            if cn is not None and qtype not in (CNAME, ANY):
-                r.answer.append(dns.rrset.RRset(qname, IN, CNAME))
-                r.answer[-1].update(cn)
-                target = cn[0].target
-                if not target.is_subdomain(z.origin):
-                    return
-                qname = target
-                continue
-            sets = [rds for rds in node.rdatasets if qtype == ANY or rds.rdtype == qtype]
-            for rds in sets:
-                rr = dns.rrset.RRset(qname, IN, rds.rdtype)
-                rr.update(rds)
-                r.answer.append(rr)
-                if rds.rdtype in (MX, NS):
-                    for rd in rds:
-                        t = rd.exchange if rds.rdtype == MX else rd.target
-                        self.glue(r, z, t, (A, AAAA))
-            if sets:
-                return
-            if (self.mode == "wildcard-additional" and qtype == AAAA and
-                    node.get_rdataset(IN, A) is not None and qname != z.origin):
-                wild = z.get_node(dns.name.Name((b"*",) + qname.parent().labels))
-                wa = wild.get_rdataset(IN, A) if wild is not None else None
-                if wa is not None:
-                    rr = dns.rrset.RRset(qname, IN, A)
-                    rr.update(wa)
-                    r.additional.append(rr)
-            break
-        rr = dns.rrset.RRset(z.origin, IN, SOA)
-        rr.update(soa)
-        r.authority.append(rr)
-
-    @staticmethod
-    def glue(r, z, name, types):
-        if not name.is_subdomain(z.origin):
-            return
-        node = z.get_node(name)
-        for t in types:
-            rds = node.get_rdataset(IN, t) if node is not None else None
-            if rds is not None:
-                rr = dns.rrset.RRset(name, IN, t)
-                rr.update(rds)
-                r.additional.append(rr)
-
-
 class Loop:
-    def __init__(self, instances):
+    def __init__(self, servers):
         self.sel = selectors.DefaultSelector()
-        self.conns = {}         # tcp socket -> [instance, buffer, last activity]
-        for inst in instances:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            u.bind((inst.addr, inst.port))
-            u.setblocking(False)
-            self.sel.register(u, selectors.EVENT_READ, ("udp", inst))
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            t.bind((inst.addr, inst.port))
+        self.conns = {}         # tcp socket -> [server, buffer, last activity]
+        self.servers = []
+        self.packets = {}       # server -> datagrams and connections received
+        for srv, port in servers:
+            fam = socket.AF_INET6 if ":" in srv.addr else socket.AF_INET
+            try:
+                u = socket.socket(fam, socket.SOCK_DGRAM)
+                u.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                u.bind((srv.addr, port))
+                t = socket.socket(fam, socket.SOCK_STREAM)
+                t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                t.bind((srv.addr, port))
+            except OSError as e:
+                if fam != socket.AF_INET6:
+                    raise
+                log("no IPv6 loopback here (%s): %s not served" % (e, srv))
+                continue
             t.listen(16)
-            t.setblocking(False)
-            self.sel.register(t, selectors.EVENT_READ, ("listen", inst))
+            for s, kind in ((u, "udp"), (t, "listen")):
+                s.setblocking(False)
+                self.sel.register(s, selectors.EVENT_READ, (kind, srv))
+            self.servers.append(srv)
+            self.packets[srv] = 0
+
+    def counts(self):
+        """{zone origin: packets received by the servers of that zone}"""
+        out = {}
+        for srv, n in self.packets.items():
+            for origin in srv.origins():
+                out[origin] = out.get(origin, 0) + n
+        return out
 
     def close(self, s):
         self.sel.unregister(s)
@@ -242,11 +110,11 @@ class Loop:
     def run(self):
         while True:
             for key, _ in self.sel.select(timeout=1.0):
-                kind, inst = key.data
+                kind, srv = key.data
                 try:
-                    getattr(self, "on_" + kind)(key.fileobj, inst)
+                    getattr(self, "on_" + kind)(key.fileobj, srv)
                 except OSError as e:
-                    log("%s %s: %s" % (inst, kind, e))
+                    log("%s %s: %s" % (srv, kind, e))
                     if kind == "tcp":
                         self.close(key.fileobj)
             now = time.monotonic()
@@ -254,26 +122,28 @@ class Loop:
                 if now - last > TCP_IDLE:
                     self.close(s)
 
-    def on_udp(self, s, inst):
+    def on_udp(self, s, srv):
         for _ in range(64):
             try:
                 wire, peer = s.recvfrom(65535)
             except BlockingIOError:
                 return
-            out = inst.reply(wire, False)
+            self.packets[srv] += 1
+            out = srv.reply(wire, False, log)
             if out is not None:
                 s.sendto(out, peer)
 
-    def on_listen(self, s, inst):
+    def on_listen(self, s, srv):
         c, _ = s.accept()
-        if sum(1 for v in self.conns.values() if v[0] is inst) >= TCP_MAX:
+        self.packets[srv] += 1
+        if sum(1 for v in self.conns.values() if v[0] is srv) >= TCP_MAX:
             c.close()
             return
         c.setblocking(False)
-        self.conns[c] = [inst, b"", time.monotonic()]
-        self.sel.register(c, selectors.EVENT_READ, ("tcp", inst))
+        self.conns[c] = [srv, b"", time.monotonic()]
+        self.sel.register(c, selectors.EVENT_READ, ("tcp", srv))
 
-    def on_tcp(self, c, inst):
+    def on_tcp(self, c, srv):
         data = c.recv(65535)
         if not data:
             self.close(c)
@@ -286,7 +156,7 @@ class Loop:
             if len(st[1]) < 2 + n:
                 break
             wire, st[1] = st[1][2:2 + n], st[1][2 + n:]
-            out = inst.reply(wire, True)
+            out = srv.reply(wire, True, log)
             if out is not None:
                 c.setblocking(True)
                 c.settimeout(2.0)
@@ -296,15 +166,37 @@ class Loop:
             self.close(c)
 
 
+def addresses(spec):
+    """"127.153.11.1-40" -> the 40 addresses; any other address -> itself."""
+    m = re.fullmatch(r"(\d+\.\d+\.\d+\.)(\d+)-(\d+)", spec)
+    if not m:
+        return [spec]
+    return [m.group(1) + str(i) for i in range(int(m.group(2)), int(m.group(3)) + 1)]
+
+
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: fakedns.py CONFIG.json")
-    with open(sys.argv[1]) as f:
+    p = argparse.ArgumentParser(prog="fakedns.py", description="Scripted DNS servers.")
+    p.add_argument("config")
+    p.add_argument("--pidfile", help="written once every socket is bound")
+    p.add_argument("--ipv4-only", action="store_true", help="leave the IPv6 servers out")
+    a = p.parse_args()
+    with open(a.config) as f:
         conf = json.load(f)
-    instances = [Instance(c) for c in conf["servers"]]
+    base = os.path.dirname(os.path.abspath(a.config))
+    loop = None
+    servers = []
+    for c in conf["servers"]:
+        c = dict(c, counter=conf.get("counter"))
+        for addr in addresses(c["addr"]):
+            if a.ipv4_only and ":" in addr:
+                continue
+            servers.append((Server(c, addr, base, lambda: loop.counts()), int(c.get("port", 53))))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    loop = Loop(instances)
-    log("serving %s" % ", ".join(str(i) for i in instances))
+    loop = Loop(servers)
+    if a.pidfile:
+        with open(a.pidfile, "w") as f:
+            f.write("%d\n" % os.getpid())
+    log("serving %s" % ", ".join(str(s) for s in loop.servers))
     loop.run()
 
 
