@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "engine/evidence.h"
 #include "engine/fleet_codec.h"
+#include "engine/fleet_lease.h"
 #include "engine/history.h"
 #include "engine/redis_conn.h"
 #include "engine/redis_url.h"
@@ -65,6 +66,7 @@ struct fleet {
 	char prefix[128];
 	char token[TOKEN_LEN + 1];
 	struct op *ops;
+	struct fleet_leases *leases;
 	bool closing;
 	struct fleet_stats st;
 };
@@ -570,6 +572,7 @@ void fleet_forget(struct fleet *f, const void *owner)
 {
 	if (!f)
 		return;
+	fleet_leases_forget(f->leases, owner);
 	for (struct op *o = f->ops, *nx; o; o = nx) {
 		nx = o->next;
 		if (o->kind != OP_PROBE || o->owner != owner)
@@ -621,7 +624,9 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 	arc4random_buf(rnd, sizeof rnd);
 	for (size_t i = 0; i < sizeof rnd; i++)
 		snprintf(f->token + 2 * i, 3, "%02x", rnd[i]);
-	if (!(f->rc = redis_conn_new(e->base, &u, cfg->redis_timeout))) {
+	if (!(f->rc = redis_conn_new(e->base, &u, cfg->redis_timeout)) ||
+	    !(f->leases = fleet_leases_new(e->base, f->rc, f->prefix, f->token))) {
+		redis_conn_free(f->rc);
 		free(f);
 		snprintf(err, errlen, "out of memory");
 		*exit_code = 69;
@@ -636,13 +641,17 @@ void fleet_free(struct fleet *f)
 	if (!f)
 		return;
 	f->closing = true;
+	fleet_leases_close(f->leases);
 	redis_conn_free(f->rc);		/* replies: NULL, ops freed as they end */
 	while (f->ops)
 		op_free(f->ops);
+	fleet_leases_free(f->leases);
 	free(f);
 }
 
 const struct fleet_stats *fleet_stats(const struct fleet *f) { return &f->st; }
+
+struct fleet_leases *fleet_leases(const struct fleet *f) { return f ? f->leases : NULL; }
 
 static void counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
 {
@@ -653,10 +662,12 @@ static void counter(struct evbuffer *b, const char *name, const char *help, uint
 void fleet_metrics(const struct fleet *f, struct evbuffer *b)
 {
 	const struct redis_conn_stats *s;
+	const struct fleet_lease_stats *ls;
 	uint64_t cum = 0;
 
 	if (!f)
 		return;
+	ls = fleet_leases_stats(f->leases);
 	s = redis_conn_stats(f->rc);
 	evbuffer_add_printf(b, "# HELP mxvet_redis_up 1 while the Redis connection serves\n"
 			    "# TYPE mxvet_redis_up gauge\nmxvet_redis_up %d\n", s->up ? 1 : 0);
@@ -703,5 +714,11 @@ void fleet_metrics(const struct fleet *f, struct evbuffer *b)
 	counter(b, "mxvet_fleet_history_writes_total", "history records given to the fleet",
 		f->st.history_writes);
 	counter(b, "mxvet_fleet_fallbacks_total", "lookups done locally: Redis unusable",
-		f->st.fallbacks);
+		f->st.fallbacks + ls->fallbacks);
+	counter(b, "mxvet_fleet_network_leases_total",
+		"SMTP probes that took one of their network's fleet-wide slots", ls->granted);
+	counter(b, "mxvet_fleet_network_waits_total",
+		"SMTP probes that found their network full across the fleet and waited", ls->waits);
+	counter(b, "mxvet_fleet_network_refused_total",
+		"SMTP probes not made: their network stayed full across the fleet", ls->refused);
 }

@@ -9,6 +9,8 @@
  *   PREFIX l:DOMAIN        the check lock (single flight across hosts)
  *   PREFIX p:ADDR:PORT     an SMTP probe result, TTL smtp_probe_ttl
  *   PREFIX pl:ADDR:PORT    the probe lock (one probe per address for the fleet)
+ *   PREFIX pn:NETWORK      the leases of a destination network's probe slots
+ *                          (smtp_max_per_network for the fleet; fleet_lease.h)
  * A lock is SET NX PX with this process's random token and released by
  * compare-and-delete (EVAL), in the same script that stores the result, so
  * a host whose lock expired never deletes another host's lock. A host that
@@ -34,6 +36,7 @@ struct engine;
 struct evbuffer;
 struct smtp_result;
 struct fleet;
+struct fleet_leases;
 
 #define FLEET_POLL_MIN_MS 20
 #define FLEET_POLL_MAX_MS 250
@@ -57,6 +60,8 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 /* Pending work is dropped without callbacks. Accepts NULL. */
 void fleet_free(struct fleet *f);
 const struct fleet_stats *fleet_stats(const struct fleet *f);
+/* The probe slots of destination networks (fleet_lease.h); NULL for NULL. */
+struct fleet_leases *fleet_leases(const struct fleet *f);
 
 /* The verdict of a domain through the fleet: the one in Redis, or the
  * one another host is computing, or else check_start's (whose result this
