@@ -10,6 +10,7 @@
 #include "engine/history.h"
 #include "engine/redis_conn.h"
 #include "engine/redis_url.h"
+#include "engine/report.h"
 #include "lib/log.h"
 #include "lib/monotime.h"
 
@@ -39,7 +40,7 @@ struct op {
 	struct fleet *f;
 	enum op_kind kind;
 	const void *owner;		/* probe ops: the prober */
-	char key[KEY_MAX], hkey[KEY_MAX], lkey[KEY_MAX];
+	char key[KEY_MAX], hkey[KEY_MAX], lkey[KEY_MAX], ekey[KEY_MAX];
 	int pending;			/* replies still to come */
 	bool failed;			/* a command failed: Redis unusable */
 	bool have_value, have_hist;
@@ -53,6 +54,7 @@ struct op {
 	/* verdict ops */
 	char domain[256];
 	unsigned flags;
+	char *report;			/* GET ekey (CHECK_WANT_REPORT), owned */
 	check_done_cb cb;
 	void *cb_arg;
 	/* probe ops */
@@ -108,6 +110,7 @@ static void op_free(struct op *o)
 	if (o->next)
 		o->next->prev = o->prev;
 	event_free(o->timer);
+	free(o->report);
 	free(o);
 }
 
@@ -151,6 +154,21 @@ static void on_get_hist(void *arg, const redisReply *r)
 	op_reply_done(o);
 }
 
+static void on_get_report(void *arg, const redisReply *r)
+{
+	struct op *o = arg;
+
+	free(o->report);
+	o->report = NULL;
+	if (!r || r->type == REDIS_REPLY_ERROR)
+		o->failed = true;
+	else if (r->type == REDIS_REPLY_STRING && (o->report = malloc((size_t)r->len + 1))) {
+		memcpy(o->report, r->str, (size_t)r->len);
+		o->report[r->len] = '\0';
+	}
+	op_reply_done(o);
+}
+
 static void on_lock(void *arg, const redisReply *r)
 {
 	struct op *o = arg;
@@ -191,6 +209,8 @@ static int op_send(struct op *o, long lock_ms)
 	size_t getl[] = { 3, strlen(o->key) };
 	const char *geth[] = { "GET", o->hkey };
 	size_t gethl[] = { 3, strlen(o->hkey) };
+	const char *gete[] = { "GET", o->ekey };
+	size_t getel[] = { 3, strlen(o->ekey) };
 	const char *set[] = { "SET", o->lkey, o->f->token, "NX", "PX", px };
 	size_t setl[] = { 3, strlen(o->lkey), TOKEN_LEN, 2, 2, 0 };
 
@@ -203,6 +223,8 @@ static int op_send(struct op *o, long lock_ms)
 		cmd(o, on_get, 2, get, getl);
 		if (o->hkey[0])
 			cmd(o, on_get_hist, 2, geth, gethl);
+		if (o->ekey[0])
+			cmd(o, on_get_report, 2, gete, getel);
 	}
 	if (o->pending == 1) {
 		o->pending = 0;
@@ -280,6 +302,8 @@ static void deliver_result(struct op *o, const struct fleet_verdict *v, const ch
 	res.domain = ev.domain ? ev.domain : o->domain;
 	res.ev = &ev;
 	res.findings = &fs;
+	res.from_fleet = v != NULL;
+	res.fleet_report = v ? o->report : NULL;
 	if (v) {
 		time_t left = v->expires - time(NULL);
 		res.verdict = v->verdict;
@@ -293,6 +317,32 @@ static void deliver_result(struct op *o, const struct fleet_verdict *v, const ch
 	o->cb(o->cb_arg, &res);
 	findings_clear(&fs);
 	evidence_clear(&ev);
+}
+
+/* The report of our check (the JSON of `mxvet check --json`) for the
+ * admin API of the other hosts, beside the verdict and as long; one too
+ * large is not kept (nor an older one left standing). */
+static void store_report(struct fleet *f, const struct op *o, const struct check_result *res,
+			 long ttl)
+{
+	json_t *j = report_json(res, o->domain);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char ex[24];
+	size_t sl = s ? strlen(s) : 0;
+
+	json_decref(j);
+	snprintf(ex, sizeof ex, "%ld", ttl);
+	if (s && sl <= FLEET_REPORT_MAX) {
+		const char *argv[] = { "SET", o->ekey, s, "EX", ex };
+		size_t len[] = { 3, strlen(o->ekey), sl, 2, strlen(ex) };
+		if (redis_conn_cmd(f->rc, on_ignore, NULL, 5, argv, len) == 0)
+			f->st.report_writes++;
+	} else {
+		const char *argv[] = { "DEL", o->ekey };
+		size_t len[] = { 3, strlen(o->ekey) };
+		redis_conn_cmd(f->rc, on_ignore, NULL, 2, argv, len);
+	}
+	free(s);
 }
 
 static void on_own_done(void *arg, const struct check_result *res)
@@ -340,7 +390,10 @@ static void on_own_done(void *arg, const struct check_result *res)
 			if (redis_conn_cmd(f->rc, on_ignore, NULL, 5, argv, len) == 0)
 				f->st.history_writes++;
 		}
-		/* the verdict last: a host that sees it finds the history too */
+		if (n)
+			store_report(f, o, res, ttl);
+		/* the verdict last: a host that sees it finds the history and
+		 * the report too */
 		store(f, o->key, o->lkey, val, n, n ? ttl : 0);
 		if (n && redis_conn_up(f->rc))
 			f->st.verdict_writes++;
@@ -504,6 +557,9 @@ int fleet_check(struct engine *e, const char *domain, unsigned flags, bool fresh
 	key_of(f, o->key, "v", domain);
 	key_of(f, o->hkey, "h", domain);
 	key_of(f, o->lkey, "l", domain);
+	key_of(f, o->ekey, "e", domain);
+	if (!(flags & CHECK_WANT_REPORT))
+		o->ekey[0] = '\0';	/* read only for the admin API */
 	if (fresh) {
 		if (!check_start(e, domain, flags, on_own_done, o)) {
 			op_free(o);
@@ -713,6 +769,8 @@ void fleet_metrics(const struct fleet *f, struct evbuffer *b)
 		f->st.history_merged);
 	counter(b, "mxvet_fleet_history_writes_total", "history records given to the fleet",
 		f->st.history_writes);
+	counter(b, "mxvet_fleet_report_writes_total", "check reports given to the fleet",
+		f->st.report_writes);
 	counter(b, "mxvet_fleet_fallbacks_total", "lookups done locally: Redis unusable",
 		f->st.fallbacks + ls->fallbacks);
 	counter(b, "mxvet_fleet_network_leases_total",

@@ -5,6 +5,9 @@
  *
  * Keys (redis_prefix, default "mxv1:", names the format version):
  *   PREFIX v:DOMAIN        the verdict, TTL as the local cache's
+ *   PREFIX e:DOMAIN        the check's JSON report (as mxvet check --json),
+ *                          beside the verdict and as long; read only when
+ *                          the admin API asks (CHECK_WANT_REPORT)
  *   PREFIX h:DOMAIN        the history record, TTL history_max_age
  *   PREFIX l:DOMAIN        the check lock (single flight across hosts)
  *   PREFIX p:ADDR:PORT     an SMTP probe result, TTL smtp_probe_ttl
@@ -40,6 +43,7 @@ struct fleet_leases;
 
 #define FLEET_POLL_MIN_MS 20
 #define FLEET_POLL_MAX_MS 250
+#define FLEET_REPORT_MAX (256 * 1024)	/* a larger report is not kept */
 
 struct fleet_stats {
 	uint64_t verdict_hits, verdict_misses, verdict_writes;
@@ -49,6 +53,7 @@ struct fleet_stats {
 	uint64_t lock_gave_up;		/* ... and did the work itself */
 	uint64_t history_merged;	/* fleet history records merged into ours */
 	uint64_t history_writes;
+	uint64_t report_writes;		/* check reports stored (e:DOMAIN) */
 	uint64_t fallbacks;		/* Redis unusable: local work only */
 };
 
