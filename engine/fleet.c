@@ -709,6 +709,11 @@ const struct fleet_stats *fleet_stats(const struct fleet *f) { return &f->st; }
 
 struct fleet_leases *fleet_leases(const struct fleet *f) { return f ? f->leases : NULL; }
 
+const struct redis_conn_stats *fleet_redis_stats(const struct fleet *f)
+{
+	return redis_conn_stats(f->rc);
+}
+
 static void counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
 {
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name,

@@ -40,6 +40,7 @@ struct evbuffer;
 struct smtp_result;
 struct fleet;
 struct fleet_leases;
+struct redis_conn_stats;
 
 #define FLEET_POLL_MIN_MS 20
 #define FLEET_POLL_MAX_MS 250
@@ -65,6 +66,8 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 /* Pending work is dropped without callbacks. Accepts NULL. */
 void fleet_free(struct fleet *f);
 const struct fleet_stats *fleet_stats(const struct fleet *f);
+/* The connection's counters and state (redis_conn.h), for the status page. */
+const struct redis_conn_stats *fleet_redis_stats(const struct fleet *f);
 /* The probe slots of destination networks (fleet_lease.h); NULL for NULL. */
 struct fleet_leases *fleet_leases(const struct fleet *f);
 

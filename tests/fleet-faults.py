@@ -85,6 +85,15 @@ class Load:
             t.join(15)
 
 
+def guard_redis(admin_port):
+    """The status page's Redis guard row, as text."""
+    import re, urllib.request
+    with urllib.request.urlopen("http://127.0.0.1:%d/" % admin_port, timeout=10) as r:
+        page = r.read().decode()
+    m = re.search(r'id="guard-redis">(.*?)</td>', page, re.S)
+    return re.sub(r"<[^>]+>", "", m.group(1)) if m else ""
+
+
 def wait_for(cond, secs):
     deadline = time.time() + secs
     while time.time() < deadline:
@@ -131,6 +140,9 @@ def main():
         time.sleep(3)
         ok(wait_for(lambda: pf.metrics(A.admin_port).get("mxvet_redis_up") == 0, 2),
            "Redis frozen: A stops using it (redis_timeout)")
+        g = guard_redis(A.admin_port)
+        ok(g.startswith("down") and "ago" in g, "Redis frozen: A's status page says down, with the "
+           "age of the last error", g)
         redis.proc.send_signal(signal.SIGCONT)
         ok(wait_for(lambda: pf.metrics(A.admin_port).get("mxvet_redis_up") == 1 and
                     pf.metrics(B.admin_port).get("mxvet_redis_up") == 1, 15),
