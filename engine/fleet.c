@@ -681,7 +681,8 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 	for (size_t i = 0; i < sizeof rnd; i++)
 		snprintf(f->token + 2 * i, 3, "%02x", rnd[i]);
 	if (!(f->rc = redis_conn_new(e->base, &u, cfg->redis_timeout)) ||
-	    !(f->leases = fleet_leases_new(e->base, f->rc, f->prefix, f->token))) {
+	    !(f->leases = fleet_leases_new(e->base, f->rc, cfg->redis_timeout, f->prefix,
+						   f->token))) {
 		redis_conn_free(f->rc);
 		free(f);
 		snprintf(err, errlen, "out of memory");

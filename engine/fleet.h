@@ -14,6 +14,8 @@
  *   PREFIX pl:ADDR:PORT    the probe lock (one probe per address for the fleet)
  *   PREFIX pn:NETWORK      the leases of a destination network's probe slots
  *                          (smtp_max_per_network for the fleet; fleet_lease.h)
+ *   PREFIX pq:NETWORK      the probes waiting for one, first come first served,
+ *   PREFIX pt:NETWORK      and their heartbeats
  * A lock is SET NX PX with this process's random token and released by
  * compare-and-delete (EVAL), in the same script that stores the result, so
  * a host whose lock expired never deletes another host's lock. A host that

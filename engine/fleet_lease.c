@@ -16,25 +16,44 @@
 
 #define LEASE_KEY_MAX 200
 #define LEASE_MEMBER_MAX 96
+/* a free slot waits at most this long for the waiter it is kept for */
+#define LEASE_POLL_MAX_MS 100
 
-/* KEYS: the network's set. ARGV: member, cap, lease ms. 1: taken (or
- * already ours), 0: the network is full. Times are the server's. */
+/* KEYS: the network's leases, its queue of waiters (by arrival) and their
+ * heartbeats (by expiry). ARGV: member, cap, lease ms, heartbeat ms.
+ * 1: taken (or already ours), 0: wait (queued). A lease goes to the
+ * waiters in the order they came, whichever host they are on: the host
+ * that gives a lease back does not take it again ahead of the others.
+ * A waiter that stops asking leaves the queue when its heartbeat ends.
+ * Times are the server's. */
 static const char take_script[] =
 	"local t = redis.call('TIME') "
 	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
-	"local ms = tonumber(ARGV[3]) "
+	"local me, cap = ARGV[1], tonumber(ARGV[2]) "
+	"local ms, beat = tonumber(ARGV[3]), tonumber(ARGV[4]) "
 	"redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now) "
-	"if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end "
-	"if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end "
-	"redis.call('ZADD', KEYS[1], now + ms, ARGV[1]) "
-	"if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end "
-	"return 1";
+	"for _, w in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do "
+	"  redis.call('ZREM', KEYS[2], w) redis.call('ZREM', KEYS[3], w) end "
+	"if redis.call('ZSCORE', KEYS[1], me) then return 1 end "
+	"local free = cap - redis.call('ZCARD', KEYS[1]) "
+	"local ahead = redis.call('ZRANK', KEYS[2], me) or redis.call('ZCARD', KEYS[2]) "
+	"if free > 0 and ahead < free then "
+	"  redis.call('ZREM', KEYS[2], me) redis.call('ZREM', KEYS[3], me) "
+	"  redis.call('ZADD', KEYS[1], now + ms, me) "
+	"  if redis.call('PTTL', KEYS[1]) < ms then redis.call('PEXPIRE', KEYS[1], ms) end "
+	"  return 1 "
+	"end "
+	"redis.call('ZADD', KEYS[2], 'NX', now, me) "
+	"redis.call('ZADD', KEYS[3], now + beat, me) "
+	"for i = 2, 3 do "
+	"  if redis.call('PTTL', KEYS[i]) < beat then redis.call('PEXPIRE', KEYS[i], beat) end end "
+	"return 0";
 
 struct lease_op {
 	struct lease_op *next, *prev;
 	struct fleet_leases *L;
 	const void *owner;
-	char key[LEASE_KEY_MAX];
+	char key[LEASE_KEY_MAX], qkey[LEASE_KEY_MAX], hkey[LEASE_KEY_MAX];
 	uint64_t id;
 	size_t cap;
 	long lease_ms, until_ms, poll_ms;
@@ -51,6 +70,7 @@ struct fleet_leases {
 	struct redis_conn *rc;
 	char prefix[128];
 	char token[48];
+	long beat_ms;			/* a waiter's heartbeat */
 	uint64_t next_id;
 	struct lease_op *ops;
 	struct fleet_lease_stats st;
@@ -71,12 +91,14 @@ static void member_of(const struct fleet_leases *L, uint64_t id, char *buf)
 	snprintf(buf, LEASE_MEMBER_MAX, "%s:%llu", L->token, (unsigned long long)id);
 }
 
-static void key_of(const struct fleet_leases *L, const struct netaddr *a, char *buf)
+/* tag: "pn" the leases, "pq" the waiters, "pt" their heartbeats */
+static void key_of(const struct fleet_leases *L, const char *tag, const struct netaddr *a,
+		   char *buf)
 {
 	char net[NETADDR_STRLEN + 8];
 
 	fleet_lease_network(a, net, sizeof net);
-	snprintf(buf, LEASE_KEY_MAX, "%spn:%s", L->prefix, net);
+	snprintf(buf, LEASE_KEY_MAX, "%s%s:%s", L->prefix, tag, net);
 }
 
 static void op_free(struct lease_op *o)
@@ -113,16 +135,18 @@ static void on_reply(void *arg, const redisReply *r);
 
 static int op_send(struct lease_op *o)
 {
-	char member[LEASE_MEMBER_MAX], cap[24], ms[24];
-	const char *argv[] = { "EVAL", take_script, "1", o->key, member, cap, ms };
-	size_t len[7];
+	char member[LEASE_MEMBER_MAX], cap[24], ms[24], beat[24];
+	const char *argv[] = { "EVAL", take_script, "3", o->key, o->qkey, o->hkey, member, cap,
+			       ms, beat };
+	size_t len[10];
 
 	member_of(o->L, o->id, member);
 	snprintf(cap, sizeof cap, "%zu", o->cap);
 	snprintf(ms, sizeof ms, "%ld", o->lease_ms);
-	for (size_t i = 0; i < 7; i++)
+	snprintf(beat, sizeof beat, "%ld", o->L->beat_ms);
+	for (size_t i = 0; i < 10; i++)
 		len[i] = strlen(argv[i]);
-	if (redis_conn_cmd(o->L->rc, on_reply, o, 7, argv, len) < 0)
+	if (redis_conn_cmd(o->L->rc, on_reply, o, 10, argv, len) < 0)
 		return -1;
 	o->pending = true;
 	return 0;
@@ -136,6 +160,29 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (op_send(o) < 0)
 		op_answer(o, FLEET_LEASE_LOCAL);	/* Redis went away meanwhile */
+}
+
+static void on_ignore(void *arg, const redisReply *r)
+{
+	(void)arg;
+	(void)r;
+}
+
+/* A waiter that gives up leaves the queue now rather than when its
+ * heartbeat ends (fire and forget). */
+static void leave_queue(struct lease_op *o)
+{
+	char member[LEASE_MEMBER_MAX];
+	const char *q[] = { "ZREM", o->qkey, member }, *h[] = { "ZREM", o->hkey, member };
+	size_t ql[3], hl[3];
+
+	member_of(o->L, o->id, member);
+	for (size_t i = 0; i < 3; i++) {
+		ql[i] = strlen(q[i]);
+		hl[i] = strlen(h[i]);
+	}
+	redis_conn_cmd(o->L->rc, on_ignore, NULL, 3, q, ql);
+	redis_conn_cmd(o->L->rc, on_ignore, NULL, 3, h, hl);
 }
 
 static void on_reply(void *arg, const redisReply *r)
@@ -162,13 +209,14 @@ static void on_reply(void *arg, const redisReply *r)
 	}
 	now = monotime_ms();
 	if (now >= o->until_ms) {
+		leave_queue(o);
 		op_answer(o, FLEET_LEASE_REFUSED);
 		return;
 	}
 	long ms = o->poll_ms < o->until_ms - now ? o->poll_ms : o->until_ms - now;
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	evtimer_add(o->timer, &tv);
-	o->poll_ms = o->poll_ms * 3 / 2 > FLEET_POLL_MAX_MS ? FLEET_POLL_MAX_MS : o->poll_ms * 3 / 2;
+	o->poll_ms = o->poll_ms * 3 / 2 > LEASE_POLL_MAX_MS ? LEASE_POLL_MAX_MS : o->poll_ms * 3 / 2;
 }
 
 int fleet_lease_take(struct fleet_leases *L, const void *owner, const struct netaddr *a,
@@ -195,7 +243,9 @@ int fleet_lease_take(struct fleet_leases *L, const void *owner, const struct net
 	o->poll_ms = FLEET_POLL_MIN_MS;
 	o->fn = fn;
 	o->arg = arg;
-	key_of(L, a, o->key);
+	key_of(L, "pn", a, o->key);
+	key_of(L, "pq", a, o->qkey);
+	key_of(L, "pt", a, o->hkey);
 	o->next = L->ops;
 	if (L->ops)
 		L->ops->prev = o;
@@ -208,12 +258,6 @@ int fleet_lease_take(struct fleet_leases *L, const void *owner, const struct net
 	return 0;
 }
 
-static void on_ignore(void *arg, const redisReply *r)
-{
-	(void)arg;
-	(void)r;
-}
-
 void fleet_lease_give(struct fleet_leases *L, const struct netaddr *a, uint64_t id)
 {
 	char key[LEASE_KEY_MAX], member[LEASE_MEMBER_MAX];
@@ -222,7 +266,7 @@ void fleet_lease_give(struct fleet_leases *L, const struct netaddr *a, uint64_t 
 
 	if (!L || !id || !redis_conn_up(L->rc))
 		return;		/* the lease ends by itself */
-	key_of(L, a, key);
+	key_of(L, "pn", a, key);
 	member_of(L, id, member);
 	for (size_t i = 0; i < 3; i++)
 		len[i] = strlen(argv[i]);
@@ -249,7 +293,7 @@ void fleet_leases_forget(struct fleet_leases *L, const void *owner)
 }
 
 struct fleet_leases *fleet_leases_new(struct event_base *base, struct redis_conn *rc,
-				      const char *prefix, const char *token)
+				      long timeout_ms, const char *prefix, const char *token)
 {
 	struct fleet_leases *L = calloc(1, sizeof *L);
 
@@ -257,6 +301,9 @@ struct fleet_leases *fleet_leases_new(struct event_base *base, struct redis_conn
 		return NULL;
 	L->base = base;
 	L->rc = rc;
+	/* polls come every LEASE_POLL_MAX_MS at most, each answered within
+	 * the timeout: a waiter missing two of them is gone */
+	L->beat_ms = 2 * (LEASE_POLL_MAX_MS + timeout_ms) + 500;
 	snprintf(L->prefix, sizeof L->prefix, "%s", prefix);
 	snprintf(L->token, sizeof L->token, "%s", token);
 	return L;

@@ -4,19 +4,26 @@
  * keeps it too: a probe may open its connection only with one of the
  * network's cap leases.
  *
- * Key: PREFIX pn:NETWORK (e.g. mxv1:pn:192.0.2.0/24), a sorted set whose
- * members are TOKEN:ID (this process's random token, a probe number),
- * scored by the lease's end on the server's clock (TIME inside the
- * script), so the hosts' clocks do not matter. One EVAL drops the leases
- * that ended, then adds ours if fewer than cap remain; the key itself
- * expires with the longest lease, so a network nobody probes leaves
- * nothing behind. A lease is given back (ZREM) when the connection
- * closes; a host that dies leaves leases that end on their own.
+ * Keys (NETWORK as fleet_lease_network writes it):
+ *   PREFIX pn:NETWORK  the leases: a sorted set of TOKEN:ID (this process's
+ *                      random token, a probe number) scored by the lease's
+ *                      end
+ *   PREFIX pq:NETWORK  the probes waiting for one, by arrival
+ *   PREFIX pt:NETWORK  their heartbeats, by end
+ * All times are the server's (TIME inside the script), so the hosts'
+ * clocks do not matter. One EVAL drops what ended, then grants a lease if
+ * fewer than cap are held and fewer waiters came first than slots are
+ * free, else queues the asker (first come, first served across hosts: the
+ * host that gives a lease back cannot take it again ahead of another
+ * host's waiter). Every key expires with its longest lease or heartbeat,
+ * so a network nobody probes leaves nothing behind. A lease is given back
+ * (ZREM) when the connection closes; a host that dies leaves leases and
+ * waiters that end on their own.
  *
- * A refused lease is asked for again (FLEET_POLL_MIN_MS, growing to
- * FLEET_POLL_MAX_MS) until the caller's patience ends. Redis unusable
- * (down, or no reply within redis_timeout): the answer is FLEET_LEASE_LOCAL
- * and the probe goes on under the host's own budget.
+ * A queued asker asks again (FLEET_POLL_MIN_MS, growing to 100 ms) until
+ * the caller's patience ends, then leaves the queue. Redis unusable (down,
+ * or no reply within redis_timeout): the answer is FLEET_LEASE_LOCAL and
+ * the probe goes on under the host's own budget.
  *
  * fn is called exactly once, from the loop, never inside fleet_lease_take,
  * unless the owner is forgotten (fleet_leases_forget) or the set is
@@ -48,9 +55,10 @@ struct fleet_lease_stats {
 	uint64_t fallbacks;	/* Redis unusable: the local budget only */
 };
 
-/* rc is the fleet's connection (not owned); prefix and token are copied. */
+/* rc is the fleet's connection (not owned), with its redis_timeout;
+ * prefix and token are copied. */
 struct fleet_leases *fleet_leases_new(struct event_base *base, struct redis_conn *rc,
-				      const char *prefix, const char *token);
+				      long timeout_ms, const char *prefix, const char *token);
 /* Before the connection is freed: no callback runs after this. */
 void fleet_leases_close(struct fleet_leases *L);
 /* After the connection is freed. Accepts NULL. */

@@ -80,14 +80,6 @@ class Host:
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read().decode())
 
-    def guard_redis(self):
-        """The status page's Redis guard row, as text."""
-        import re, urllib.request
-        with urllib.request.urlopen("http://127.0.0.1:%d/" % self.admin, timeout=10) as r:
-            page = r.read().decode()
-        m = re.search(r'id="guard-redis">(.*?)</td>', page, re.S)
-        return re.sub(r"<[^>]+>", "", m.group(1)) if m else ""
-
     def ask(self, domain, timeout=10):
         s = socket.create_connection(("127.0.0.1", self.port), 5)
         s.sendall(pf.request("user@" + domain))
@@ -97,12 +89,7 @@ class Host:
 
 
 def wait_for(cond, secs=10):
-    deadline = time.time() + secs
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
+    return ff.wait_for(cond, secs)
 
 
 T0 = time.time()
@@ -127,7 +114,7 @@ def main():
         note("A and B up")
         ok(A.m().get("mxvet_redis_up") == 1 and B.m().get("mxvet_redis_up") == 1,
            "A and B are connected to Redis (AUTH)")
-        g = A.guard_redis()
+        g = ff.guard_redis(A.admin)
         ok("connected" in g and "0 outages" in g, "A's status page: the fleet guard says connected", g)
 
         # 1. A computes, C (no working DNS) serves

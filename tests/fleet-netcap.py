@@ -9,7 +9,8 @@ at once, across both hosts.
 1. Both hosts are asked every domain at the same moment (A from the first,
    B from the last): with smtp_max_per_network = 2 the server never holds
    more than 2 connections (per host only, it held up to 4); both hosts
-   probed, and one waited for the network (its metrics).
+   probed (waiters are served in turn, whichever host), and one waited for
+   the network (its metrics).
 2. Redis frozen (SIGSTOP): a host probes under its own budget (at most 2
    at once) and every answer comes within decision_timeout.
 Loopback only; every loop is bounded in count and time. TAP output."""
@@ -150,13 +151,7 @@ def parallel(jobs):
         t.join(60)
 
 
-def wait_for(cond, secs):
-    deadline = time.time() + secs
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
+wait_for = ff.wait_for
 
 
 def main():
@@ -166,16 +161,14 @@ def main():
     os.chmod(work, 0o777)
     smtp = SilentSMTP(list(range(1, N + 1)) + list(FROZEN))
     redis = ff.Redis(work)
-    common = {"redis_url": redis.url(), "redis_timeout": "200", "decision_timeout": "%ds" % DECISION,
+    common = {"redis_timeout": "200", "decision_timeout": "%ds" % DECISION,
               "checks": "dns, smtp", "smtp_port": str(smtp.port), "smtp_connect_timeout": "1s",
               "smtp_banner_timeout": "1s", "smtp_max_per_network": "2", "smtp_blind_after": "0",
               "log_level": "debug"}
     pf.FakeDNS = NetcapDNS        # the Daemons' DNS fixture
-    A = pf.Daemon(os.path.join(work, "a"), dict(common))
-    B = pf.Daemon(os.path.join(work, "b"), dict(common))
+    A, B = ff.pair(work, redis, common)
     try:
-        ok(wait_for(lambda: pf.metrics(A.admin_port).get("mxvet_redis_up") == 1 and
-                    pf.metrics(B.admin_port).get("mxvet_redis_up") == 1, 5), "both hosts connected")
+        ok(ff.connected(A, B), "both hosts connected")
 
         # 1. every domain asked of both at once, from opposite ends
         doms = ["nc%d.pt.test" % i for i in range(1, N + 1)]
@@ -197,8 +190,8 @@ def main():
            "fleet's connections (peak %d of %d)" % (smtp.peak, smtp.total), smtp.peak)
         waits = ma.get("mxvet_fleet_network_waits_total", 0) + mb.get("mxvet_fleet_network_waits_total", 0)
         ok(waits > 0, "a host waited for the network's slot (mxvet_fleet_network_waits_total)", waits)
-        ok(redis.cli("--raw", "ZCARD", "mxv1:pn:127.0.77.0/24").strip() == "0",
-           "every lease given back", redis.cli("--raw", "ZRANGE", "mxv1:pn:127.0.77.0/24", "0", "-1"))
+        left = {k: redis.cli("--raw", "ZCARD", "mxv1:%s:127.0.77.0/24" % k).strip() for k in ("pn", "pq")}
+        ok(left == {"pn": "0", "pq": "0"}, "every lease given back, no waiter left", left)
 
         # 2. Redis frozen: the local budget, answers within decision_timeout
         smtp.reset()
