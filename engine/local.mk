@@ -4,7 +4,8 @@ libmxvet_a_SOURCES += \
 	engine/findings.c engine/findings.h \
 	engine/evidence.c engine/evidence.h \
 	engine/dname.c engine/dname.h \
-	engine/resolver.c engine/resolver.h engine/dns_guard.c engine/dns_guard.h \
+	engine/resolver.c engine/resolver.h engine/resolver_guard.c engine/resolver_state.h \
+	engine/dns_guard.c engine/dns_guard.h \
 	engine/engine.c engine/engine.h \
 	engine/pipeline.c engine/pipeline.h \
 	engine/verdict.c engine/verdict.h \
