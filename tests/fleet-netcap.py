@@ -13,6 +13,7 @@ at once, across both hosts.
    the network (its metrics).
 2. Redis frozen (SIGSTOP): a host probes under its own budget (at most 2
    at once) and every answer comes within decision_timeout.
+3. Leases and a waiter a dead host left (ended long ago) block nobody.
 Loopback only; every loop is bounded in count and time. TAP output."""
 import os, select, shutil, signal, socket, sys, tempfile, threading, time
 
@@ -25,6 +26,7 @@ ok = tap.ok
 NET = "127.0.77."
 N = 24              # domains (one address each) for part 1
 FROZEN = range(101, 109)    # addresses of part 2
+GHOST = 120                 # the address of part 3
 DECISION = 2.0
 
 
@@ -159,7 +161,7 @@ def main():
         pf.skip_or_fail("redis-server or redis-cli not installed")
     work = tempfile.mkdtemp(prefix="mxvet-fleet-netcap-")
     os.chmod(work, 0o777)
-    smtp = SilentSMTP(list(range(1, N + 1)) + list(FROZEN))
+    smtp = SilentSMTP(list(range(1, N + 1)) + list(FROZEN) + [GHOST])
     redis = ff.Redis(work)
     common = {"redis_timeout": "200", "decision_timeout": "%ds" % DECISION,
               "checks": "dns, smtp", "smtp_port": str(smtp.port), "smtp_connect_timeout": "1s",
@@ -207,6 +209,23 @@ def main():
         ok(smtp.total > 0 and smtp.peak <= 2, "Redis frozen: probes went on under the host's own "
            "budget (%d connections, peak %d)" % (smtp.total, smtp.peak), (smtp.total, smtp.peak))
         redis.proc.send_signal(signal.SIGCONT)
+
+        # 3. what a dead host left (a lease and a waiter long ended) holds
+        # nobody back: a lease ends by its score, a waiter by its heartbeat
+        ok(ff.connected(A, secs=15), "Redis thawed: A reconnected")
+        smtp.reset()
+        net = "127.0.77.0/24"
+        redis.cli("ZADD", "mxv1:pn:" + net, "1", "dead:1")
+        redis.cli("ZADD", "mxv1:pn:" + net, "1", "dead:2")
+        redis.cli("ZADD", "mxv1:pq:" + net, "1", "dead:3")
+        redis.cli("ZADD", "mxv1:pt:" + net, "1", "dead:3")
+        out = []
+        parallel([asker(A, ["nc%d.pt.test" % GHOST], out)])
+        wait_for(lambda: smtp.total > 0, 5)
+        ok(out and out[0][1] and smtp.total == 1, "leases and waiters of a dead host do not "
+           "block the network (%d connection)" % smtp.total, (out, smtp.total))
+        ok(redis.cli("--raw", "ZRANGE", "mxv1:pq:" + net, "0", "-1").strip() == "",
+           "the dead waiter left the queue", redis.cli("--raw", "ZRANGE", "mxv1:pq:" + net, "0", "-1"))
     finally:
         ra, rb = A.stop(), B.stop()
         redis.stop()
