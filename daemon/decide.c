@@ -582,3 +582,8 @@ void decider_reopen_logs(struct decider *d)
 
 const struct verdict_ring *decider_ring(const struct decider *d) { return &d->ring; }
 const struct risk_board *decider_board(const struct decider *d) { return d->board; }
+
+void decider_board_fill(struct decider *d, const char *domain, const char *json)
+{
+	risk_board_fill(d->board, domain, json_loads(json, 0, NULL));
+}

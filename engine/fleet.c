@@ -223,7 +223,7 @@ static int op_send(struct op *o, long lock_ms)
 		cmd(o, on_get, 2, get, getl);
 		if (o->hkey[0])
 			cmd(o, on_get_hist, 2, geth, gethl);
-		if (o->ekey[0])
+		if (o->flags & CHECK_WANT_REPORT)	/* read only for the admin API */
 			cmd(o, on_get_report, 2, gete, getel);
 	}
 	if (o->pending == 1) {
@@ -558,8 +558,6 @@ int fleet_check(struct engine *e, const char *domain, unsigned flags, bool fresh
 	key_of(f, o->hkey, "h", domain);
 	key_of(f, o->lkey, "l", domain);
 	key_of(f, o->ekey, "e", domain);
-	if (!(flags & CHECK_WANT_REPORT))
-		o->ekey[0] = '\0';	/* read only for the admin API */
 	if (fresh) {
 		if (!check_start(e, domain, flags, on_own_done, o)) {
 			op_free(o);
@@ -622,6 +620,46 @@ void fleet_probe_put(struct fleet *f, const struct netaddr *a, int port,
 		n = fleet_probe_encode(r, time(NULL) + ttl_s, val);
 	store(f, key, lkey, val, n, n ? ttl_s : 0);
 	f->st.probe_writes += n != 0;
+}
+
+struct report_get {
+	fleet_report_fn fn;
+	void *arg;
+};
+
+static void on_report_get(void *arg, const redisReply *r)
+{
+	struct report_get *g = arg;
+	char *json = NULL;
+
+	if (r && r->type == REDIS_REPLY_STRING && (json = malloc((size_t)r->len + 1))) {
+		memcpy(json, r->str, (size_t)r->len);
+		json[r->len] = '\0';
+	}
+	g->fn(g->arg, json);
+	free(json);
+	free(g);
+}
+
+int fleet_report_get(struct fleet *f, const char *domain, fleet_report_fn fn, void *arg)
+{
+	char key[KEY_MAX];
+	const char *argv[] = { "GET", key };
+	size_t len[2];
+	struct report_get *g;
+
+	if (!f || f->closing || !redis_conn_up(f->rc) || !(g = malloc(sizeof *g)))
+		return -1;
+	g->fn = fn;
+	g->arg = arg;
+	key_of(f, key, "e", domain);
+	len[0] = 3;
+	len[1] = strlen(key);
+	if (redis_conn_cmd(f->rc, on_report_get, g, 2, argv, len) < 0) {
+		free(g);
+		return -1;
+	}
+	return 0;
 }
 
 void fleet_forget(struct fleet *f, const void *owner)

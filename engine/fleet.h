@@ -91,6 +91,14 @@ int fleet_probe_claim(struct fleet *f, const void *owner, const struct netaddr *
 		      fleet_probe_fn fn, void *arg);
 void fleet_probe_put(struct fleet *f, const struct netaddr *a, int port,
 		     const struct smtp_result *r, long ttl_s);
+/* The report another host's check left for domain (PREFIX e:DOMAIN), for
+ * the status page: fn gets the JSON text (valid during the call) or NULL
+ * (none, or Redis failed), once, from the loop; also with NULL when the
+ * fleet is freed first. Returns -1 when Redis is not usable now (fn is
+ * not called). */
+typedef void (*fleet_report_fn)(void *arg, const char *json);
+int fleet_report_get(struct fleet *f, const char *domain, fleet_report_fn fn, void *arg);
+
 /* owner goes away: its pending claims end without callbacks. */
 void fleet_forget(struct fleet *f, const void *owner);
 

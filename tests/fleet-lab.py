@@ -17,7 +17,8 @@ loopback only) on the loopback lab (tests/lab, via tests/lab-env.sh).
 5. The evidence: host A checks a lab domain with findings through its
    admin API; host C (DNS off) answers /v1/check/DOMAIN with A's report
    (the same findings, reproduce commands, MX and name server evidence),
-   marked "from_fleet". TAP output."""
+   marked "from_fleet"; C's status page for a risk domain it answered
+   from the fleet shows A's report too. TAP output."""
 import json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -79,6 +80,12 @@ class Host:
                                      data=b"" if method == "POST" else None)
         with urllib.request.urlopen(req, timeout=30) as r:
             return json.loads(r.read().decode())
+
+    def page(self, path):
+        """A status page as text (tags dropped, entities decoded)."""
+        import html, re, urllib.request
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.admin, path), timeout=30) as r:
+            return html.unescape(re.sub(r"<[^>]+>", "", r.read().decode()))
 
     def ask(self, domain, timeout=10):
         s = socket.create_connection(("127.0.0.1", self.port), 5)
@@ -163,6 +170,16 @@ def main():
            "C's report says it came from the fleet; A's does not",
            (rep_a.get("from_fleet"), rep_c.get("from_fleet")))
         ok(C.m().get("mxvet_checks_started_total") == 0, "C still started no check")
+
+        # C's status page for nullmx.test (a verdict C took from the fleet for a
+        # policy request, without evidence): A's report, read when asked
+        raw = redis.cli("--raw", "GET", "mxv1:e:nullmx.test").strip()
+        stored = json.loads(raw) if raw.startswith("{") else {}
+        cmds = [f["reproduce"] for f in stored.get("findings", []) if f.get("reproduce")]
+        page = C.page("/domain/nullmx.test")
+        ok(cmds and all(c in page for c in cmds) and '"from_fleet": true' in page,
+           "C's status page for nullmx.test shows A's findings and commands, from the fleet",
+           (cmds, page[-600:]))
 
         note("part 1 done")
         # 2. one never-seen domain asked of A and B at once: one check
