@@ -16,7 +16,6 @@
 
 #include <hiredis/hiredis.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -751,76 +750,4 @@ struct fleet_leases *fleet_leases(const struct fleet *f) { return f ? f->leases 
 const struct redis_conn_stats *fleet_redis_stats(const struct fleet *f)
 {
 	return redis_conn_stats(f->rc);
-}
-
-static void counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name,
-			    name, (unsigned long long)v);
-}
-
-void fleet_metrics(const struct fleet *f, struct evbuffer *b)
-{
-	const struct redis_conn_stats *s;
-	const struct fleet_lease_stats *ls;
-	uint64_t cum = 0;
-
-	if (!f)
-		return;
-	ls = fleet_leases_stats(f->leases);
-	s = redis_conn_stats(f->rc);
-	evbuffer_add_printf(b, "# HELP mxvet_redis_up 1 while the Redis connection serves\n"
-			    "# TYPE mxvet_redis_up gauge\nmxvet_redis_up %d\n", s->up ? 1 : 0);
-	counter(b, "mxvet_redis_commands_total", "commands sent to Redis", s->commands);
-	counter(b, "mxvet_redis_errors_total", "Redis commands that failed", s->errors);
-	counter(b, "mxvet_redis_timeouts_total", "Redis commands past redis_timeout", s->timeouts);
-	counter(b, "mxvet_redis_connects_total", "Redis connections made", s->connects);
-	counter(b, "mxvet_redis_connect_failures_total", "Redis connections that failed",
-		s->connect_failures);
-	counter(b, "mxvet_redis_outages_total", "times Redis became unavailable", s->outages);
-	counter(b, "mxvet_redis_refused_total", "Redis lookups skipped: not connected", s->refused);
-	evbuffer_add_printf(b, "# HELP mxvet_redis_latency_seconds Redis reply latency\n"
-			    "# TYPE mxvet_redis_latency_seconds histogram\n");
-	for (size_t i = 0; i < REDIS_LAT_BUCKETS; i++) {
-		cum += s->lat[i];
-		evbuffer_add_printf(b, "mxvet_redis_latency_seconds_bucket{le=\"%g\"} %llu\n",
-				    redis_lat_bounds_us[i] / 1e6, (unsigned long long)cum);
-	}
-	cum += s->lat[REDIS_LAT_BUCKETS];
-	evbuffer_add_printf(b, "mxvet_redis_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
-			    "mxvet_redis_latency_seconds_sum %.6f\n"
-			    "mxvet_redis_latency_seconds_count %llu\n", (unsigned long long)cum,
-			    s->lat_sum_us / 1e6, (unsigned long long)cum);
-	counter(b, "mxvet_fleet_verdict_hits_total", "verdicts taken from the fleet",
-		f->st.verdict_hits);
-	counter(b, "mxvet_fleet_verdict_misses_total", "verdicts not in the fleet",
-		f->st.verdict_misses);
-	counter(b, "mxvet_fleet_verdict_writes_total", "verdicts given to the fleet",
-		f->st.verdict_writes);
-	counter(b, "mxvet_fleet_probe_hits_total", "SMTP probe results taken from the fleet",
-		f->st.probe_hits);
-	counter(b, "mxvet_fleet_probe_misses_total", "SMTP probe results not in the fleet",
-		f->st.probe_misses);
-	counter(b, "mxvet_fleet_probe_writes_total", "SMTP probe results given to the fleet",
-		f->st.probe_writes);
-	counter(b, "mxvet_fleet_lock_waits_total", "waits for another host's check or probe",
-		f->st.lock_waits);
-	counter(b, "mxvet_fleet_lock_wait_hits_total", "waits that got the other host's result",
-		f->st.lock_wait_hits);
-	counter(b, "mxvet_fleet_lock_gave_up_total", "waits that ended in our own work",
-		f->st.lock_gave_up);
-	counter(b, "mxvet_fleet_history_merged_total", "fleet history records merged into ours",
-		f->st.history_merged);
-	counter(b, "mxvet_fleet_history_writes_total", "history records given to the fleet",
-		f->st.history_writes);
-	counter(b, "mxvet_fleet_report_writes_total", "check reports given to the fleet",
-		f->st.report_writes);
-	counter(b, "mxvet_fleet_fallbacks_total", "lookups done locally: Redis unusable",
-		f->st.fallbacks + ls->fallbacks);
-	counter(b, "mxvet_fleet_network_leases_total",
-		"SMTP probes that took one of their network's fleet-wide slots", ls->granted);
-	counter(b, "mxvet_fleet_network_waits_total",
-		"SMTP probes that found their network full across the fleet and waited", ls->waits);
-	counter(b, "mxvet_fleet_network_refused_total",
-		"SMTP probes not made: their network stayed full across the fleet", ls->refused);
 }

@@ -26,5 +26,5 @@ libmxvet_a_SOURCES += engine/maillog.c engine/maillog.h engine/outcomes.c engine
 libmxvet_a_SOURCES += engine/redis_url.c engine/redis_url.h engine/redis_conn.c engine/redis_conn.h \
 	engine/fleet.c engine/fleet.h engine/fleet_codec.c engine/fleet_codec.h \
 	engine/fleet_scan.c engine/fleet_scan.h
-libmxvet_a_SOURCES += engine/fleet_lease.c engine/fleet_lease.h
+libmxvet_a_SOURCES += engine/fleet_lease.c engine/fleet_lease.h engine/fleet_metrics.c
 libmxvet_a_SOURCES += engine/engine_metrics.c engine/engine_metrics.h
