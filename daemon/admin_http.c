@@ -34,6 +34,7 @@
 #include "lib/addr_policy.h"
 #include "engine/pipeline.h"
 #include "daemon/policy_server.h"
+#include "daemon/risk_board.h"
 #include "engine/report.h"
 #include "engine/resolver.h"
 #include "engine/smtp_probe.h"
@@ -91,12 +92,14 @@ struct admin_http {
 	struct policy_server *srv;
 };
 
-/* A /v1/check request waiting for its verdict; req is NULL once the
- * client went away (the check still completes: then it is dropped). */
+/* A /v1/check request waiting for its verdict, or a /domain/NAME page
+ * waiting for the fleet's report; req is NULL once the client went away
+ * (the check still completes: then it is dropped). */
 struct admin_job {
 	struct evhttp_request *req;
 	struct admin_conn *conn;	/* NULL: the connection is not tracked */
 	char input[DNAME_MAXLEN];
+	struct admin_http *a;		/* pages: valid while req is */
 };
 
 /* The daemon's families (the engine adds its own: engine_metrics.c). */
@@ -228,6 +231,26 @@ static struct admin_conn *conn_of(struct conn_gate *g, struct evhttp_connection 
 	return c;
 }
 
+/* Forget the job's request: the answer is being sent. */
+static void job_detach(struct admin_job *j)
+{
+	if (j->conn)
+		j->conn->job = NULL;
+	else
+		evhttp_connection_set_closecb(evhttp_request_get_connection(j->req), NULL, NULL);
+}
+
+/* Wait on req's connection (its close drops the answer). */
+static void job_attach(struct admin_http *a, struct admin_job *j, struct evhttp_request *req)
+{
+	j->req = req;
+	if ((j->conn = conn_of(a->gate, evhttp_request_get_connection(req))))
+		j->conn->job = j;
+	else
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+					      on_untracked_close, j);
+}
+
 /* A cached verdict: what the cache keeps, in the shape of a check's JSON. */
 static json_t *cached_json(const struct decision *dc, const char *input)
 {
@@ -250,11 +273,7 @@ static void on_verdict(void *arg, const struct decide_result *r)
 	struct admin_job *j = arg;
 
 	if (j->req) {
-		if (j->conn)
-			j->conn->job = NULL;
-		else
-			evhttp_connection_set_closecb(evhttp_request_get_connection(j->req),
-						      NULL, NULL);
+		job_detach(j);
 		json_t *o = !r ? NULL : r->check ? report_json(r->check, j->input)
 						 : cached_json(r->dc, j->input);
 		if (o && r->check)
@@ -327,14 +346,9 @@ static void on_check(struct evhttp_request *req, struct admin_http *a, const cha
 		evhttp_send_error(req, HTTP_SERVUNAVAIL, NULL);
 		return;
 	}
-	j->req = req;
 	snprintf(j->input, sizeof j->input, "%s", in);
 	free(in);
-	if ((j->conn = conn_of(a->gate, evhttp_request_get_connection(req))))
-		j->conn->job = j;
-	else
-		evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-					      on_untracked_close, j);
+	job_attach(a, j, req);
 }
 
 struct risk_walk {
@@ -419,10 +433,47 @@ static void on_flush_all(struct evhttp_request *req, struct admin_http *a, const
 
 #define GET_HEAD (EVHTTP_REQ_GET | EVHTTP_REQ_HEAD)
 
-/* GET / and /domain/NAME: the status page (status_page.c). */
+static void on_fleet_report(void *arg, const char *json)
+{
+	struct admin_job *j = arg;
+
+	/* req is NULL once the admin server is freed, which always comes
+	 * before the engine and its fleet */
+	if (j->req) {
+		job_detach(j);
+		if (json)
+			decider_board_fill(j->a->dec, j->input, json);
+		status_page_serve(j->req, j->a->eng, j->a->dec);
+	}
+	free(j);
+}
+
+/* GET / and /domain/NAME: the status page (status_page.c). A risk domain
+ * whose verdict came from the fleet is shown with the report of the host
+ * that checked it, read from Redis now (once: the board keeps it). */
 static void on_status_page(struct evhttp_request *req, struct admin_http *a, const char *rest)
 {
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	char domain[DNAME_MAXLEN], err[128], *in;
+	const struct risk_entry *r;
+	struct admin_job *j;
+
 	(void)rest;
+	if (a->eng && a->eng->fleet && path && strncmp(path, "/domain/", 8) == 0 &&
+	    (in = evhttp_uridecode(path + 8, 0, NULL))) {
+		bool ok = dname_normalize(in, domain, sizeof domain, err, sizeof err) == DNAME_OK;
+		free(in);
+		if (ok && (r = risk_board_get(decider_board(a->dec), domain)) && r->fleet_bare &&
+		    (j = calloc(1, sizeof *j))) {
+			snprintf(j->input, sizeof j->input, "%s", domain);
+			j->a = a;
+			if (fleet_report_get(a->eng->fleet, domain, on_fleet_report, j) == 0) {
+				job_attach(a, j, req);
+				return;
+			}
+			free(j);
+		}
+	}
 	status_page_serve(req, a->eng, a->dec);
 }
 

@@ -346,9 +346,9 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
  * Admission control: past the cap a new domain costs nothing but the
  * caller's answer, so a flood of slow domains cannot pile up work (a
  * domain already being checked is joined). fresh: not from the fleet's
- * verdicts either. */
+ * verdicts either; flags: check_flags for a new check. */
 static struct flight *flight_join(struct decider *d, const char *domain, bool fresh,
-				  bool *refused)
+				  unsigned flags, bool *refused)
 {
 	struct flight *f = flight_find(d->flights, domain);
 
@@ -374,7 +374,7 @@ static struct flight *flight_join(struct decider *d, const char *domain, bool fr
 	if (!(f = flight_begin(d->flights, domain)))
 		return NULL;
 	d->st.checks++;
-	if (fleet_check(d->eng, domain, 0, fresh, on_check_done, d) < 0) {
+	if (fleet_check(d->eng, domain, flags, fresh, on_check_done, d) < 0) {
 		flight_end(d->flights, f);
 		return NULL;
 	}
@@ -434,7 +434,7 @@ bool decide_request(struct decider *d, const struct decide_query *q, decide_answ
 	w->arg = arg;
 	w->id = id;
 	w->seq = seq;
-	if (!(f = flight_join(d, domain, false, &refused))) {
+	if (!(f = flight_join(d, domain, false, 0, &refused))) {
 		free(w);
 		if (!refused)
 			goto error;
@@ -563,7 +563,9 @@ int decide_domain(struct decider *d, const char *domain, bool fresh,
 		if (!fresh)
 			d->st.cache_misses++;
 		bool refused;
-		if (!flight_join(d, domain, fresh, &refused)) {
+		/* someone reads this one: a verdict from the fleet brings the
+		 * evidence of the host that checked */
+		if (!flight_join(d, domain, fresh, CHECK_WANT_REPORT, &refused)) {
 			job_free(j);
 			return -1;
 		}
@@ -580,3 +582,8 @@ void decider_reopen_logs(struct decider *d)
 
 const struct verdict_ring *decider_ring(const struct decider *d) { return &d->ring; }
 const struct risk_board *decider_board(const struct decider *d) { return d->board; }
+
+void decider_board_fill(struct decider *d, const char *domain, const char *json)
+{
+	risk_board_fill(d->board, domain, json_loads(json, 0, NULL));
+}

@@ -108,5 +108,8 @@ struct verdict_ring;
 struct risk_board;
 const struct verdict_ring *decider_ring(const struct decider *d);
 const struct risk_board *decider_board(const struct decider *d);
+/* The report (JSON text) of a risk domain whose verdict came from the
+ * fleet without it: into the board (risk_board_fill). */
+void decider_board_fill(struct decider *d, const char *domain, const char *json);
 
 #endif

@@ -27,7 +27,9 @@
 #include <event2/event.h>
 
 #define INBUF_MIN 4096
-#define INBUF_MAX (POLICY_MAX_REQUEST + 4096)
+/* A request fits in POLICY_MAX_REQUEST; a client that pipelines gets a
+ * buffer up to this size, so one recv() takes a whole batch. */
+#define INBUF_MAX 65536
 #define MAX_LISTENERS CONFIG_MAX_POLICY_LISTEN
 
 struct pend {
@@ -41,6 +43,7 @@ struct conn {
 	uint64_t id;
 	int fd;
 	bool paused;		/* not reading: too many pending or too much output */
+	bool filled;		/* the last recv() filled the input buffer */
 	struct event *rev, *wev;
 	char *in;
 	size_t inlen, incap;
@@ -387,7 +390,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		conn_close(c);
 		return;
 	}
-	if (c->inlen == c->incap) {
+	/* full, or the last recv() filled it: the client pipelines */
+	if (c->inlen == c->incap || (c->filled && c->incap < INBUF_MAX)) {
 		size_t ncap = c->incap * 2;
 		char *p;
 		if (ncap > INBUF_MAX)
@@ -400,6 +404,7 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		c->incap = ncap;
 	}
 	n = recv(fd, c->in + c->inlen, c->incap - c->inlen, 0);
+	c->filled = n > 0 && (size_t)n == c->incap - c->inlen;
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		if (c->inlen)
 			log_info("client=%s: disconnected in the middle of a request", c->peer);

@@ -5,8 +5,9 @@
  * Per connection: one recv into its input buffer, every complete request
  * in it parsed in place and decided, the answers of the batch sent with
  * one send. An answer that is not ready holds back the answers after it
- * (Postfix matches answers to requests by order). Limits: input as the
- * parser's (POLICY_MAX_REQUEST), POLICY_MAX_PENDING requests awaiting an
+ * (Postfix matches answers to requests by order). Limits: a request as
+ * the parser's (POLICY_MAX_REQUEST); the input buffer starts at 4 KB and
+ * grows to 64 KB only for a client that pipelines; POLICY_MAX_PENDING requests awaiting an
  * answer (then the connection is not read until they are answered),
  * POLICY_MAX_OUTPUT bytes of unsent answers (then the client is dropped:
  * it does not read), policy_idle_timeout without traffic. */

@@ -6,6 +6,7 @@
 #include "engine/findings.h"
 #include "engine/pipeline.h"
 #include "engine/report.h"
+#include "engine/verdict.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,25 @@ void risk_board_note(struct risk_board *b, const struct check_result *res, time_
 		return;
 	}
 	risk_board_put(b, res->domain, res->verdict, report_json(res, res->domain), now);
+	struct risk_entry *e = find(b, res->domain);
+	if (e)
+		e->fleet_bare = res->from_fleet && !res->fleet_report;
+}
+
+void risk_board_fill(struct risk_board *b, const char *domain, json_t *report)
+{
+	struct risk_entry *e = b ? find(b, domain) : NULL;
+	const char *v = json_string_value(json_object_get(report, "verdict"));
+
+	if (!e || !e->fleet_bare || !json_is_object(report) || !v ||
+	    strcmp(v, verdict_name(e->verdict)) != 0) {
+		json_decref(report);
+		return;
+	}
+	json_object_set_new(report, "from_fleet", json_true());
+	json_decref(e->report);
+	e->report = report;
+	e->fleet_bare = false;
 }
 
 size_t risk_board_count(const struct risk_board *b) { return b ? b->n : 0; }

@@ -10,6 +10,7 @@
 #ifndef MXVET_RISK_BOARD_H
 #define MXVET_RISK_BOARD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -26,6 +27,9 @@ struct risk_entry {
 	time_t since;		/* wall clock: first check of this risky streak */
 	time_t checked;		/* wall clock: the last check */
 	json_t *report;		/* that check in full */
+	bool fleet_bare;	/* a verdict of another host of the fleet whose
+				 * report was not fetched with it (the status
+				 * page fetches it: risk_board_fill) */
 };
 
 struct risk_board *risk_board_new(size_t max);
@@ -37,6 +41,10 @@ void risk_board_note(struct risk_board *b, const struct check_result *res, time_
  * removes the domain). */
 void risk_board_put(struct risk_board *b, const char *domain, int verdict, json_t *report,
 		    time_t now);
+
+/* The fleet's report of a fleet_bare entry (taken over): kept in its place
+ * when it is for the same verdict, marked "from_fleet"; else dropped. */
+void risk_board_fill(struct risk_board *b, const char *domain, json_t *report);
 
 size_t risk_board_count(const struct risk_board *b);
 const struct risk_entry *risk_board_get(const struct risk_board *b, const char *domain);

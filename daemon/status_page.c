@@ -11,6 +11,8 @@
 #include "engine/config.h"
 #include "engine/dname.h"
 #include "engine/engine.h"
+#include "engine/fleet.h"
+#include "engine/redis_conn.h"
 #include "engine/history.h"
 #include "engine/resolver.h"
 #include "engine/smtp_probe.h"
@@ -277,6 +279,18 @@ static void guards(struct evbuffer *b, struct engine *e, const struct decider *d
 	} else {
 		row(b, "guard-history", "domain history",
 		    "<span class=\"bad\">off: state_dir is not usable</span>");
+	}
+	if (e && e->fleet) {
+		const struct redis_conn_stats *rs = fleet_redis_stats(e->fleet);
+		char ago[48] = "none";
+		if (rs->last_error)
+			span((long)(time(NULL) - rs->last_error), ago, sizeof ago);
+		row(b, "guard-redis", "fleet (Redis)", "%s; %llu outages; last error: %s%s",
+		    flag(!rs->up, "down: this host works alone on its local tiers",
+			 "connected", f, sizeof f),
+		    (unsigned long long)rs->outages, ago, rs->last_error ? " ago" : "");
+	} else if (e) {
+		row(b, "guard-redis", "fleet (Redis)", "off: no redis_url, this host works alone");
 	}
 	if (e) {
 		bool full = e->stats.checks_in_flight >= (uint64_t)e->cfg->max_checks_in_flight;

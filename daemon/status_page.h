@@ -5,7 +5,9 @@
  *                      flight, the guards, and the risk domains worst first
  *                      with their findings, the time since the first
  *                      failure and each finding's reproducing command
- *   GET /domain/NAME   the last check of NAME in full
+ *   GET /domain/NAME   the last check of NAME in full (for a verdict taken
+ *                      from the fleet, the admin server first fetches the
+ *                      checking host's report into the risk board)
  * One self-contained HTML document each: inline CSS and SVG, no script, no
  * external asset (the Content-Security-Policy header forbids loading any).
  * Every string from a domain, DNS data or an SMTP greeting is escaped

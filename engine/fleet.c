@@ -6,15 +6,16 @@
 #include "engine/engine.h"
 #include "engine/evidence.h"
 #include "engine/fleet_codec.h"
+#include "engine/fleet_lease.h"
 #include "engine/history.h"
 #include "engine/redis_conn.h"
 #include "engine/redis_url.h"
+#include "engine/report.h"
 #include "lib/log.h"
 #include "lib/monotime.h"
 
 #include <hiredis/hiredis.h>
 
-#include <event2/buffer.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ struct op {
 	struct fleet *f;
 	enum op_kind kind;
 	const void *owner;		/* probe ops: the prober */
-	char key[KEY_MAX], hkey[KEY_MAX], lkey[KEY_MAX];
+	char key[KEY_MAX], hkey[KEY_MAX], lkey[KEY_MAX], ekey[KEY_MAX];
 	int pending;			/* replies still to come */
 	bool failed;			/* a command failed: Redis unusable */
 	bool have_value, have_hist;
@@ -52,6 +53,7 @@ struct op {
 	/* verdict ops */
 	char domain[256];
 	unsigned flags;
+	char *report;			/* GET ekey (CHECK_WANT_REPORT), owned */
 	check_done_cb cb;
 	void *cb_arg;
 	/* probe ops */
@@ -65,6 +67,7 @@ struct fleet {
 	char prefix[128];
 	char token[TOKEN_LEN + 1];
 	struct op *ops;
+	struct fleet_leases *leases;
 	bool closing;
 	struct fleet_stats st;
 };
@@ -106,6 +109,7 @@ static void op_free(struct op *o)
 	if (o->next)
 		o->next->prev = o->prev;
 	event_free(o->timer);
+	free(o->report);
 	free(o);
 }
 
@@ -149,6 +153,21 @@ static void on_get_hist(void *arg, const redisReply *r)
 	op_reply_done(o);
 }
 
+static void on_get_report(void *arg, const redisReply *r)
+{
+	struct op *o = arg;
+
+	free(o->report);
+	o->report = NULL;
+	if (!r || r->type == REDIS_REPLY_ERROR)
+		o->failed = true;
+	else if (r->type == REDIS_REPLY_STRING && (o->report = malloc((size_t)r->len + 1))) {
+		memcpy(o->report, r->str, (size_t)r->len);
+		o->report[r->len] = '\0';
+	}
+	op_reply_done(o);
+}
+
 static void on_lock(void *arg, const redisReply *r)
 {
 	struct op *o = arg;
@@ -189,6 +208,8 @@ static int op_send(struct op *o, long lock_ms)
 	size_t getl[] = { 3, strlen(o->key) };
 	const char *geth[] = { "GET", o->hkey };
 	size_t gethl[] = { 3, strlen(o->hkey) };
+	const char *gete[] = { "GET", o->ekey };
+	size_t getel[] = { 3, strlen(o->ekey) };
 	const char *set[] = { "SET", o->lkey, o->f->token, "NX", "PX", px };
 	size_t setl[] = { 3, strlen(o->lkey), TOKEN_LEN, 2, 2, 0 };
 
@@ -201,6 +222,8 @@ static int op_send(struct op *o, long lock_ms)
 		cmd(o, on_get, 2, get, getl);
 		if (o->hkey[0])
 			cmd(o, on_get_hist, 2, geth, gethl);
+		if (o->flags & CHECK_WANT_REPORT)	/* read only for the admin API */
+			cmd(o, on_get_report, 2, gete, getel);
 	}
 	if (o->pending == 1) {
 		o->pending = 0;
@@ -278,6 +301,8 @@ static void deliver_result(struct op *o, const struct fleet_verdict *v, const ch
 	res.domain = ev.domain ? ev.domain : o->domain;
 	res.ev = &ev;
 	res.findings = &fs;
+	res.from_fleet = v != NULL;
+	res.fleet_report = v ? o->report : NULL;
 	if (v) {
 		time_t left = v->expires - time(NULL);
 		res.verdict = v->verdict;
@@ -291,6 +316,32 @@ static void deliver_result(struct op *o, const struct fleet_verdict *v, const ch
 	o->cb(o->cb_arg, &res);
 	findings_clear(&fs);
 	evidence_clear(&ev);
+}
+
+/* The report of our check (the JSON of `mxvet check --json`) for the
+ * admin API of the other hosts, beside the verdict and as long; one too
+ * large is not kept (nor an older one left standing). */
+static void store_report(struct fleet *f, const struct op *o, const struct check_result *res,
+			 long ttl)
+{
+	json_t *j = report_json(res, o->domain);
+	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char ex[24];
+	size_t sl = s ? strlen(s) : 0;
+
+	json_decref(j);
+	snprintf(ex, sizeof ex, "%ld", ttl);
+	if (s && sl <= FLEET_REPORT_MAX) {
+		const char *argv[] = { "SET", o->ekey, s, "EX", ex };
+		size_t len[] = { 3, strlen(o->ekey), sl, 2, strlen(ex) };
+		if (redis_conn_cmd(f->rc, on_ignore, NULL, 5, argv, len) == 0)
+			f->st.report_writes++;
+	} else {
+		const char *argv[] = { "DEL", o->ekey };
+		size_t len[] = { 3, strlen(o->ekey) };
+		redis_conn_cmd(f->rc, on_ignore, NULL, 2, argv, len);
+	}
+	free(s);
 }
 
 static void on_own_done(void *arg, const struct check_result *res)
@@ -338,7 +389,10 @@ static void on_own_done(void *arg, const struct check_result *res)
 			if (redis_conn_cmd(f->rc, on_ignore, NULL, 5, argv, len) == 0)
 				f->st.history_writes++;
 		}
-		/* the verdict last: a host that sees it finds the history too */
+		if (n)
+			store_report(f, o, res, ttl);
+		/* the verdict last: a host that sees it finds the history and
+		 * the report too */
 		store(f, o->key, o->lkey, val, n, n ? ttl : 0);
 		if (n && redis_conn_up(f->rc))
 			f->st.verdict_writes++;
@@ -502,6 +556,7 @@ int fleet_check(struct engine *e, const char *domain, unsigned flags, bool fresh
 	key_of(f, o->key, "v", domain);
 	key_of(f, o->hkey, "h", domain);
 	key_of(f, o->lkey, "l", domain);
+	key_of(f, o->ekey, "e", domain);
 	if (fresh) {
 		if (!check_start(e, domain, flags, on_own_done, o)) {
 			op_free(o);
@@ -566,10 +621,51 @@ void fleet_probe_put(struct fleet *f, const struct netaddr *a, int port,
 	f->st.probe_writes += n != 0;
 }
 
+struct report_get {
+	fleet_report_fn fn;
+	void *arg;
+};
+
+static void on_report_get(void *arg, const redisReply *r)
+{
+	struct report_get *g = arg;
+	char *json = NULL;
+
+	if (r && r->type == REDIS_REPLY_STRING && (json = malloc((size_t)r->len + 1))) {
+		memcpy(json, r->str, (size_t)r->len);
+		json[r->len] = '\0';
+	}
+	g->fn(g->arg, json);
+	free(json);
+	free(g);
+}
+
+int fleet_report_get(struct fleet *f, const char *domain, fleet_report_fn fn, void *arg)
+{
+	char key[KEY_MAX];
+	const char *argv[] = { "GET", key };
+	size_t len[2];
+	struct report_get *g;
+
+	if (!f || f->closing || !redis_conn_up(f->rc) || !(g = malloc(sizeof *g)))
+		return -1;
+	g->fn = fn;
+	g->arg = arg;
+	key_of(f, key, "e", domain);
+	len[0] = 3;
+	len[1] = strlen(key);
+	if (redis_conn_cmd(f->rc, on_report_get, g, 2, argv, len) < 0) {
+		free(g);
+		return -1;
+	}
+	return 0;
+}
+
 void fleet_forget(struct fleet *f, const void *owner)
 {
 	if (!f)
 		return;
+	fleet_leases_forget(f->leases, owner);
 	for (struct op *o = f->ops, *nx; o; o = nx) {
 		nx = o->next;
 		if (o->kind != OP_PROBE || o->owner != owner)
@@ -621,7 +717,10 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 	arc4random_buf(rnd, sizeof rnd);
 	for (size_t i = 0; i < sizeof rnd; i++)
 		snprintf(f->token + 2 * i, 3, "%02x", rnd[i]);
-	if (!(f->rc = redis_conn_new(e->base, &u, cfg->redis_timeout))) {
+	if (!(f->rc = redis_conn_new(e->base, &u, cfg->redis_timeout)) ||
+	    !(f->leases = fleet_leases_new(e->base, f->rc, cfg->redis_timeout, f->prefix,
+						   f->token))) {
+		redis_conn_free(f->rc);
 		free(f);
 		snprintf(err, errlen, "out of memory");
 		*exit_code = 69;
@@ -636,72 +735,19 @@ void fleet_free(struct fleet *f)
 	if (!f)
 		return;
 	f->closing = true;
+	fleet_leases_close(f->leases);
 	redis_conn_free(f->rc);		/* replies: NULL, ops freed as they end */
 	while (f->ops)
 		op_free(f->ops);
+	fleet_leases_free(f->leases);
 	free(f);
 }
 
 const struct fleet_stats *fleet_stats(const struct fleet *f) { return &f->st; }
 
-static void counter(struct evbuffer *b, const char *name, const char *help, uint64_t v)
-{
-	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name,
-			    name, (unsigned long long)v);
-}
+struct fleet_leases *fleet_leases(const struct fleet *f) { return f ? f->leases : NULL; }
 
-void fleet_metrics(const struct fleet *f, struct evbuffer *b)
+const struct redis_conn_stats *fleet_redis_stats(const struct fleet *f)
 {
-	const struct redis_conn_stats *s;
-	uint64_t cum = 0;
-
-	if (!f)
-		return;
-	s = redis_conn_stats(f->rc);
-	evbuffer_add_printf(b, "# HELP mxvet_redis_up 1 while the Redis connection serves\n"
-			    "# TYPE mxvet_redis_up gauge\nmxvet_redis_up %d\n", s->up ? 1 : 0);
-	counter(b, "mxvet_redis_commands_total", "commands sent to Redis", s->commands);
-	counter(b, "mxvet_redis_errors_total", "Redis commands that failed", s->errors);
-	counter(b, "mxvet_redis_timeouts_total", "Redis commands past redis_timeout", s->timeouts);
-	counter(b, "mxvet_redis_connects_total", "Redis connections made", s->connects);
-	counter(b, "mxvet_redis_connect_failures_total", "Redis connections that failed",
-		s->connect_failures);
-	counter(b, "mxvet_redis_outages_total", "times Redis became unavailable", s->outages);
-	counter(b, "mxvet_redis_refused_total", "Redis lookups skipped: not connected", s->refused);
-	evbuffer_add_printf(b, "# HELP mxvet_redis_latency_seconds Redis reply latency\n"
-			    "# TYPE mxvet_redis_latency_seconds histogram\n");
-	for (size_t i = 0; i < REDIS_LAT_BUCKETS; i++) {
-		cum += s->lat[i];
-		evbuffer_add_printf(b, "mxvet_redis_latency_seconds_bucket{le=\"%g\"} %llu\n",
-				    redis_lat_bounds_us[i] / 1e6, (unsigned long long)cum);
-	}
-	cum += s->lat[REDIS_LAT_BUCKETS];
-	evbuffer_add_printf(b, "mxvet_redis_latency_seconds_bucket{le=\"+Inf\"} %llu\n"
-			    "mxvet_redis_latency_seconds_sum %.6f\n"
-			    "mxvet_redis_latency_seconds_count %llu\n", (unsigned long long)cum,
-			    s->lat_sum_us / 1e6, (unsigned long long)cum);
-	counter(b, "mxvet_fleet_verdict_hits_total", "verdicts taken from the fleet",
-		f->st.verdict_hits);
-	counter(b, "mxvet_fleet_verdict_misses_total", "verdicts not in the fleet",
-		f->st.verdict_misses);
-	counter(b, "mxvet_fleet_verdict_writes_total", "verdicts given to the fleet",
-		f->st.verdict_writes);
-	counter(b, "mxvet_fleet_probe_hits_total", "SMTP probe results taken from the fleet",
-		f->st.probe_hits);
-	counter(b, "mxvet_fleet_probe_misses_total", "SMTP probe results not in the fleet",
-		f->st.probe_misses);
-	counter(b, "mxvet_fleet_probe_writes_total", "SMTP probe results given to the fleet",
-		f->st.probe_writes);
-	counter(b, "mxvet_fleet_lock_waits_total", "waits for another host's check or probe",
-		f->st.lock_waits);
-	counter(b, "mxvet_fleet_lock_wait_hits_total", "waits that got the other host's result",
-		f->st.lock_wait_hits);
-	counter(b, "mxvet_fleet_lock_gave_up_total", "waits that ended in our own work",
-		f->st.lock_gave_up);
-	counter(b, "mxvet_fleet_history_merged_total", "fleet history records merged into ours",
-		f->st.history_merged);
-	counter(b, "mxvet_fleet_history_writes_total", "history records given to the fleet",
-		f->st.history_writes);
-	counter(b, "mxvet_fleet_fallbacks_total", "lookups done locally: Redis unusable",
-		f->st.fallbacks);
+	return redis_conn_stats(f->rc);
 }

@@ -5,10 +5,17 @@
  *
  * Keys (redis_prefix, default "mxv1:", names the format version):
  *   PREFIX v:DOMAIN        the verdict, TTL as the local cache's
+ *   PREFIX e:DOMAIN        the check's JSON report (as mxvet check --json),
+ *                          beside the verdict and as long; read only when
+ *                          the admin API asks (CHECK_WANT_REPORT)
  *   PREFIX h:DOMAIN        the history record, TTL history_max_age
  *   PREFIX l:DOMAIN        the check lock (single flight across hosts)
  *   PREFIX p:ADDR:PORT     an SMTP probe result, TTL smtp_probe_ttl
  *   PREFIX pl:ADDR:PORT    the probe lock (one probe per address for the fleet)
+ *   PREFIX pn:NETWORK      the leases of a destination network's probe slots
+ *                          (smtp_max_per_network for the fleet; fleet_lease.h)
+ *   PREFIX pq:NETWORK      the probes waiting for one, first come first served,
+ *   PREFIX pt:NETWORK      and their heartbeats
  * A lock is SET NX PX with this process's random token and released by
  * compare-and-delete (EVAL), in the same script that stores the result, so
  * a host whose lock expired never deletes another host's lock. A host that
@@ -34,9 +41,12 @@ struct engine;
 struct evbuffer;
 struct smtp_result;
 struct fleet;
+struct fleet_leases;
+struct redis_conn_stats;
 
 #define FLEET_POLL_MIN_MS 20
 #define FLEET_POLL_MAX_MS 250
+#define FLEET_REPORT_MAX (256 * 1024)	/* a larger report is not kept */
 
 struct fleet_stats {
 	uint64_t verdict_hits, verdict_misses, verdict_writes;
@@ -46,6 +56,7 @@ struct fleet_stats {
 	uint64_t lock_gave_up;		/* ... and did the work itself */
 	uint64_t history_merged;	/* fleet history records merged into ours */
 	uint64_t history_writes;
+	uint64_t report_writes;		/* check reports stored (e:DOMAIN) */
 	uint64_t fallbacks;		/* Redis unusable: local work only */
 };
 
@@ -57,6 +68,10 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 /* Pending work is dropped without callbacks. Accepts NULL. */
 void fleet_free(struct fleet *f);
 const struct fleet_stats *fleet_stats(const struct fleet *f);
+/* The connection's counters and state (redis_conn.h), for the status page. */
+const struct redis_conn_stats *fleet_redis_stats(const struct fleet *f);
+/* The probe slots of destination networks (fleet_lease.h); NULL for NULL. */
+struct fleet_leases *fleet_leases(const struct fleet *f);
 
 /* The verdict of a domain through the fleet: the one in Redis, or the
  * one another host is computing, or else check_start's (whose result this
@@ -76,6 +91,14 @@ int fleet_probe_claim(struct fleet *f, const void *owner, const struct netaddr *
 		      fleet_probe_fn fn, void *arg);
 void fleet_probe_put(struct fleet *f, const struct netaddr *a, int port,
 		     const struct smtp_result *r, long ttl_s);
+/* The report another host's check left for domain (PREFIX e:DOMAIN), for
+ * the status page: fn gets the JSON text (valid during the call) or NULL
+ * (none, or Redis failed), once, from the loop; also with NULL when the
+ * fleet is freed first. Returns -1 when Redis is not usable now (fn is
+ * not called). */
+typedef void (*fleet_report_fn)(void *arg, const char *json);
+int fleet_report_get(struct fleet *f, const char *domain, fleet_report_fn fn, void *arg);
+
 /* owner goes away: its pending claims end without callbacks. */
 void fleet_forget(struct fleet *f, const void *owner);
 

@@ -4,7 +4,8 @@ libmxvet_a_SOURCES += \
 	engine/findings.c engine/findings.h \
 	engine/evidence.c engine/evidence.h \
 	engine/dname.c engine/dname.h \
-	engine/resolver.c engine/resolver.h engine/dns_guard.c engine/dns_guard.h \
+	engine/resolver.c engine/resolver.h engine/resolver_guard.c engine/resolver_state.h \
+	engine/dns_guard.c engine/dns_guard.h \
 	engine/engine.c engine/engine.h \
 	engine/pipeline.c engine/pipeline.h \
 	engine/verdict.c engine/verdict.h \
@@ -25,4 +26,5 @@ libmxvet_a_SOURCES += engine/maillog.c engine/maillog.h engine/outcomes.c engine
 libmxvet_a_SOURCES += engine/redis_url.c engine/redis_url.h engine/redis_conn.c engine/redis_conn.h \
 	engine/fleet.c engine/fleet.h engine/fleet_codec.c engine/fleet_codec.h \
 	engine/fleet_scan.c engine/fleet_scan.h
+libmxvet_a_SOURCES += engine/fleet_lease.c engine/fleet_lease.h engine/fleet_metrics.c
 libmxvet_a_SOURCES += engine/engine_metrics.c engine/engine_metrics.h

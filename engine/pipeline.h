@@ -34,6 +34,11 @@ struct check_result {
 					 * blind, out of memory): why; answer
 					 * error_action, cache nothing */
 	long elapsed_ms;
+	bool from_fleet;		/* the verdict of another host (fleet.h), not
+					 * a check of ours */
+	const char *fleet_report;	/* ... and that host's JSON report of its
+					 * check, when asked for (CHECK_WANT_REPORT)
+					 * and kept; NULL otherwise */
 };
 
 typedef void (*check_done_cb)(void *arg, const struct check_result *res);
@@ -42,6 +47,8 @@ typedef void (*check_done_cb)(void *arg, const struct check_result *res);
 enum check_flags {
 	CHECK_NO_SMTP = 1,
 	CHECK_NO_AUTHORITY = 2,
+	CHECK_WANT_REPORT = 4,		/* not a stage: a verdict from the fleet
+					 * comes with its report (fleet_report) */
 };
 
 /* domain must be normalized (dname_normalize). Returns NULL only when out

@@ -78,6 +78,7 @@ static void unlink_req(struct redis_conn *rc, struct req *q)
 static void went_down(struct redis_conn *rc, const char *why)
 {
 	rc->st.up = false;
+	rc->st.last_error = time(NULL);
 	if (!rc->in_outage) {
 		/* one warning per outage; the attempts that follow are debug */
 		log_warn("redis: %s unavailable (%s): going on with the local tiers, "
@@ -137,10 +138,13 @@ static void on_reply(redisAsyncContext *ac, void *reply, void *priv)
 			b++;
 		rc->st.lat[b]++;
 		rc->st.lat_sum_us += (uint64_t)lat;
-		if (r->type == REDIS_REPLY_ERROR)
+		if (r->type == REDIS_REPLY_ERROR) {
 			rc->st.errors++;
+			rc->st.last_error = time(NULL);
+		}
 	} else {
 		rc->st.errors++;
+		rc->st.last_error = time(NULL);
 	}
 	if (rc->ac)
 		arm_deadline(rc);

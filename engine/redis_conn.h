@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "engine/redis_url.h"
 
@@ -47,6 +48,7 @@ struct redis_conn_stats {
 	uint64_t outages;		/* times it went down */
 	uint64_t lat[REDIS_LAT_BUCKETS + 1];	/* replies by latency bucket */
 	uint64_t lat_sum_us;
+	time_t last_error;		/* wall clock of the last failure; 0: none */
 	bool up;
 };
 

@@ -70,12 +70,32 @@ static json_t *findings_json(const struct findings *fs)
 	return arr;
 }
 
+/* A verdict of another host of the fleet, with the report its check left:
+ * that report as it was (our input), if it still goes with the verdict. */
+static json_t *fleet_report_json(const struct check_result *res, const char *input)
+{
+	json_t *o = json_loads(res->fleet_report, 0, NULL);
+	const char *v = json_string_value(json_object_get(o, "verdict"));
+
+	if (!json_is_object(o) || res->error || !v || strcmp(v, verdict_name(res->verdict)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "input", json_string(input ? input : res->domain));
+	json_object_set_new(o, "from_fleet", json_true());
+	return o;
+}
+
 json_t *report_json(const struct check_result *res, const char *input)
 {
 	const struct evidence *ev = res->ev;
-	json_t *ns = ev->auth ? auth_evidence_json(ev->auth) : NULL;
+	json_t *ns, *fs, *mx, *o;
 
-	json_t *fs = findings_json(res->findings), *mx = mx_json(ev), *o;
+	if (res->fleet_report && (o = fleet_report_json(res, input)))
+		return o;
+	ns = ev->auth ? auth_evidence_json(ev->auth) : NULL;
+	fs = findings_json(res->findings);
+	mx = mx_json(ev);
 
 	/* out of memory part way: no report rather than one that misses a
 	 * finding or a host (the caller says there is no result) */
@@ -102,6 +122,10 @@ json_t *report_json(const struct check_result *res, const char *input)
 			 "findings", fs,
 			 "mx", mx,
 			 "nameservers", ns ? ns : json_array());
+	/* the verdict of another host whose report is not kept: said, so the
+	 * empty evidence is not taken for this host's */
+	if (o && res->from_fleet)
+		json_object_set_new(o, "from_fleet", json_true());
 	return o;
 }
 

@@ -1,96 +1,21 @@
-/* resolver: libunbound in threads mode driven from the libevent loop, and
- * the blindness guard's canaries (dns_guard.h). */
+/* resolver: libunbound in threads mode driven from the libevent loop;
+ * the blindness guard's canaries are in resolver_guard.c. */
 #include "engine/resolver.h"
+#include "engine/resolver_state.h"
 #include "engine/config.h"
 #include "engine/dname.h"
 #include "engine/dns_guard.h"
 #include "lib/addr_policy.h"
 #include "engine/unbound_upstreams.h"
 #include "lib/log.h"
-#include "lib/monotime.h"
 
 #include <ctype.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unbound.h>
 
-#define FLIGHT_BUCKETS 1024	/* in-flight lookups by (name, type) */
-
-/* A caller waiting for a lookup another caller started. */
-struct joiner {
-	struct joiner *next;
-	resolver_cb cb;
-	void *arg;
-};
-
-/* One libunbound query; callers asking the same (name, type) while it is
- * in flight join it (many domains share name servers and MX hosts, and
- * each libunbound call costs a round trip through its pipe). */
-struct lookup {
-	struct lookup *prev, *next;
-	struct lookup *hnext;	/* bucket chain */
-	struct resolver *res;
-	int ub_id;
-	int rrtype;
-	unsigned bucket;
-	bool started;
-	struct event *timer;
-	resolver_cb cb;
-	void *arg;
-	struct joiner *joiners, **jtail;
-	char name[];
-};
-
-/* One step of making a context, kept so that a fresh context (a canary,
- * or the one that replaces a context blinded by dead servers) is made the
- * same way without holding on to the configuration. */
-enum step_kind { STEP_OPTION, STEP_CONFIG, STEP_TA_FILE };
-
-struct step {
-	struct step *next;
-	enum step_kind kind;
-	char *a, *b;		/* option and value, or a file */
-	bool policy;		/* from the address policy: the list's tail,
-				 * rebuilt by resolver_reconfigure */
-};
-
-/* A caller waiting to learn whether the resolver reaches DNS. */
-struct reach_waiter {
-	struct reach_waiter *next;
-	resolver_reach_cb cb;
-	void *arg;
-};
-
-/* The canary in flight: its own context, so its answer comes from the
- * network, never from a cache. */
-struct canary {
-	struct ub_ctx *ctx;
-	struct event *ev, *timer;
-	int id, stage;		/* which of the names is asked */
-	bool answered, contact;
-	char names[2][DNAME_MAXLEN];	/* the parent zone of a failed name, "." */
-};
-
-struct resolver {
-	struct event_base *base;
-	struct ub_ctx *ctx;
-	struct event *ub_ev;
-	struct timeval timeout;
-	struct resolver_stats stats;
-	struct lookup *live;	/* in flight; freed (without callback) by resolver_free */
-	struct lookup *flights[FLIGHT_BUCKETS];
-	struct step *steps, **steps_tail;
-	struct dns_guard guard;
-	struct canary *canary;
-	struct reach_waiter *waiters;
-	struct event *wake;	/* answers the waiters from the loop */
-	struct event *retry;	/* the next canary while blind */
-	char failed_name[DNAME_MAXLEN];	/* the last name whose lookup failed */
-	bool policy_steps;	/* steps being recorded come from the address policy */
-};
 
 /* Case- and final-dot-insensitive, like dname_equal. */
 static unsigned name_hash(const char *name, int rrtype)
@@ -144,7 +69,7 @@ static void deliver(struct lookup *q, enum dns_status st, struct ub_result *resu
 	}
 }
 
-static void on_ub_readable(evutil_socket_t fd, short what, void *arg)
+void resolver_on_ub_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct resolver *r = arg;
 	int rc;
@@ -242,7 +167,7 @@ static struct ub_ctx *ctx_begin(char *err, size_t errlen)
 }
 
 /* A fresh context made as the first one was. */
-static struct ub_ctx *ctx_again(const struct resolver *r, char *err, size_t errlen)
+struct ub_ctx *resolver_ctx_again(const struct resolver *r, char *err, size_t errlen)
 {
 	struct ub_ctx *ctx = ctx_begin(err, errlen);
 
@@ -339,7 +264,7 @@ struct resolver *resolver_new(struct event_base *base, const struct config *cfg,
 	if (apply_address_policy(r, r->ctx, cfg, err, errlen) != 0)
 		goto fail;
 	r->policy_steps = false;
-	r->ub_ev = event_new(base, ub_fd(r->ctx), EV_READ | EV_PERSIST, on_ub_readable, r);
+	r->ub_ev = event_new(base, ub_fd(r->ctx), EV_READ | EV_PERSIST, resolver_on_ub_readable, r);
 	if (!r->ub_ev || event_add(r->ub_ev, NULL) != 0) {
 		snprintf(err, errlen, "cannot watch the libunbound pipe");
 		goto fail;
@@ -351,8 +276,6 @@ fail:
 }
 
 static void lookup_free(struct lookup *q);
-static void canary_free(struct canary *c);
-static void failed_lookup(struct resolver *r, const char *name);
 
 void resolver_free(struct resolver *r)
 {
@@ -364,7 +287,7 @@ void resolver_free(struct resolver *r)
 		ub_ctx_delete(r->ctx);
 	while (r->live)
 		lookup_free(r->live);
-	canary_free(r->canary);
+	resolver_canary_free(r->canary);
 	while (r->waiters) {
 		struct reach_waiter *w = r->waiters;
 		r->waiters = w->next;
@@ -435,7 +358,7 @@ static void lookup_free(struct lookup *q)
 	free(q);
 }
 
-static void on_result(void *arg, int err, struct ub_result *result)
+void resolver_on_result(void *arg, int err, struct ub_result *result)
 {
 	struct lookup *q = arg;
 	enum dns_status st;
@@ -448,7 +371,7 @@ static void on_result(void *arg, int err, struct ub_result *result)
 		st = resolver_status(result);
 		if (st == DNS_ST_SERVFAIL) {
 			q->res->stats.servfails++;
-			failed_lookup(q->res, q->name);
+			resolver_failed_lookup(q->res, q->name);
 		}
 	}
 	deliver(q, st, err ? NULL : result);
@@ -470,7 +393,7 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		q->res->stats.timeouts++;
-		failed_lookup(q->res, q->name);
+		resolver_failed_lookup(q->res, q->name);
 		deliver(q, DNS_ST_TIMEOUT, NULL);
 	} else {
 		q->res->stats.errors++;
@@ -522,7 +445,7 @@ int resolver_lookup(struct resolver *r, const char *name, int rrtype,
 		lookup_free(q);
 		return -1;
 	}
-	rc = ub_resolve_async(r->ctx, name, rrtype, 1 /* IN */, q, on_result, &q->ub_id);
+	rc = ub_resolve_async(r->ctx, name, rrtype, 1 /* IN */, q, resolver_on_result, &q->ub_id);
 	if (rc != 0) {
 		log_warn("resolver: %s/%d: %s", name, rrtype, ub_strerror(rc));
 		/* report the failure from the loop, as promised */
@@ -535,64 +458,16 @@ int resolver_lookup(struct resolver *r, const char *name, int rrtype,
 	return 0;
 }
 
-/* ---- The blindness guard (dns_guard.h): canaries, waiters, renewal ---- */
-
-static void canary_free(struct canary *c)
-{
-	if (!c)
-		return;
-	if (c->ev)
-		event_free(c->ev);
-	if (c->timer)
-		event_free(c->timer);
-	if (c->ctx)
-		ub_ctx_delete(c->ctx);
-	free(c);
-}
-
-static void sync_stats(struct resolver *r)
-{
-	r->stats.blind = r->guard.blind;
-	r->stats.blind_episodes = r->guard.episodes;
-	r->stats.canaries = r->guard.canaries;
-}
-
-/* Answer every waiter, unless a canary must answer first. */
-static void wake_waiters(struct resolver *r, enum dns_reach reach)
-{
-	if (reach == DNS_REACH_ASK)
-		return;
-	while (r->waiters) {
-		struct reach_waiter *w = r->waiters;
-		r->waiters = w->next;
-		w->cb(w->arg, reach);
-		free(w);
-	}
-}
-
-static void on_wake(evutil_socket_t fd, short what, void *arg)
-{
-	struct resolver *r = arg;
-	enum dns_reach reach = dns_guard_reach(&r->guard, monotime_ms());
-
-	(void)fd;
-	(void)what;
-	/* not known and nobody asking: the canary could not start */
-	if (reach == DNS_REACH_ASK && !r->guard.asking)
-		reach = DNS_REACH_UNKNOWN;
-	wake_waiters(r, reach);
-}
-
 /* Servers libunbound marked down while the path was dead stay down for
  * infra-host-ttl (900 s by default) after it comes back, and their zones
  * SERVFAIL at once meanwhile: a fresh context forgets them. Lookups in
  * flight move to it with their deadlines unchanged. */
-static int renew(struct resolver *r)
+int resolver_renew(struct resolver *r)
 {
 	char err[256];
-	struct ub_ctx *fresh = ctx_again(r, err, sizeof err), *old = r->ctx;
+	struct ub_ctx *fresh = resolver_ctx_again(r, err, sizeof err), *old = r->ctx;
 	struct event *ev = fresh ? event_new(r->base, ub_fd(fresh), EV_READ | EV_PERSIST,
-					     on_ub_readable, r) : NULL;
+					     resolver_on_ub_readable, r) : NULL;
 
 	if (!ev || event_add(ev, NULL) != 0) {
 		log_warn("resolver: cannot renew the libunbound context (%s): servers it "
@@ -609,7 +484,7 @@ static int renew(struct resolver *r)
 		if (!q->started)
 			continue;
 		ub_cancel(old, q->ub_id);
-		if (ub_resolve_async(fresh, q->name, q->rrtype, 1, q, on_result, &q->ub_id) != 0) {
+		if (ub_resolve_async(fresh, q->name, q->rrtype, 1, q, resolver_on_result, &q->ub_id) != 0) {
 			struct timeval now = { 0, 0 };
 			q->started = false;	/* on_timeout reports the error */
 			evtimer_add(q->timer, &now);
@@ -619,194 +494,6 @@ static int renew(struct resolver *r)
 	r->ub_ev = ev;
 	ub_ctx_delete(old);
 	r->stats.renewals++;
-	return 0;
-}
-
-static bool canary_start(struct resolver *r);
-
-static void on_retry(evutil_socket_t fd, short what, void *arg);
-
-/* While blind, the next canary (the only way out of blindness). */
-static void schedule_retry(struct resolver *r, int64_t now)
-{
-	int64_t in = dns_guard_retry_in(&r->guard, now);
-	struct timeval tv = { (time_t)(in / 1000), (suseconds_t)(in % 1000) * 1000 };
-
-	if (!r->retry)
-		r->retry = evtimer_new(r->base, on_retry, r);
-	if (r->retry)
-		evtimer_add(r->retry, &tv);
-}
-
-static void on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct resolver *r = arg;
-
-	(void)fd;
-	(void)what;
-	if (!canary_start(r) && r->guard.blind && !r->guard.asking) {
-		r->guard.failed_at = monotime_ms();	/* try again later */
-		schedule_retry(r, r->guard.failed_at);
-	}
-}
-
-static void canary_end(struct resolver *r, bool contact)
-{
-	int64_t now = monotime_ms();
-	char t[32];
-
-	canary_free(r->canary);
-	r->canary = NULL;
-	snprintf(t, sizeof t, "%lds", (long)r->timeout.tv_sec);
-	switch (dns_guard_canary_done(&r->guard, now, contact)) {
-	case DNS_GUARD_TURNED_BLIND:
-		log_warn("resolver: blind: lookups fail and canary queries from a fresh context "
-			 "(the parent zone of a failed name, the root) got no answer within "
-			 "dns_timeout (%s): mxvet's own "
-			 "DNS path (forwarder, route, root) looks dead; failed lookups are not held "
-			 "against domains, checks that need them answer error_action blind=1", t);
-		break;
-	case DNS_GUARD_RECOVERED:
-		renew(r);
-		log_warn("resolver: DNS answers again; fresh libunbound context, failed lookups "
-			 "count against domains again blind=0");
-		break;
-	default:
-		break;
-	}
-	sync_stats(r);
-	if (r->guard.blind)
-		schedule_retry(r, now);
-	wake_waiters(r, dns_guard_reach(&r->guard, now));
-}
-
-static void on_canary_answer(void *arg, int err, struct ub_result *result);
-
-/* Ask the canary's next name; false when there is none or it cannot. */
-static bool canary_next(struct resolver *r, struct canary *c)
-{
-	while (++c->stage < 2) {
-		if (!c->names[c->stage][0])
-			continue;
-		if (ub_resolve_async(c->ctx, c->names[c->stage], RR_NS, 1, r, on_canary_answer,
-				     &c->id) != 0)
-			return false;
-		evtimer_add(c->timer, &r->timeout);
-		return true;
-	}
-	return false;
-}
-
-static void on_canary_answer(void *arg, int err, struct ub_result *result)
-{
-	struct resolver *r = arg;
-	struct canary *c = r->canary;
-
-	/* an rcode from anywhere is contact; libunbound's own SERVFAIL is
-	 * what it says when no server answered */
-	bool contact = !err && result && result->rcode != 2;
-
-	if (result)
-		ub_resolve_free(result);
-	if (contact || !canary_next(r, c)) {
-		c->answered = true;
-		c->contact = contact;
-	}
-}
-
-static void on_canary_readable(evutil_socket_t fd, short what, void *arg)
-{
-	struct resolver *r = arg;
-
-	(void)fd;
-	(void)what;
-	ub_process(r->canary->ctx);
-	/* the context is deleted only after ub_process has returned */
-	if (r->canary->answered)
-		canary_end(r, r->canary->contact);
-}
-
-static void on_canary_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct resolver *r = arg;
-
-	(void)fd;
-	(void)what;
-	ub_cancel(r->canary->ctx, r->canary->id);
-	if (!canary_next(r, r->canary))
-		canary_end(r, false);
-}
-
-/* The canary asks for the name servers of the parent zone of the name
- * whose lookup failed (the parent of timeout.test is test., reached
- * through the root or the forwarder; with only a stub zone configured, the
- * stub's own zone), then, if that got no answer (a parent zone dead too),
- * those of the root: the priming query, which a forwarder answers too. A
- * fresh context without validation: only whether anything answers
- * matters. */
-static bool canary_start(struct resolver *r)
-{
-	struct canary *c;
-	char err[256];
-	const char *parent = strchr(r->failed_name, '.');
-
-	if (!dns_guard_canary_start(&r->guard))
-		return false;
-	sync_stats(r);
-	if (!(c = calloc(1, sizeof *c)) || !(c->ctx = ctx_again(r, err, sizeof err)) ||
-	    ub_ctx_set_option(c->ctx, "module-config:", "iterator") != 0 ||
-	    !(c->ev = event_new(r->base, ub_fd(c->ctx), EV_READ | EV_PERSIST,
-				on_canary_readable, r)) ||
-	    !(c->timer = evtimer_new(r->base, on_canary_timeout, r)) ||
-	    event_add(c->ev, NULL) != 0) {
-		canary_free(c);
-		r->guard.asking = false;
-		log_warn("resolver: cannot start a canary query (out of memory?)");
-		return false;
-	}
-	if (parent && parent[1] && strcmp(parent, ".") != 0)
-		snprintf(c->names[0], sizeof c->names[0], "%s", parent + 1);
-	snprintf(c->names[1], sizeof c->names[1], ".");
-	c->stage = -1;
-	r->canary = c;
-	if (!canary_next(r, c)) {
-		r->canary = NULL;
-		canary_free(c);
-		r->guard.asking = false;
-		log_warn("resolver: cannot start a canary query");
-		return false;
-	}
-	return true;
-}
-
-/* A lookup failed: start a canary now, unless one answered recently, so
- * that its answer is in when the check asks (resolver_reach). */
-static void failed_lookup(struct resolver *r, const char *name)
-{
-	snprintf(r->failed_name, sizeof r->failed_name, "%s", name);
-	if (dns_guard_reach(&r->guard, monotime_ms()) == DNS_REACH_ASK)
-		canary_start(r);
-}
-
-int resolver_reach(struct resolver *r, resolver_reach_cb cb, void *arg)
-{
-	struct reach_waiter *w;
-	struct timeval zero = { 0, 0 };
-
-	if (!r->wake && !(r->wake = evtimer_new(r->base, on_wake, r)))
-		return -1;
-	if (!(w = malloc(sizeof *w)))
-		return -1;
-	w->cb = cb;
-	w->arg = arg;
-	w->next = r->waiters;
-	r->waiters = w;
-	/* a canary's end wakes the waiters; else the wake event, which also
-	 * tells them when no canary could start */
-	if (dns_guard_reach(&r->guard, monotime_ms()) == DNS_REACH_ASK &&
-	    (r->guard.asking || canary_start(r)))
-		return 0;
-	evtimer_add(r->wake, &zero);
 	return 0;
 }
 
@@ -848,5 +535,5 @@ int resolver_reconfigure(struct resolver *r, const struct config *cfg)
 	if (same)
 		return 0;
 	log_info("resolver: reload: the address policy changed: a new libunbound context");
-	return renew(r) == 0 ? 0 : -1;
+	return resolver_renew(r) == 0 ? 0 : -1;
 }

@@ -20,6 +20,7 @@
 #include "lib/monotime.h"
 #include "engine/probe_sched.h"
 #include "engine/fleet.h"
+#include "engine/fleet_lease.h"
 #include "lib/addr_policy.h"
 
 #include <arpa/inet.h>
@@ -112,6 +113,8 @@ static void start_probe(struct entry *e);
 
 static void run_probe(struct entry *e);
 
+static void lease_or_run(struct entry *e);
+
 static size_t global_cap(const struct smtp_prober *p)
 {
 	return (size_t)engine_config(p->eng)->smtp_max_concurrent;
@@ -129,7 +132,7 @@ static void pump_queue(struct smtp_prober *p)
 	while ((it = sched_next(p->sched, global_cap(p), net_cap(p)))) {
 		struct entry *e = (struct entry *)((char *)it - offsetof(struct entry, si));
 		p->st.queue_len--;
-		run_probe(e);
+		lease_or_run(e);
 	}
 }
 
@@ -189,6 +192,8 @@ static void close_conn(struct entry *e)
 	e->state = P_IDLE;
 	sched_done(p->sched, &e->si);
 	p->st.in_flight--;
+	fleet_lease_give(fleet_leases(engine_fleet(p->eng)), &e->addr, e->lease);
+	e->lease = 0;
 	/* requests that came during QUIT with a stale result need a new probe */
 	if (e->waiters)
 		start_probe(e);
@@ -452,6 +457,69 @@ static bool local_error(int err)
 	}
 }
 
+/* The longest a probe may take to its result, and so the longest one
+ * waits for a slot. */
+static long probe_ms(const struct smtp_prober *p)
+{
+	return (engine_config(p->eng)->smtp_connect_timeout +
+		engine_config(p->eng)->smtp_banner_timeout) * 1000L;
+}
+
+/* The network stayed full across the fleet for as long as a probe may
+ * wait: give the local slot back and go on "not probed", as a probe
+ * that waited too long in the local queue. */
+static void lease_refused(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+	struct smtp_result none = { .status = SMTP_ST_NONE };
+	char addr[NETADDR_STRLEN];
+
+	e->state = P_IDLE;
+	sched_done(p->sched, &e->si);
+	p->st.queue_expired++;
+	log_debug("smtp: address=%s not probed: its network stayed full across the fleet "
+		  "past the probe time limit", netaddr_format(&e->addr, addr, sizeof addr));
+	fleet_probe_put(engine_fleet(p->eng), &e->addr, (int)engine_config(p->eng)->smtp_port,
+			&none, 0);
+	deliver_unprobed(e, false);
+	pump_queue(p);
+}
+
+static void on_lease(void *arg, enum fleet_lease_answer a, uint64_t id)
+{
+	struct entry *e = arg;
+
+	switch (a) {
+	case FLEET_LEASE_GRANTED:
+		e->lease = id;
+		run_probe(e);
+		break;
+	case FLEET_LEASE_LOCAL:		/* Redis unusable: the local budget holds */
+		run_probe(e);
+		break;
+	case FLEET_LEASE_REFUSED:
+		lease_refused(e);
+		break;
+	}
+}
+
+/* Admitted by the local budget: with a fleet, the probe also needs one of
+ * its network's slots across the fleet, asked for while it keeps the local
+ * slot, within what is left of its patience. Without Redis, at once. */
+static void lease_or_run(struct entry *e)
+{
+	struct smtp_prober *p = e->p;
+	long lease_ms = probe_ms(p) + SMTP_QUIT_TIMEOUT_MS + 1000;
+	long patience = e->wait_since_ms + probe_ms(p) - monotime_ms();
+
+	evtimer_del(e->timer);		/* the local queue's patience */
+	if (fleet_lease_take(fleet_leases(engine_fleet(p->eng)), p, &e->addr, net_cap(p), lease_ms,
+			     patience, on_lease, e) == 0)
+		e->state = P_LEASE;
+	else
+		run_probe(e);
+}
+
 /* Run the probe now if its network and the prober have room, else queue
  * it for at most as long as a probe itself may take. */
 static void start_probe(struct entry *e)
@@ -459,15 +527,16 @@ static void start_probe(struct entry *e)
 	struct smtp_prober *p = e->p;
 	struct timeval tv;
 
+	e->wait_since_ms = monotime_ms();
 	switch (sched_admit(p->sched, &e->si, &e->addr, global_cap(p), net_cap(p))) {
 	case 1:
-		run_probe(e);
+		lease_or_run(e);
 		return;
 	case 0:
 		e->state = P_QUEUED;
 		p->st.queued++;
 		p->st.queue_len++;
-		tv = ms_tv((engine_config(p->eng)->smtp_connect_timeout + engine_config(p->eng)->smtp_banner_timeout) * 1000L);
+		tv = ms_tv(probe_ms(p));
 		evtimer_add(e->timer, &tv);
 		return;
 	default:		/* out of memory */

@@ -14,8 +14,10 @@
 #include <event2/event.h>
 #include <stdbool.h>
 
-/* P_FLEET: asking the fleet (fleet.h) whether another host has the result */
-enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT, P_FLEET };
+/* P_FLEET: asking the fleet (fleet.h) whether another host has the result;
+ * P_LEASE: admitted here, waiting for a slot of its network across the
+ * fleet (fleet_lease.h) */
+enum pstate { P_IDLE, P_QUEUED, P_CONNECT, P_GREETING, P_QUIT, P_FLEET, P_LEASE };
 
 struct waiter {
 	struct waiter *next;
@@ -44,6 +46,8 @@ struct entry {
 	enum smtp_status sync_status;
 	bool sync_internal;		/* ... for lack of memory (no result kept) */
 	struct smtp_greeting g;
+	long wait_since_ms;		/* when it first waited for a slot */
+	uint64_t lease;			/* the fleet's network lease held; 0: none */
 };
 
 /* Settings are read through engine_config(eng) at the moment they apply,

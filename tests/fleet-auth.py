@@ -9,7 +9,7 @@ redis-server, started here, with requirepass):
 - Redis not there at start: mxvetd starts all the same (one warning),
   answers from its local tiers, and connects once Redis comes up.
 Loopback DNS fixture of tests/policy_fixture.py. TAP output."""
-import os, re, shutil, socket, subprocess, sys, tempfile, time
+import os, re, shutil, socket, subprocess, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import policy_fixture as pf  # noqa: E402
@@ -27,13 +27,7 @@ def ask(d, domain):
     return a[0] if a else None
 
 
-def wait_for(cond, secs):
-    deadline = time.time() + secs
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
+wait_for = ff.wait_for
 
 
 def run_with(base_conf, work, name, **keys):

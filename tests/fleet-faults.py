@@ -85,13 +85,7 @@ class Load:
             t.join(15)
 
 
-def wait_for(cond, secs):
-    deadline = time.time() + secs
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
+wait_for = ff.wait_for
 
 
 def main():
@@ -100,14 +94,11 @@ def main():
     work = tempfile.mkdtemp(prefix="mxvet-fleet-faults-")
     os.chmod(work, 0o777)
     redis = ff.Redis(work)
-    common = {"redis_url": redis.url(), "redis_timeout": "200", "decision_timeout": "2s",
-              "log_level": "debug"}
-    A = pf.Daemon(os.path.join(work, "a"), dict(common))
-    B = pf.Daemon(os.path.join(work, "b"), dict(common, unbound_config=os.path.join(work, "a", "unbound.conf")))
+    A, B = ff.pair(work, redis, {"redis_timeout": "200", "decision_timeout": "2s", "log_level": "debug"},
+                   {"unbound_config": os.path.join(work, "a", "unbound.conf")})
     load = None
     try:
-        ok(wait_for(lambda: pf.metrics(A.admin_port).get("mxvet_redis_up") == 1 and
-                    pf.metrics(B.admin_port).get("mxvet_redis_up") == 1, 5), "both hosts connected")
+        ok(ff.connected(A, B), "both hosts connected")
         s = socket.create_connection(("127.0.0.1", A.port), 5)
         s.sendall(pf.request("u@nullmx.pt.test"))
         nullmx = pf.read_answers(s, 1)[0]
@@ -131,6 +122,9 @@ def main():
         time.sleep(3)
         ok(wait_for(lambda: pf.metrics(A.admin_port).get("mxvet_redis_up") == 0, 2),
            "Redis frozen: A stops using it (redis_timeout)")
+        g = ff.guard_redis(A.admin_port)
+        ok(g.startswith("down") and "ago" in g, "Redis frozen: A's status page says down, with the "
+           "age of the last error", g)
         redis.proc.send_signal(signal.SIGCONT)
         ok(wait_for(lambda: pf.metrics(A.admin_port).get("mxvet_redis_up") == 1 and
                     pf.metrics(B.admin_port).get("mxvet_redis_up") == 1, 15),

@@ -13,7 +13,12 @@ loopback only) on the loopback lab (tests/lab, via tests/lab-env.sh).
    equal the results there), and one host took the other's result.
 4. The keys: prefixed, with the local TTLs; the history of a failing
    domain is in Redis for the other hosts, and `mxvet report` on C lists
-   it. TAP output."""
+   it.
+5. The evidence: host A checks a lab domain with findings through its
+   admin API; host C (DNS off) answers /v1/check/DOMAIN with A's report
+   (the same findings, reproduce commands, MX and name server evidence),
+   marked "from_fleet"; C's status page for a risk domain it answered
+   from the fleet shows A's report too. TAP output."""
 import json, os, shutil, socket, subprocess, sys, tempfile, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -69,6 +74,19 @@ class Host:
     def m(self):
         return pf.metrics(self.admin)
 
+    def api(self, method, path):
+        import urllib.request
+        req = urllib.request.Request("http://127.0.0.1:%d%s" % (self.admin, path), method=method,
+                                     data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read().decode())
+
+    def page(self, path):
+        """A status page as text (tags dropped, entities decoded)."""
+        import html, re, urllib.request
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.admin, path), timeout=30) as r:
+            return html.unescape(re.sub(r"<[^>]+>", "", r.read().decode()))
+
     def ask(self, domain, timeout=10):
         s = socket.create_connection(("127.0.0.1", self.port), 5)
         s.sendall(pf.request("user@" + domain))
@@ -78,12 +96,7 @@ class Host:
 
 
 def wait_for(cond, secs=10):
-    deadline = time.time() + secs
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
+    return ff.wait_for(cond, secs)
 
 
 T0 = time.time()
@@ -108,6 +121,8 @@ def main():
         note("A and B up")
         ok(A.m().get("mxvet_redis_up") == 1 and B.m().get("mxvet_redis_up") == 1,
            "A and B are connected to Redis (AUTH)")
+        g = ff.guard_redis(A.admin)
+        ok("connected" in g and "0 outages" in g, "A's status page: the fleet guard says connected", g)
 
         # 1. A computes, C (no working DNS) serves
         want = {}
@@ -139,6 +154,32 @@ def main():
             C.ask(d, 3)
         ok(cmds and C.m().get("mxvet_redis_commands_total") == cmds,
            "C's cached domains cost no Redis command", (cmds, C.m().get("mxvet_redis_commands_total")))
+
+        # 5. A's evidence served by C
+        ev_dom = "apexcname-all.test"
+        rep_a = A.api("POST", "/v1/check/" + ev_dom)
+        wait_for(lambda: A.m().get("mxvet_fleet_report_writes_total", 0) >= 1)
+        rep_c = C.api("GET", "/v1/check/" + ev_dom)
+        same = ("verdict", "reply", "findings", "mx", "nameservers")
+        ok(rep_a.get("findings") and any(f.get("reproduce") for f in rep_a["findings"]),
+           "A's report of %s has findings with reproduce commands" % ev_dom, rep_a)
+        ok(all(rep_c.get(k) == rep_a.get(k) for k in same),
+           "C (DNS off) answers /v1/check/%s with A's findings, commands and evidence" % ev_dom,
+           {k: (rep_a.get(k), rep_c.get(k)) for k in same if rep_a.get(k) != rep_c.get(k)})
+        ok(rep_c.get("from_fleet") is True and "from_fleet" not in rep_a,
+           "C's report says it came from the fleet; A's does not",
+           (rep_a.get("from_fleet"), rep_c.get("from_fleet")))
+        ok(C.m().get("mxvet_checks_started_total") == 0, "C still started no check")
+
+        # C's status page for nullmx.test (a verdict C took from the fleet for a
+        # policy request, without evidence): A's report, read when asked
+        raw = redis.cli("--raw", "GET", "mxv1:e:nullmx.test").strip()
+        stored = json.loads(raw) if raw.startswith("{") else {}
+        cmds = [f["reproduce"] for f in stored.get("findings", []) if f.get("reproduce")]
+        page = C.page("/domain/nullmx.test")
+        ok(cmds and all(c in page for c in cmds) and '"from_fleet": true' in page,
+           "C's status page for nullmx.test shows A's findings and commands, from the fleet",
+           (cmds, page[-600:]))
 
         note("part 1 done")
         # 2. one never-seen domain asked of A and B at once: one check

@@ -328,8 +328,9 @@ def main():
            "cache size, hit ratio and checks in flight", (dom.ids.get("cache-entries"), hr,
                                                           dom.ids.get("checks-in-flight")))
         ok("reaches DNS" in dom.ids.get("guard-dns", "") and "probes get through" in dom.ids.get("guard-smtp", "")
-           and "recording" in dom.ids.get("guard-history", "") and "open" in dom.ids.get("guard-admission", ""),
-           "guard states: DNS path, SMTP egress, history, admission",
+           and "recording" in dom.ids.get("guard-history", "") and "open" in dom.ids.get("guard-admission", "")
+           and dom.ids.get("guard-redis", "").startswith("off"),
+           "guard states: DNS path, SMTP egress, history, admission, fleet (off: no redis_url)",
            {k: v for k, v in dom.ids.items() if k.startswith("guard")})
         # nothing loads from elsewhere: no script, no external reference
         ext = [(t, a) for t, a in dom.tags if t in ("script", "link", "iframe", "img", "object", "embed")

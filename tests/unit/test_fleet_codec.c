@@ -1,7 +1,9 @@
 /* Unit tests: redis_url parsing (engine/redis_url.c) and what the fleet
  * keeps in Redis (engine/fleet_codec.c): verdict and probe values, the
- * history merge. Table-driven. */
+ * history merge; the network a probe lease names (engine/fleet_lease.c).
+ * Table-driven. */
 #include "engine/fleet_codec.h"
+#include "engine/fleet_lease.h"
 #include "engine/redis_url.h"
 #include "tap.h"
 
@@ -171,6 +173,26 @@ START_TEST(history_merge)
 }
 END_TEST
 
+/* the /24 and /48 of probe_sched.h, as the pn: keys name them */
+static const struct { const char *addr, *net; } net_rows[] = {
+	{ "127.0.77.19", "127.0.77.0/24" },
+	{ "192.0.2.255", "192.0.2.0/24" },
+	{ "2001:db8:1:2::25", "2001:db8:1::/48" },
+	{ "2001:db8:ffff:ffff::1", "2001:db8:ffff::/48" },
+	{ "::ffff:192.0.2.1", "::/48" },
+};
+
+START_TEST(lease_network)
+{
+	struct netaddr a;
+	char buf[64];
+
+	ck_assert_int_eq(netaddr_parse(net_rows[_i].addr, &a), 0);
+	fleet_lease_network(&a, buf, sizeof buf);
+	ck_assert_str_eq(buf, net_rows[_i].net);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof a / sizeof a[0]))
 
 int main(void)
@@ -183,6 +205,7 @@ int main(void)
 	tcase_add_loop_test(tc, verdict_garbage, 0, N(bad_verdicts));
 	tcase_add_test(tc, probe_round_trip);
 	tcase_add_loop_test(tc, history_merge, 0, N(merge_rows));
+	tcase_add_loop_test(tc, lease_network, 0, N(net_rows));
 	suite_add_tcase(s, tc);
 	return tap_run(s);
 }
