@@ -41,9 +41,10 @@ below a delegation in a zone gets a referral):
                        compression pointer to itself
   tc                   every UDP answer truncated (TC); TCP answered in full
 Malformed queries are ignored. NSID (RFC 5001) is "nsid", default the mode.
-Every server counts the UDP datagrams and TCP connections it receives; a TXT
-query for the "counter" name, at any server, answers one "ZONE=N" string per
-zone: the packets its servers received.
+The servers count the messages they receive (UDP datagrams, DNS messages
+over TCP), each for the server's first zone, or for the child zone when it
+is a query about a name below a delegation; a TXT query for the "counter"
+name, at any server, answers one "ZONE=N" string per zone.
 """
 import argparse
 import json
@@ -72,7 +73,7 @@ class Loop:
         self.sel = selectors.DefaultSelector()
         self.conns = {}         # tcp socket -> [server, buffer, last activity]
         self.servers = []
-        self.packets = {}       # server -> datagrams and connections received
+        self.packets = {}       # zone -> messages received
         for srv, port in servers:
             fam = socket.AF_INET6 if ":" in srv.addr else socket.AF_INET
             try:
@@ -92,15 +93,9 @@ class Loop:
                 s.setblocking(False)
                 self.sel.register(s, selectors.EVENT_READ, (kind, srv))
             self.servers.append(srv)
-            self.packets[srv] = 0
 
-    def counts(self):
-        """{zone origin: packets received by the servers of that zone}"""
-        out = {}
-        for srv, n in self.packets.items():
-            for origin in srv.origins():
-                out[origin] = out.get(origin, 0) + n
-        return out
+    def count(self, zone):
+        self.packets[zone] = self.packets.get(zone, 0) + 1
 
     def close(self, s):
         self.sel.unregister(s)
@@ -128,14 +123,13 @@ class Loop:
                 wire, peer = s.recvfrom(65535)
             except BlockingIOError:
                 return
-            self.packets[srv] += 1
+            self.count(srv.count_as(wire))
             out = srv.reply(wire, False, log)
             if out is not None:
                 s.sendto(out, peer)
 
     def on_listen(self, s, srv):
         c, _ = s.accept()
-        self.packets[srv] += 1
         if sum(1 for v in self.conns.values() if v[0] is srv) >= TCP_MAX:
             c.close()
             return
@@ -156,6 +150,7 @@ class Loop:
             if len(st[1]) < 2 + n:
                 break
             wire, st[1] = st[1][2:2 + n], st[1][2 + n:]
+            self.count(srv.count_as(wire))
             out = srv.reply(wire, True, log)
             if out is not None:
                 c.setblocking(True)
@@ -190,7 +185,7 @@ def main():
         for addr in addresses(c["addr"]):
             if a.ipv4_only and ":" in addr:
                 continue
-            servers.append((Server(c, addr, base, lambda: loop.counts()), int(c.get("port", 53))))
+            servers.append((Server(c, addr, base, lambda: loop.packets), int(c.get("port", 53))))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     loop = Loop(servers)
     if a.pidfile:

@@ -28,7 +28,7 @@ MODES = ("auth", "refused", "silent", "apexcname-alternate", "apexcname-always",
 
 class Server:
     """One server's behaviour. conf: one entry of the config's "servers";
-    counts() gives {zone origin: packets} for the counter name."""
+    counts() gives {zone: packets} for the counter name (see count_as)."""
 
     def __init__(self, conf, addr, base, counts):
         self.addr = addr
@@ -52,8 +52,19 @@ class Server:
     def __str__(self):
         return "%s(%s)" % (self.addr, self.mode)
 
-    def origins(self):
-        return [z.origin.to_text() for z in self.zones]
+    def count_as(self, wire):
+        """The zone a packet received counts for: the child zone when wire
+        asks about a name below one of this server's delegations, else the
+        server's first zone (its address when it has none)."""
+        try:
+            qname = dns.message.from_wire(wire).question[0].name
+            z = self.zone_for(qname)
+            cut = self.cut(z, qname) if z else None
+            if cut is not None:
+                return cut.to_text()
+        except Exception:       # no query, or not one that parses
+            pass
+        return self.zones[0].origin.to_text() if self.zones else self.addr
 
     def reply(self, wire, tcp, log):
         """The reply to a query in wire form, or None to say nothing."""
@@ -201,9 +212,9 @@ class Server:
         rr.update(soa)
         r.authority.append(rr)
 
-    def referral(self, r, z, qname, qtype):
-        """A name at or below a delegation in z: the NS and their glue, not
-        authoritative (the DS of a child is the parent's own data)."""
+    @staticmethod
+    def cut(z, qname):
+        """The highest delegation in z at or above qname, or None."""
         cut = None
         name = qname
         while name != z.origin:
@@ -211,6 +222,12 @@ class Server:
             if node is not None and node.get_rdataset(IN, NS) is not None:
                 cut = name
             name = name.parent()
+        return cut
+
+    def referral(self, r, z, qname, qtype):
+        """A name at or below a delegation in z: the NS and their glue, not
+        authoritative (the DS of a child is the parent's own data)."""
+        cut = self.cut(z, qname)
         if cut is None or (cut == qname and qtype == DS):
             return False
         r.flags &= ~dns.flags.AA
