@@ -47,6 +47,7 @@ is a query about a name below a delegation; a TXT query for the "counter"
 name, at any server, answers one "ZONE=N" string per zone.
 """
 import argparse
+import ipaddress
 import json
 import os
 import re
@@ -185,6 +186,8 @@ def main():
         for addr in addresses(c["addr"]):
             if a.ipv4_only and ":" in addr:
                 continue
+            if not ipaddress.ip_address(addr).is_loopback:
+                sys.exit("fakedns: %s is not a loopback address" % addr)
             servers.append((Server(c, addr, base, lambda: loop.packets), int(c.get("port", 53))))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     loop = Loop(servers)
