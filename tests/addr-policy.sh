@@ -20,8 +20,13 @@ dpid=
 # the fake servers' addresses are shared with tests/authority.sh
 exec 9>/tmp/mxvet-authfake.lock
 flock -w 120 9 || { echo "Bail out! cannot lock /tmp/mxvet-authfake.lock"; exit 1; }
-cleanup() {
-	kill "$(cat "$work/fake.pid" 2>/dev/null)" "$(cat "$work/witness.pid" 2>/dev/null)" $dpid 2>/dev/null
+cleanup() {	# back when the servers' sockets are free: tests/authority.sh binds [::1]:53 too
+	local pids
+	pids=$(cat "$work/fake.pid" "$work/witness.pid" 2>/dev/null)
+	kill $pids $dpid 2>/dev/null
+	for p in $pids; do
+		for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+	done
 	rm -rf "$work"
 }
 trap cleanup EXIT

@@ -15,7 +15,12 @@ exec 9>/tmp/mxvet-authfake.lock
 flock -w 60 9 || { echo "Bail out! cannot lock /tmp/mxvet-authfake.lock"; exit 1; }
 setsid $PY "$top_srcdir/tests/lab/fakedns.py" "$top_srcdir/tests/data/auth/authlab/authlab.json" \
 	--pidfile "$work/fake.pid" 9>&- >"$work/fake.log" 2>&1 &
-trap 'kill "$(cat "$work/fake.pid" 2>/dev/null)" 2>/dev/null; rm -rf "$work"' EXIT
+stop_fake() {	# back when its sockets are free: tests/addr-policy.sh binds [::1]:53 next
+	local pid
+	pid=$(cat "$work/fake.pid" 2>/dev/null) && kill "$pid" 2>/dev/null || return 0
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+}
+trap 'stop_fake; rm -rf "$work"' EXIT
 for _ in $(seq 50); do
 	[ -s "$work/fake.pid" ] && dig +time=1 +tries=1 @127.153.0.1 authlab SOA >/dev/null 2>&1 && break
 	sleep 0.1
