@@ -11,6 +11,7 @@
 #include "engine/redis_conn.h"
 #include "engine/redis_url.h"
 #include "engine/report.h"
+#include "lib/exit_codes.h"
 #include "lib/log.h"
 #include "lib/monotime.h"
 
@@ -153,18 +154,26 @@ static void on_get_hist(void *arg, const redisReply *r)
 	op_reply_done(o);
 }
 
+/* A string reply as a C string (malloc'd), or NULL: no string, no memory. */
+static char *reply_strdup(const redisReply *r)
+{
+	char *s;
+
+	if (!r || r->type != REDIS_REPLY_STRING || !(s = malloc((size_t)r->len + 1)))
+		return NULL;
+	memcpy(s, r->str, (size_t)r->len);
+	s[r->len] = '\0';
+	return s;
+}
+
 static void on_get_report(void *arg, const redisReply *r)
 {
 	struct op *o = arg;
 
 	free(o->report);
-	o->report = NULL;
+	o->report = reply_strdup(r);
 	if (!r || r->type == REDIS_REPLY_ERROR)
 		o->failed = true;
-	else if (r->type == REDIS_REPLY_STRING && (o->report = malloc((size_t)r->len + 1))) {
-		memcpy(o->report, r->str, (size_t)r->len);
-		o->report[r->len] = '\0';
-	}
 	op_reply_done(o);
 }
 
@@ -177,12 +186,6 @@ static void on_lock(void *arg, const redisReply *r)
 	else
 		o->locked = r->type == REDIS_REPLY_STATUS;	/* "OK"; nil: taken */
 	op_reply_done(o);
-}
-
-static void on_ignore(void *arg, const redisReply *r)
-{
-	(void)arg;
-	(void)r;
 }
 
 static int cmd(struct op *o, redis_reply_fn fn, int argc, const char **argv,
@@ -246,7 +249,7 @@ static void store(struct fleet *f, const char *key, const char *lkey, const char
 
 	snprintf(ttl, sizeof ttl, "%ld", ttl_s > 0 ? ttl_s : 0);
 	len[6] = strlen(ttl);
-	redis_conn_cmd(f->rc, on_ignore, NULL, 8, argv, len);
+	redis_conn_cmd(f->rc, redis_conn_ignore, NULL, 8, argv, len);
 }
 
 static void key_of(const struct fleet *f, char *buf, const char *tag, const char *name)
@@ -334,12 +337,12 @@ static void store_report(struct fleet *f, const struct op *o, const struct check
 	if (s && sl <= FLEET_REPORT_MAX) {
 		const char *argv[] = { "SET", o->ekey, s, "EX", ex };
 		size_t len[] = { 3, strlen(o->ekey), sl, 2, strlen(ex) };
-		if (redis_conn_cmd(f->rc, on_ignore, NULL, 5, argv, len) == 0)
+		if (redis_conn_cmd(f->rc, redis_conn_ignore, NULL, 5, argv, len) == 0)
 			f->st.report_writes++;
 	} else {
 		const char *argv[] = { "DEL", o->ekey };
 		size_t len[] = { 3, strlen(o->ekey) };
-		redis_conn_cmd(f->rc, on_ignore, NULL, 2, argv, len);
+		redis_conn_cmd(f->rc, redis_conn_ignore, NULL, 2, argv, len);
 	}
 	free(s);
 }
@@ -386,7 +389,7 @@ static void on_own_done(void *arg, const struct check_result *res)
 			snprintf(ex, sizeof ex, "%ld", cfg->history_max_age);
 			argv[4] = ex;
 			size_t len[] = { 3, strlen(o->hkey), hl, 2, strlen(ex) };
-			if (redis_conn_cmd(f->rc, on_ignore, NULL, 5, argv, len) == 0)
+			if (redis_conn_cmd(f->rc, redis_conn_ignore, NULL, 5, argv, len) == 0)
 				f->st.history_writes++;
 		}
 		if (n)
@@ -629,12 +632,8 @@ struct report_get {
 static void on_report_get(void *arg, const redisReply *r)
 {
 	struct report_get *g = arg;
-	char *json = NULL;
+	char *json = reply_strdup(r);
 
-	if (r && r->type == REDIS_REPLY_STRING && (json = malloc((size_t)r->len + 1))) {
-		memcpy(json, r->str, (size_t)r->len);
-		json[r->len] = '\0';
-	}
 	g->fn(g->arg, json);
 	free(json);
 	free(g);
@@ -692,14 +691,14 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 		return NULL;
 	if (redis_url_parse(cfg->redis_url, &u, why, sizeof why) < 0) {
 		snprintf(err, errlen, "redis_url: %s", why);
-		*exit_code = 78;
+		*exit_code = EX_CONFIG_;
 		return NULL;
 	}
 	redis_url_name(&u, name, sizeof name);
 	switch (redis_conn_check(&u, cfg->redis_timeout, why, sizeof why)) {
 	case -1:
 		snprintf(err, errlen, "redis_url: %s: %s", name, why);
-		*exit_code = 78;
+		*exit_code = EX_CONFIG_;
 		return NULL;
 	case 1:
 		/* redis_conn warns once for this outage as its first connect fails */
@@ -708,7 +707,7 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 	}
 	if (!(f = calloc(1, sizeof *f))) {
 		snprintf(err, errlen, "out of memory");
-		*exit_code = 69;
+		*exit_code = EX_OSERR_;
 		return NULL;
 	}
 	f->eng = e;
@@ -723,7 +722,7 @@ struct fleet *fleet_new(struct engine *e, char *err, size_t errlen, int *exit_co
 		redis_conn_free(f->rc);
 		free(f);
 		snprintf(err, errlen, "out of memory");
-		*exit_code = 69;
+		*exit_code = EX_OSERR_;
 		return NULL;
 	}
 	memset(&u, 0, sizeof u);

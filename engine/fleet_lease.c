@@ -138,15 +138,12 @@ static int op_send(struct lease_op *o)
 	char member[LEASE_MEMBER_MAX], cap[24], ms[24], beat[24];
 	const char *argv[] = { "EVAL", take_script, "3", o->key, o->qkey, o->hkey, member, cap,
 			       ms, beat };
-	size_t len[10];
 
 	member_of(o->L, o->id, member);
 	snprintf(cap, sizeof cap, "%zu", o->cap);
 	snprintf(ms, sizeof ms, "%ld", o->lease_ms);
 	snprintf(beat, sizeof beat, "%ld", o->L->beat_ms);
-	for (size_t i = 0; i < 10; i++)
-		len[i] = strlen(argv[i]);
-	if (redis_conn_cmd(o->L->rc, on_reply, o, 10, argv, len) < 0)
+	if (redis_conn_cmd_str(o->L->rc, on_reply, o, 10, argv) < 0)
 		return -1;
 	o->pending = true;
 	return 0;
@@ -162,27 +159,16 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
 		op_answer(o, FLEET_LEASE_LOCAL);	/* Redis went away meanwhile */
 }
 
-static void on_ignore(void *arg, const redisReply *r)
-{
-	(void)arg;
-	(void)r;
-}
-
 /* A waiter that gives up leaves the queue now rather than when its
  * heartbeat ends (fire and forget). */
 static void leave_queue(struct lease_op *o)
 {
 	char member[LEASE_MEMBER_MAX];
 	const char *q[] = { "ZREM", o->qkey, member }, *h[] = { "ZREM", o->hkey, member };
-	size_t ql[3], hl[3];
 
 	member_of(o->L, o->id, member);
-	for (size_t i = 0; i < 3; i++) {
-		ql[i] = strlen(q[i]);
-		hl[i] = strlen(h[i]);
-	}
-	redis_conn_cmd(o->L->rc, on_ignore, NULL, 3, q, ql);
-	redis_conn_cmd(o->L->rc, on_ignore, NULL, 3, h, hl);
+	redis_conn_cmd_str(o->L->rc, redis_conn_ignore, NULL, 3, q);
+	redis_conn_cmd_str(o->L->rc, redis_conn_ignore, NULL, 3, h);
 }
 
 static void on_reply(void *arg, const redisReply *r)
@@ -262,15 +248,12 @@ void fleet_lease_give(struct fleet_leases *L, const struct netaddr *a, uint64_t 
 {
 	char key[LEASE_KEY_MAX], member[LEASE_MEMBER_MAX];
 	const char *argv[] = { "ZREM", key, member };
-	size_t len[3];
 
 	if (!L || !id || !redis_conn_up(L->rc))
 		return;		/* the lease ends by itself */
 	key_of(L, "pn", a, key);
 	member_of(L, id, member);
-	for (size_t i = 0; i < 3; i++)
-		len[i] = strlen(argv[i]);
-	redis_conn_cmd(L->rc, on_ignore, NULL, 3, argv, len);
+	redis_conn_cmd_str(L->rc, redis_conn_ignore, NULL, 3, argv);
 }
 
 static void forget_if(struct fleet_leases *L, const void *owner, bool all)

@@ -425,3 +425,21 @@ int redis_conn_check(const struct redis_url *u, long timeout_ms, char *err, size
 	redisFree(c);
 	return rv;
 }
+
+int redis_conn_cmd_str(struct redis_conn *rc, redis_reply_fn fn, void *arg, int argc,
+		       const char **argv)
+{
+	size_t len[16];
+
+	if (argc < 1 || argc > 16)
+		return -1;
+	for (int i = 0; i < argc; i++)
+		len[i] = strlen(argv[i]);
+	return redis_conn_cmd(rc, fn, arg, argc, argv, len);
+}
+
+void redis_conn_ignore(void *arg, const struct redisReply *r)
+{
+	(void)arg;
+	(void)r;
+}

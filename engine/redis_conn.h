@@ -64,6 +64,11 @@ const struct redis_conn_stats *redis_conn_stats(const struct redis_conn *rc);
 /* argv/argvlen as redisAsyncCommandArgv (binary-safe, copied). */
 int redis_conn_cmd(struct redis_conn *rc, redis_reply_fn fn, void *arg, int argc,
 		   const char **argv, const size_t *argvlen);
+/* The same for arguments that are C strings (argc <= 16). */
+int redis_conn_cmd_str(struct redis_conn *rc, redis_reply_fn fn, void *arg, int argc,
+		       const char **argv);
+/* A redis_reply_fn for commands whose reply nobody needs. */
+void redis_conn_ignore(void *arg, const struct redisReply *r);
 
 /* At start-up, before the loop: a blocking connect, AUTH, SELECT and
  * PING within timeout_ms. 0: fine; 1: Redis cannot be reached (the
