@@ -159,25 +159,30 @@ static void deliver_unprobed(struct entry *e, bool internal)
 	}
 }
 
-/* A probe waited longer than a probe may take: its network (or the
- * whole prober) is busy with slow hosts. The checks waiting for it go on
- * without it rather than wait behind somebody else's silent servers. */
-static void queue_expired(struct entry *e)
+/* A probe waited longer than a probe may take (where: for the log): its
+ * network (or the whole prober) is busy with slow hosts. The checks
+ * waiting for it go on without it rather than wait behind somebody else's
+ * silent servers; the fleet's probe lock goes back. */
+static void waited_too_long(struct entry *e, const char *where)
 {
 	struct smtp_prober *p = e->p;
+	struct smtp_result none = { .status = SMTP_ST_NONE };
 	char addr[NETADDR_STRLEN];
 
-	sched_cancel(p->sched, &e->si);
-	p->st.queue_len--;
 	p->st.queue_expired++;
 	e->state = P_IDLE;
-	log_debug("smtp: address=%s not probed: waited past the probe time limit in the "
-		  "queue of its network", netaddr_format(&e->addr, addr, sizeof addr));
-	{	/* gives the fleet's probe lock back */
-		struct smtp_result none = { .status = SMTP_ST_NONE };
-		fleet_probe_put(engine_fleet(p->eng), &e->addr, (int)engine_config(p->eng)->smtp_port, &none, 0);
-	}
+	log_debug("smtp: address=%s not probed: waited past the probe time limit %s",
+		  netaddr_format(&e->addr, addr, sizeof addr), where);
+	fleet_probe_put(engine_fleet(p->eng), &e->addr, (int)engine_config(p->eng)->smtp_port,
+			&none, 0);
 	deliver_unprobed(e, false);
+}
+
+static void queue_expired(struct entry *e)
+{
+	sched_cancel(e->p->sched, &e->si);
+	e->p->st.queue_len--;
+	waited_too_long(e, "in the queue of its network");
 }
 
 static void close_conn(struct entry *e)
@@ -470,19 +475,9 @@ static long probe_ms(const struct smtp_prober *p)
  * that waited too long in the local queue. */
 static void lease_refused(struct entry *e)
 {
-	struct smtp_prober *p = e->p;
-	struct smtp_result none = { .status = SMTP_ST_NONE };
-	char addr[NETADDR_STRLEN];
-
-	e->state = P_IDLE;
-	sched_done(p->sched, &e->si);
-	p->st.queue_expired++;
-	log_debug("smtp: address=%s not probed: its network stayed full across the fleet "
-		  "past the probe time limit", netaddr_format(&e->addr, addr, sizeof addr));
-	fleet_probe_put(engine_fleet(p->eng), &e->addr, (int)engine_config(p->eng)->smtp_port,
-			&none, 0);
-	deliver_unprobed(e, false);
-	pump_queue(p);
+	sched_done(e->p->sched, &e->si);
+	waited_too_long(e, "for a slot of its network across the fleet");
+	pump_queue(e->p);
 }
 
 static void on_lease(void *arg, enum fleet_lease_answer a, uint64_t id)
