@@ -499,6 +499,7 @@ int main(int argc, char **argv)
 		 (unsigned long long)decider_stats(dm.dec)->checks);
 	if (!fg && *dm.cfg->pid_file && unlink(dm.cfg->pid_file) < 0)
 		log_warn("pid_file=%s: cannot remove it: %s", dm.cfg->pid_file, strerror(errno));
+	code = dm.milter_open && milter_failed() ? EX_SOFTWARE_ : EX_OK_;
 	if (dm.milter_open)
 		milter_close();	/* its sessions wait at most their timeout */
 	milter_bridge_free(dm.mb);
@@ -518,7 +519,7 @@ int main(int argc, char **argv)
 		config_free(dm.cfg);
 	}
 	free(cfg_real);
-	return EX_OK_;
+	return code;
 fail:
 	if (dm.pid_written)
 		unlink(dm.cfg->pid_file);

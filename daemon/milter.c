@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +65,41 @@ static struct {
 	pthread_mutex_t lock;
 	TAILQ_HEAD(, milter_job) queue;
 	pthread_t thread;
+	pthread_t loop_thread;	/* gets the signals libmilter's thread takes */
 	bool running;
+	_Atomic bool relay;	/* loop_thread is set */
+	_Atomic bool stopping;	/* milter_close() asked libmilter to stop */
+	_Atomic bool failed;	/* libmilter stopped by itself */
 } M = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Inside smfi_main, libmilter starts a thread that sigwait()s for SIGHUP,
+ * SIGTERM and SIGINT and stops the milter on any of them. The kernel may
+ * give a process-directed signal to any thread not blocking it, and a
+ * thread in sigwait is one: now and then a `kill -HUP` (a reload) stopped
+ * the milter instead of reloading. The loop owns these signals, so this
+ * sigwait, to which the dynamic linker binds libmilter's call (the
+ * executable's symbols come first), hands each one it takes to the loop
+ * thread and waits again: libmilter never sees a signal. Nothing else in
+ * mxvetd calls sigwait. */
+int sigwait(const sigset_t *restrict set, int *restrict sig)
+{
+	for (;;) {
+		int s = sigwaitinfo(set, NULL);
+
+		if (s < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		if (atomic_load(&M.relay) &&
+		    (s == SIGHUP || s == SIGTERM || s == SIGINT || s == SIGUSR1)) {
+			pthread_kill(M.loop_thread, s);
+			continue;
+		}
+		*sig = s;
+		return 0;
+	}
+}
 
 /* Call with M.lock held. */
 static void job_unref(struct milter_job *j)
@@ -406,12 +440,27 @@ int milter_open(const char *listen, long timeout_s, const char *header_name,
 	return 0;
 }
 
+/* smfi_main returns when milter_close() stops it, or when libmilter
+ * gives up (its listener failing over and over). Postfix would then defer
+ * every message (milter_default_action = tempfail) while mxvetd looked
+ * alive: stop the daemon instead, with a failure its supervisor restarts. */
 static void *milter_thread(void *arg)
 {
 	(void)arg;
-	if (smfi_main() != MI_SUCCESS)
-		log_err("milter: libmilter stopped with an error");
+	int rc = smfi_main();
+
+	if (atomic_load(&M.stopping))
+		return NULL;
+	log_err("milter: libmilter stopped by itself (%s): mxvetd stops, to be restarted",
+		rc == MI_SUCCESS ? "no error" : "an error");
+	atomic_store(&M.failed, true);
+	pthread_kill(M.loop_thread, SIGTERM);
 	return NULL;
+}
+
+bool milter_failed(void)
+{
+	return atomic_load(&M.failed);
 }
 
 int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *err,
@@ -422,6 +471,8 @@ int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *
 	M.base = base;
 	M.decide = fn;
 	M.arg = arg;
+	M.loop_thread = pthread_self();
+	atomic_store(&M.relay, true);
 	if (!(M.wake = event_new(base, -1, EV_PERSIST, drain, NULL))) {
 		snprintf(err, errlen, "milter: cannot create the wake event");
 		return -1;
@@ -443,6 +494,7 @@ int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *
 void milter_close(void)
 {
 	if (M.running) {
+		atomic_store(&M.stopping, true);
 		smfi_stop();
 		pthread_join(M.thread, NULL);
 		M.running = false;

@@ -4,10 +4,13 @@
  * the decide function answers it, now or later, with milter_job_answer().
  * The milter thread waits at most timeout seconds, then lets the recipient
  * through (fail open); an answer that comes later is dropped safely.
- * libmilter is process-global: there is at most one milter. */
+ * libmilter is process-global: there is at most one milter. SIGHUP,
+ * SIGTERM, SIGINT and SIGUSR1 belong to the thread that calls
+ * milter_start(): libmilter's signal thread passes them on to it. */
 #ifndef MXVET_MILTER_H
 #define MXVET_MILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "engine/findings.h"
@@ -54,6 +57,9 @@ int milter_start(struct event_base *base, milter_decide_fn fn, void *arg, char *
 		 size_t errlen);
 /* Stop accepting, wait for libmilter to return (up to ~5 s), free. */
 void milter_close(void);
+/* Did libmilter stop by itself? It then sent the loop thread a SIGTERM;
+ * the process should end with a failure (EX_SOFTWARE). */
+bool milter_failed(void);
 
 /* Answer a job on the loop thread. reply: "550 5.1.10 text" for reject
  * and defer, else NULL; header: X-Mxvet value for annotate (and others),

@@ -7,6 +7,7 @@
 #define EX_USAGE_ 64		/* usage error */
 #define EX_NOINPUT_ 66		/* an input file cannot be read (mxvet outcomes) */
 #define EX_UNAVAIL_ 69		/* no verdict possible: the resolver could not start */
+#define EX_SOFTWARE_ 70		/* mxvetd: the milter (libmilter) stopped by itself */
 #define EX_OSERR_ 71		/* the system failed us (fork, sockets, memory) */
 #define EX_CANTCREAT_ 73	/* a file we must create (the pid file) */
 #define EX_CONFIG_ 78		/* bad configuration */

@@ -8,6 +8,11 @@ TESTS += tests/milter-e2e.sh tests/milter-unix.sh
 EXTRA_DIST += tests/milter-e2e.sh tests/milter-unix.sh
 # tests/milter-e2e.sh runs ./mxvetd
 tests/milter-e2e.log: mxvetd
+# A SIGHUP or SIGTERM that lands on libmilter's signal thread reaches the
+# loop (a reload, a drain) and never stops the milter.
+TESTS += tests/milter-signals.sh
+EXTRA_DIST += tests/milter-signals.sh
+tests/milter-signals.log: mxvetd
 # A decision as each front end says it (policy answer, milter reply,
 # header), and the skip_* exemptions.
 check_PROGRAMS += tests/unit/test_decision
