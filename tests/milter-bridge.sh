@@ -32,5 +32,25 @@ else echo "not ok $n - ... the client address from {client_addr}, the SASL login
 n=$((n + 1))
 if [ $stopped = 1 ]; then echo "ok $n - harness stops on SIGTERM"
 else echo "not ok $n - harness did not stop within 8 s"; fi
+
+# libmilter stopping by itself (here: smfi_stop behind the bridge's back)
+# must not leave a process without its milter: it exits 70
+"$top_builddir/tests/milter_harness" "inet:$PORT@127.0.0.1" 2>"$err" &
+pid=$!
+cat > "$err.lua" <<'EOF'
+local conn = mt.connect("inet:" .. os.getenv("PORT") .. "@127.0.0.1", 20, 0.25)
+if conn ~= nil then mt.rcptto(conn, "<u@giveup.example>"); mt.getreply(conn); mt.disconnect(conn) end
+EOF
+PORT=$PORT miltertest -s "$err.lua" > /dev/null 2>&1
+for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+rc=running
+if kill -0 $pid 2>/dev/null; then kill -9 $pid; wait $pid 2>/dev/null; else wait $pid; rc=$?; fi
+n=$((n + 1))
+if [ "$rc" = 70 ] && grep -q "libmilter stopped by itself" "$err"; then
+	echo "ok $n - libmilter stopping by itself: logged, the loop stops, exit 70"
+else
+	echo "not ok $n - libmilter stopping by itself: logged, the loop stops, exit 70"
+	echo "#   exit: $rc"; sed 's/^/#   /' "$err"
+fi
 echo "1..$n"
-rm -f "$err"
+rm -f "$err" "$err.lua"

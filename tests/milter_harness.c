@@ -1,12 +1,15 @@
 /* milter_harness: daemon/milter.c with a scripted decide function, for
  * tests/milter-bridge.sh (driven by miltertest). The recipient's domain
  * picks the answer: reject., defer., annotate., slow. (answers after the
- * milter's timeout, to show a late answer is dropped safely), else accept.
- * Each recipient's client, sender, queue id and SASL login go to stderr. */
+ * milter's timeout, to show a late answer is dropped safely), giveup.
+ * (libmilter is stopped behind the bridge's back, as when it gives up by
+ * itself: the harness must then exit 70), else accept. Each recipient's
+ * client, sender, queue id and SASL login go to stderr. */
 #include "daemon/milter.h"
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <libmilter/mfapi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +47,11 @@ static void decide(void *arg, struct milter_job *job, const struct milter_rcpt *
 	else if (!strncmp(d, "slow.", 5)) {
 		struct timeval tv = { 2, 0 };
 		event_base_once(base, -1, EV_TIMEOUT, late, job, &tv);
-	} else
+	} else {
+		if (!strncmp(d, "giveup.", 7))
+			smfi_stop();
 		milter_job_answer(job, ACT_IGNORE, NULL, NULL, NULL);
+	}
 }
 
 static void on_term(evutil_socket_t fd, short w, void *arg)
@@ -75,8 +81,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	event_base_dispatch(base);
+	int rc = milter_failed() ? 70 : 0;
 	milter_close();
 	event_free(term);
 	event_base_free(base);
-	return 0;
+	return rc;
 }
