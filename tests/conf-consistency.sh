@@ -14,12 +14,10 @@ dump=$top_builddir/tests/dumpconf
 tmp=$(mktemp -d /tmp/mxvet-conf-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 . "$top_srcdir/tests/skip.sh"
 skip() { n=$((n + 1)); skip_case_or_fail "$n" "$1" "$2"; }
-same() {	# name, file A, file B
+same_lines() {	# name, file A, file B
 	if diff -u "$2" "$3" > "$tmp/diff"; then ok "$1"; else
 		notok "$1"; sed 's/^/# /' "$tmp/diff"; fi
 }
@@ -31,13 +29,13 @@ sed -n 's/^\([a-z_0-9]*\) =.*/\1/p' "$tmp/defaults" | sort > "$tmp/keys.code"
 
 # 1. the example lists every key once, commented out ("#key = default")
 grep -E '^#[a-z_0-9]+ =' "$conf" | sed 's/^#\([a-z_0-9]*\) =.*/\1/' | grep -v '^on_' | sort > "$tmp/keys.conf"
-same "conf/mxvet.conf lists exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.conf"
+same_lines "conf/mxvet.conf lists exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.conf"
 
 # 2. mxvet.conf(5) describes every key (".TP" then ".B key", or
 # '.BR key " (restart)"' for a key a reload does not change)
 awk 'prev == ".TP" && ($1 == ".B" && NF == 2 || $1 == ".BR" && $3 $4 == "\"(restart)\"") &&
 	$2 ~ /^[a-z_0-9]+$/ { print $2 } { prev = $0 }' "$man5" | sort > "$tmp/keys.man"
-same "mxvet.conf(5) describes exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.man"
+same_lines "mxvet.conf(5) describes exactly the keys of the parameter table" "$tmp/keys.code" "$tmp/keys.man"
 
 # 3. the loader accepts the example with every parameter line uncommented,
 # and the values are the table's defaults. The example shows the paths of a
@@ -50,7 +48,7 @@ if "$dump" "$tmp/uncommented.conf" > "$tmp/loaded" 2> "$tmp/err"; then
 else
 	notok "the config loader accepts conf/mxvet.conf uncommented" "$(cat "$tmp/err")"
 fi
-same "conf/mxvet.conf shows the table's default values" "$tmp/defaults" "$tmp/loaded"
+same_lines "conf/mxvet.conf shows the table's default values" "$tmp/defaults" "$tmp/loaded"
 
 # 4. the on_<code> examples are valid too, and change what they say
 grep -E '^#on_[a-z_]+ =' "$conf" | sed 's/^#//' > "$tmp/on.conf"
@@ -103,7 +101,7 @@ fi
 awk 'prev == ".TP" && $1 == ".BR" && $3 $4 == "\"(restart)\"" { print $2 } { prev = $0 }' "$man5" |
 	sort > "$tmp/restart.man"
 "$dump" -r | sort > "$tmp/restart.code"
-same "mxvet.conf(5) marks exactly the table's restart keys (restart)" "$tmp/restart.code" "$tmp/restart.man"
+same_lines "mxvet.conf(5) marks exactly the table's restart keys (restart)" "$tmp/restart.code" "$tmp/restart.man"
 
 # 10. mxvetd -n knows every key of the table: each at its default loads
 if [ -x "$top_builddir/mxvetd" ]; then

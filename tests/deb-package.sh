@@ -28,9 +28,7 @@
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 . "$top_srcdir/tests/skip.sh"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 check() { local name=$1; shift; if "$@" > "$tmp/out" 2>&1; then ok "$name"; else notok "$name" "$(tail -c 2000 "$tmp/out")"; fi; }
 
 if [ -n "${MXVET_DEB_BUILD:-}" ]; then	# run by the package build it runs: a bug

@@ -11,9 +11,7 @@ set -u
 tmp=$(mktemp -d /tmp/mxvet-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 check() { local name=$1; shift; if "$@" > "$tmp/out" 2>&1; then ok "$name"; else notok "$name" "$(head -c 1500 "$tmp/out")"; fi; }
 . "$top_srcdir/tests/skip.sh"
 skip() { n=$((n + 1)); skip_case_or_fail "$n" "$1" "$2"; }

@@ -1,7 +1,7 @@
 # Integration tests against the loopback lab (tests/lab, tests/lab-env.sh).
 TESTS += tests/lab-domains.py tests/cli.py tests/lab-ports.sh tests/bootstrap-host.sh tests/skip-helper.sh
 EXTRA_DIST += tests/lab-env.sh tests/lab-domains.py tests/cli.py tests/demo.sh tests/lab \
-	tests/lab-ports.sh tests/bootstrap-host.sh tests/skip-helper.sh tests/skip.sh
+	tests/lab-ports.sh tests/bootstrap-host.sh tests/skip-helper.sh tests/skip.sh tests/tap.sh
 
 # make demo: the lab, every lab domain through mxvet check, one line each.
 demo: mxvet

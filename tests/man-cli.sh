@@ -11,9 +11,7 @@ mxvet=$top_builddir/mxvet
 mxvetd=$top_builddir/mxvetd
 man1=$top_srcdir/man/mxvet.1
 man8=$top_srcdir/man/mxvetd.8
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 check() { local name=$1; shift; if "$@"; then ok "$name"; else notok "$name" "${diag:-}"; fi; diag=; }
 
 version=$(sed -n 's/^AC_INIT(\[mxvet\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")

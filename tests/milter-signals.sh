@@ -15,7 +15,7 @@ set -u
 . "$top_srcdir/tests/skip.sh"
 MXVETD=$top_builddir/mxvetd
 
-bail() { echo "Bail out! $*"; exit 1; }
+. "$top_srcdir/tests/tap.sh"
 [ -x "$LAB" ] || skip_or_fail "no lab in this tree ($LAB)"
 command -v miltertest > /dev/null || skip_or_fail "miltertest not installed (./bootstrap installs it)"
 [ -x "$MXVETD" ] || bail "$MXVETD not built"
@@ -30,10 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "expected: $2" "got:      $3"; fi; }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 MPORT=$(free_port)
@@ -74,7 +70,7 @@ start
 
 echo "1..6"
 want="healthy.test continue nullmx.test reply"
-check "before any signal: the milter answers" "$want" "$(ask healthy.test nullmx.test)"
+same "before any signal: the milter answers" "$want" "$(ask healthy.test nullmx.test)"
 
 # libmilter's threads exist once it has served a connection
 tids=$(ls "/proc/$pid/task")
@@ -95,13 +91,13 @@ else
 	notok "SIGHUP to each of mxvetd's threads: each one a reload" "sent $sent, not applied for:$lost" \
 		"$(tail -3 "$T/mxvetd.log")"
 fi
-check "after them: the milter still answers" "$want" "$(ask healthy.test nullmx.test)"
+same "after them: the milter still answers" "$want" "$(ask healthy.test nullmx.test)"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 
 # a new daemon, whose libmilter signal thread has not been signalled yet
 start
-check "a second mxvetd: the milter answers" "$want" "$(ask healthy.test nullmx.test)"
+same "a second mxvetd: the milter answers" "$want" "$(ask healthy.test nullmx.test)"
 
 # SIGTERM to libmilter's signal thread: the one waiting in sigtimedwait
 # (else the newest thread, never the loop's)
@@ -119,7 +115,7 @@ if kill -0 "$pid" 2>/dev/null; then
 	wait "$pid" 2>/dev/null
 else
 	wait "$pid"
-	check "SIGTERM to thread $last: mxvetd drains and exits 0" 0 $?
+	same "SIGTERM to thread $last: mxvetd drains and exits 0" 0 $?
 fi
 pid=
 if grep -q 'draining' "$T/mxvetd.log"; then ok "... through the loop's drain (the log says so)"

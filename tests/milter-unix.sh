@@ -10,9 +10,7 @@ H=$top_builddir/tests/milter_harness
 tmp=$(mktemp -d /tmp/mxvet-milter-unix.XXXXXX)
 pid=
 trap '[ -n "$pid" ] && kill -9 $pid 2>/dev/null; rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 echo "1..4"
 
 # wait_sock PATH: up to 5 s for a socket at PATH

@@ -9,10 +9,7 @@ set -u
 MXVET=$top_builddir/mxvet
 tmp=$(mktemp -d /tmp/mxvet-outcomes-cli.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "expected: $2" "got:      $3"; fi; }
+. "$top_srcdir/tests/tap.sh"
 js() {	# FILE EXPR: a Python expression over the JSON report j
 	python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
@@ -42,23 +39,23 @@ old=$(date -d '-3 days' '+%b %e %H:%M:%S')
 } > "$tmp/maillog"
 
 run --maillog "$tmp/maillog" --json > "$tmp/all.json"
-check "exit 0 on a log with an overlong line" 0 "$?"
-check "lines: read, malformed (the 3 MB line), other Postfix, foreign" "20006 1 20000 1" \
+same "exit 0 on a log with an overlong line" 0 "$?"
+same "lines: read, malformed (the 3 MB line), other Postfix, foreign" "20006 1 20000 1" \
 	"$(js "$tmp/all.json" '"%d %d %d %d" % (j["lines"]["read"], j["lines"]["malformed"], j["lines"]["other"], j["lines"]["foreign"])')"
-check "the last line without a newline is read: 1 sent under accept" 1 "$(js "$tmp/all.json" 'j["verdicts"]["accept"]["sent"]')"
-check "a UTF-8 domain is found under its A-label: 1 deferred under SMTP_REFUSED" "1 1" \
+same "the last line without a newline is read: 1 sent under accept" 1 "$(js "$tmp/all.json" 'j["verdicts"]["accept"]["sent"]')"
+same "a UTF-8 domain is found under its A-label: 1 deferred under SMTP_REFUSED" "1 1" \
 	"$(js "$tmp/all.json" '"%d %d" % (j["codes"]["SMTP_REFUSED"]["recipients"], j["codes"]["SMTP_REFUSED"]["deferred"])')"
-check "DOMAIN_NXDOMAIN: 2 bounced (the old one too without --since)" 2 "$(js "$tmp/all.json" 'j["codes"]["DOMAIN_NXDOMAIN"]["bounced"]')"
+same "DOMAIN_NXDOMAIN: 2 bounced (the old one too without --since)" 2 "$(js "$tmp/all.json" 'j["codes"]["DOMAIN_NXDOMAIN"]["bounced"]')"
 run --maillog - --json --since 1d < "$tmp/maillog" > "$tmp/since.json"
-check "--since 1d from standard input: the 3-day-old line skipped" "1 1" \
+same "--since 1d from standard input: the 3-day-old line skipped" "1 1" \
 	"$(js "$tmp/since.json" '"%d %d" % (j["codes"]["DOMAIN_NXDOMAIN"]["bounced"], j["lines"]["before_since"])')"
 run --maillog "$tmp/maillog" > "$tmp/all.txt"
-check "the text report: precision columns in both tables" 2 "$(grep -c "rej-prec  def-prec" "$tmp/all.txt")"
+same "the text report: precision columns in both tables" 2 "$(grep -c "rej-prec  def-prec" "$tmp/all.txt")"
 run --maillog "$tmp/nonexistent" > /dev/null 2>&1
-check "a log that cannot be read: exit 66" 66 "$?"
+same "a log that cannot be read: exit 66" 66 "$?"
 run --since soon --maillog "$tmp/maillog" > /dev/null 2>&1
-check "a bad --since: exit 64" 64 "$?"
+same "a bad --since: exit 64" 64 "$?"
 "$MXVET" outcomes --state-dir "$tmp/nohistory" --config "$tmp/empty.conf" --maillog "$tmp/maillog" > /dev/null 2>&1
-check "no history: exit 69" 69 "$?"
+same "no history: exit 69" 69 "$?"
 run --maillog "$tmp/maillog" extra > /dev/null 2>&1
-check "an extra argument: exit 64" 64 "$?"
+same "an extra argument: exit 64" 64 "$?"

@@ -25,7 +25,7 @@ MXVETD=$top_builddir/mxvetd
 TSV=$top_srcdir/tests/lab/domains.tsv
 RELOADS=20
 
-bail() { echo "Bail out! $*"; exit 1; }
+. "$top_srcdir/tests/tap.sh"
 [ -x "$LAB" ] || skip_or_fail "no lab in this tree ($LAB)"
 [ -x "$MXVETD" ] || bail "$MXVETD not built"
 lab_acquire || bail "cannot start the lab in $MXVET_LAB"
@@ -42,10 +42,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else notok "$1" "expected: $2" "got:      $3"; fi; }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PPORT=$(free_port) MPORT=$(free_port) APORT=$(free_port)
@@ -155,7 +151,7 @@ milter() {
 	done
 	got=$(SOAK_PORT=$MPORT SOAK_HEADER=$hdr SOAK_CASES="${cases# }" \
 		timeout 120 miltertest -s "$T/soak.lua" 2>&1 | paste -sd' ')
-	check "$name" "$want" "$got"
+	same "$name" "$want" "$got"
 }
 
 # Round settings: the lab's config, the endpoints, 1 s cache TTLs; then
@@ -254,9 +250,9 @@ for i in $(seq 1 $RELOADS); do
 		before=$(metric mxvet_smtp_connects_total)
 		ask healthy.test smtpsilent.test nullmx.test > "$T/answers"
 		got=$(cut -f2 "$T/answers" | sed 's/^action=\([0-9]*\) .*\[\([A-Z_]*\)\]$/\1 \2/' | paste -sd' ')
-		check "round $i: without 127.25/16 the lab's MX hosts are MX_LOCALHOST, null MX unchanged" \
+		same "round $i: without 127.25/16 the lab's MX hosts are MX_LOCALHOST, null MX unchanged" \
 			"550 MX_LOCALHOST 550 MX_LOCALHOST 556 NULL_MX" "$got"
-		check "round $i: and draw no SMTP probe (connects before/after)" "$before" \
+		same "round $i: and draw no SMTP probe (connects before/after)" "$before" \
 			"$(metric mxvet_smtp_connects_total)"
 		milter "round $i milter: MX_LOCALHOST rejects" X-Mxvet healthy.test=reply
 		;;
@@ -272,7 +268,7 @@ for i in $(seq 1 $RELOADS); do
 		[ "$ms" -lt 1800 ] && ok "round $i: smtp_connect_timeout 1s: smtptimeout.test answered in $ms ms" ||
 			notok "round $i: smtp_connect_timeout 1s: smtptimeout.test answered sooner" "$ms ms"
 		a=$(answer slowgreet.test)
-		check "round $i: slowgreet.test (greets after 2 s) is silent now: deferred" \
+		same "round $i: slowgreet.test (greets after 2 s) is silent now: deferred" \
 			"action=450 4.4.1 recipient domain slowgreet.test has no MX host that accepts mail now [ALL_MX_UNREACHABLE]" \
 			"$a"
 		ms=$(elapsed smtpsilent.test primarydown.test)
@@ -287,7 +283,7 @@ for i in $(seq 1 $RELOADS); do
 		fresh
 		before=$(metric mxvet_smtp_connects_total)
 		ask slowgreet.test smtpsilent.test > "$T/answers"
-		check "round $i: smtp_probe_ttl 1h: slowgreet.test and smtpsilent.test from the probe cache (no connect)" \
+		same "round $i: smtp_probe_ttl 1h: slowgreet.test and smtpsilent.test from the probe cache (no connect)" \
 			"action=450 action=450 $before" \
 			"$(cut -f2 "$T/answers" | cut -d' ' -f1 | paste -sd' ') $(metric mxvet_smtp_connects_total)"
 		;;
@@ -297,7 +293,7 @@ for i in $(seq 1 $RELOADS); do
 		hup
 		fresh
 		ask smtpsilent.test apexcname-all.test mxcname.test nullmx.test mxtypo.test > "$T/answers"
-		check "round $i: checks = dns, on_mx_cname = reject, skip_domains, header_name" \
+		same "round $i: checks = dns, on_mx_cname = reject, skip_domains, header_name" \
 			"action=DUNNO|action=DUNNO|action=550 5.4.4|action=DUNNO|action=PREPEND X-Soak-$i: annotate; domain=mxtypo.test; findings=MX_TYPO" \
 			"$(cut -f2 "$T/answers" | sed 's/^\(action=5[0-9][0-9] [0-9.]*\) .*\[MX_CNAME\]$/\1/' | paste -sd'|')"
 		milter "round $i milter: the new actions and header name" X-Soak-$i \
@@ -317,7 +313,7 @@ for i in $(seq 1 $RELOADS); do
 				notok "round $i: smtp_max_concurrent 1 serializes the probes" "$ms ms"
 		fi
 		a=$(answer smtprefused.test)
-		check "round $i: smtp_blind_after 1: one refused connect makes the prober blind (accept, blind=1)" \
+		same "round $i: smtp_blind_after 1: one refused connect makes the prober blind (accept, blind=1)" \
 			"action=DUNNO 1" "$a $(metric mxvet_smtp_blind)"
 		milter "round $i milter: accept while blind" X-Mxvet smtprefused.test=continue
 		;;
@@ -325,17 +321,17 @@ for i in $(seq 1 $RELOADS); do
 	alive "round $i"
 	echo "# round $i done after $SECONDS s"
 done
-check "$RELOADS rounds: $reloads reloads applied" "$reloads" \
+same "$RELOADS rounds: $reloads reloads applied" "$reloads" \
 	"$(grep -c 'reload: configuration .* applied' "$T/mxvetd.log")"
-check "no reload refused or deferred" "0" \
+same "no reload refused or deferred" "0" \
 	"$(grep -c -i -E 'try again later|keeping the running configuration' "$T/mxvetd.log")"
-check "restart keys: none changed, none reported" "0" \
+same "restart keys: none changed, none reported" "0" \
 	"$(grep -c 'takes effect after a restart' "$T/mxvetd.log")"
 
 # a restart key is kept, and named
 write_conf "mx_allowed_networks=$LAB_NETS" "dns_timeout=9s"
 hup
-check "dns_timeout (a restart key) changed: the reload says so" "1" \
+same "dns_timeout (a restart key) changed: the reload says so" "1" \
 	"$(grep -c 'reload: dns_timeout changed: takes effect after a restart' "$T/mxvetd.log")"
 
 kill -TERM "$pid"
@@ -343,7 +339,7 @@ for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait "$pid"
 rc=$?
 pid=
-check "SIGTERM: mxvetd exits 0" 0 "$rc"
+same "SIGTERM: mxvetd exits 0" 0 "$rc"
 if grep -q -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/mxvetd.log"; then
 	notok "no sanitizer report" "$(grep -m1 -A20 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/mxvetd.log")"
 else
@@ -361,7 +357,7 @@ for _ in $(seq 1 100); do
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
 done
-check "checks = dns at start: no SMTP or authority findings" "action=DUNNO action=DUNNO" \
+same "checks = dns at start: no SMTP or authority findings" "action=DUNNO action=DUNNO" \
 	"$(ask smtprefused.test apexcname-all.test | cut -f2 | paste -sd' ')"
 write_conf "mx_allowed_networks=$LAB_NETS"
 hup
@@ -373,7 +369,7 @@ for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait "$pid"
 rc=$?
 pid=
-check "second daemon: exits 0" 0 "$rc"
+same "second daemon: exits 0" 0 "$rc"
 if grep -q -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/mxvetd.log"; then
 	notok "no sanitizer report (second daemon)" "$(grep -m1 -A20 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/mxvetd.log")"
 else

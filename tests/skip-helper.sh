@@ -7,9 +7,7 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 tmp=$(mktemp -d /tmp/mxvet-skip-helper.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 echo "1..9"
 
 # result CI CMD...: what Automake's TAP driver makes of CMD's output, and

@@ -37,9 +37,7 @@ ND=$(echo $HEALTHY | wc -w)
 # nothing listens on 2599 at the lab's SMTP addresses
 lab_conf "$T/on.conf" "state_dir=$T/state" "smtp_port=2599" "smtp_blind_after=4" "dead_after=1s"
 lab_conf "$T/off.conf" "state_dir=$T/state" "smtp_port=2599" "smtp_blind_after=0" "dead_after=1s"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "#   $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 echo "1..8"
 
 # FILE QUESTION: answers about a run's JSON (one object per line)

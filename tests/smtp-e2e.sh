@@ -20,9 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 
 echo "1..21"
 

@@ -37,9 +37,7 @@ DOMAINS="smtpsilent.test smtptempfail.test smtpreject.test smtprefused.test smtp
  primarydown.test slowgreet.test dead.test mxloopback.test healthy.test healthy2.test healthy7.test"
 set -- $DOMAINS
 echo "1..$(( $# + 7 ))"
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 summary() {
 	python3 -c 'import json,sys
 for line in sys.stdin:
@@ -79,20 +77,24 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 # DOMAIN_DEAD wants three failing checks over more than dead_after, with
 # at least dead_after of failing time observed (a gap counts for 1 s at
 # most here): two checks, however far apart, are not enough
-line=$("$MXVET" check --json --config "$T/dead.conf" dead.test 2>/dev/null | summary)
+line=$("$MXVET" check --json --config "$T/dead.conf" dead.test 2>"$T/dead1.err" | summary)
 [ "$line" = "dead.test defer ALL_MX_UNREACHABLE,SMTP_REFUSED" ] && ok "dead.test first check: $line" ||
 	notok "dead.test first check" "$line"
 sleep 2.1
-line=$("$MXVET" check --json --config "$T/dead.conf" dead.test 2>/dev/null | summary)
+line=$("$MXVET" check --json --config "$T/dead.conf" dead.test 2>"$T/dead2.err" | summary)
 [ "$line" = "dead.test defer ALL_MX_UNREACHABLE,SMTP_REFUSED" ] &&
 	ok "dead.test second check 2 s later: still defer, not dead ($line)" ||
 	notok "dead.test second check" "$line"
 sleep 1.1
-"$MXVET" check --json --config "$T/dead.conf" dead.test > "$T/dead.json" 2>/dev/null
+"$MXVET" report --json --config "$T/dead.conf" > "$T/dead-history.json" 2>&1
+"$MXVET" check --json --config "$T/dead.conf" dead.test > "$T/dead.json" 2>"$T/dead3.err"
 rc=$?
 line=$(summary < "$T/dead.json")
+# on failure: the history the third check read, and what the checks warned
 [ "$line" = "dead.test reject ALL_MX_UNREACHABLE,DOMAIN_DEAD,SMTP_REFUSED" ] && [ $rc -eq 3 ] &&
-	ok "dead.test third check: DOMAIN_DEAD, exit 3" || notok "dead.test third check" "$line rc=$rc"
+	ok "dead.test third check: DOMAIN_DEAD, exit 3" || notok "dead.test third check" "$line rc=$rc" \
+	"history before it: $(head -c 600 "$T/dead-history.json")" \
+	"$(grep -h -i -e warn -e error -e history "$T"/dead[123].err | head -5)"
 
 # mxvet report lists every risk domain checked above, worst first
 "$MXVET" report --json --config "$T/lab.conf" > "$T/report.json"

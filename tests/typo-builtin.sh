@@ -8,9 +8,7 @@ set -u
 . "$top_srcdir/tests/lab-env.sh"
 tmp=$(mktemp -d /tmp/mxvet-typo.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+. "$top_srcdir/tests/tap.sh"
 lab_acquire || { echo "Bail out! cannot start the lab in $MXVET_LAB"; exit 1; }
 echo "1..4"
 # the lab's own config names no provider file
