@@ -99,7 +99,8 @@ struct admin_job {
 	struct evhttp_request *req;
 	struct admin_conn *conn;	/* NULL: the connection is not tracked */
 	char input[DNAME_MAXLEN];
-	struct admin_http *a;		/* pages: valid while req is */
+	struct admin_http *a;		/* valid while req is */
+	json_t *cached;			/* a cached verdict waiting for its report */
 };
 
 /* The daemon's families (the engine adds its own: engine_metrics.c). */
@@ -268,16 +269,46 @@ static json_t *cached_json(const struct decision *dc, const char *input)
 			 "cached", 1, "findings", fs);
 }
 
+/* The report Redis keeps for a cached verdict (PREFIX e:DOMAIN, left by
+ * the check that made it on whichever host): served in full when it gives
+ * the same verdict, else the cache's short form. */
+static void on_cached_report(void *arg, const char *json)
+{
+	struct admin_job *j = arg;
+	json_t *o = j->cached, *rep = json ? json_loads(json, 0, NULL) : NULL;
+	const char *v = json_string_value(json_object_get(rep, "verdict"));
+
+	if (json_is_object(rep) && v && strcmp(v, json_string_value(json_object_get(o, "verdict"))) == 0) {
+		json_object_set(rep, "input", json_object_get(o, "input"));
+		json_object_set_new(rep, "cached", json_true());
+		json_object_set_new(rep, "from_fleet", json_true());
+		o = rep;
+	}
+	if (j->req) {
+		job_detach(j);
+		send_json(j->req, HTTP_OK, "OK", o);
+	}
+	json_decref(rep);
+	json_decref(j->cached);
+	free(j);
+}
+
 static void on_verdict(void *arg, const struct decide_result *r)
 {
 	struct admin_job *j = arg;
 
 	if (j->req) {
-		job_detach(j);
 		json_t *o = !r ? NULL : r->check ? report_json(r->check, j->input)
 						 : cached_json(r->dc, j->input);
 		if (o && r->check)
 			json_object_set_new(o, "cached", json_false());
+		if (o && !r->check && j->a->eng && j->a->eng->fleet) {
+			j->cached = o;
+			if (fleet_report_get(j->a->eng->fleet, r->dc->domain, on_cached_report, j) == 0)
+				return;
+			j->cached = NULL;
+		}
+		job_detach(j);
 		if (o)
 			send_json(j->req, HTTP_OK, "OK", o);
 		else
@@ -348,6 +379,7 @@ static void on_check(struct evhttp_request *req, struct admin_http *a, const cha
 	}
 	snprintf(j->input, sizeof j->input, "%s", in);
 	free(in);
+	j->a = a;
 	job_attach(a, j, req);
 }
 

@@ -170,6 +170,18 @@ def main():
            "C's report says it came from the fleet; A's does not",
            (rep_a.get("from_fleet"), rep_c.get("from_fleet")))
         ok(C.m().get("mxvet_checks_started_total") == 0, "C still started no check")
+        # the admin's command line on C says the same (mxvet ctl over C's
+        # admin_listen), now from C's cache and the report kept in Redis
+        r = subprocess.run([os.path.join(build, "mxvet"), "ctl", "--config", C.conf, "check", ev_dom],
+                           capture_output=True, text=True, timeout=30)
+        try:
+            rep_ctl = json.loads(r.stdout)
+        except ValueError:
+            rep_ctl = {}
+        ok(r.returncode == 0 and rep_ctl.get("from_fleet") is True and rep_ctl.get("cached") is True
+           and all(rep_ctl.get(k) == rep_a.get(k) for k in same),
+           "mxvet ctl check %s on C (now cached) prints A's whole report, cached, from_fleet" % ev_dom,
+           (r.returncode, r.stdout[-400:], r.stderr[-300:]))
 
         # C's status page for nullmx.test (a verdict C took from the fleet for a
         # policy request, without evidence): A's report, read when asked
