@@ -7,6 +7,10 @@
 #   lab_touch     mark the lab as in use (lab_acquire does it)
 #   lab_conf FILE write an mxvet.conf for the tests: the lab's, plus the
 #                 provider list from the source tree, plus any KEY=VALUE args
+#   lab_mxvetd CONF LOG PORT
+#                 start mxvetd -f on CONF in the background (its output in
+#                 LOG, its pid in $pid) and wait up to 10 s until
+#                 127.0.0.1:PORT takes connections; 1 if it did not start
 #
 # Tests run from Automake with top_srcdir and top_builddir exported.
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)}"
@@ -77,4 +81,15 @@ lab_conf() {
 			echo "${kv%%=*} = ${kv#*=}"
 		done
 	} > "$out"
+}
+
+lab_mxvetd() {
+	"${MXVETD:-$top_builddir/mxvetd}" -f -l stderr -c "$1" > "$2" 2>&1 &
+	pid=$!
+	for _ in $(seq 1 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$3") 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
 }

@@ -57,14 +57,8 @@ mkdir -p "$T/state"
 if [ "$(id -u)" = 0 ]; then conf+=("user=nobody"); chown nobody "$T/state"; fi
 lab_conf "$T/mxvet.conf" "${conf[@]}"
 start() {
-	"$MXVETD" -f -l stderr -c "$T/mxvet.conf" > "$T/mxvetd.log" 2>&1 &
-	pid=$!
-	for _ in $(seq 1 100); do
-		(exec 3<>/dev/tcp/127.0.0.1/"$MPORT") 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null || bail "mxvetd did not start: $(tail -5 "$T/mxvetd.log")"
+	lab_mxvetd "$T/mxvet.conf" "$T/mxvetd.log" "$MPORT" ||
+		bail "mxvetd did not start: $(tail -5 "$T/mxvetd.log")"
 }
 start
 

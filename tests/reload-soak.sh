@@ -204,14 +204,8 @@ SOME="healthy.test healthy2.test healthy5.test nullmx.test nxdomain.test mxcname
 
 # ---- the daemon, all checks on ----
 write_conf
-"$MXVETD" -f -l stderr -c "$T/mxvet.conf" > "$T/mxvetd.log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-	(exec 3<>/dev/tcp/127.0.0.1/"$PPORT") 2>/dev/null && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$pid" 2>/dev/null || bail "mxvetd did not start: $(tail -5 "$T/mxvetd.log")"
+lab_mxvetd "$T/mxvet.conf" "$T/mxvetd.log" "$PPORT" ||
+	bail "mxvetd did not start: $(tail -5 "$T/mxvetd.log")"
 
 # Five kinds of round, four times: 20 reloads.
 for i in $(seq 1 $RELOADS); do
@@ -349,14 +343,8 @@ fi
 # ---- started with authority and smtp off, both turned on by a reload ----
 lab_touch
 write_conf "mx_allowed_networks=$LAB_NETS" "checks=dns"
-"$MXVETD" -f -l stderr -c "$T/mxvet.conf" > "$T/mxvetd.log" 2>&1 &
-pid=$!
 reloads=0
-for _ in $(seq 1 100); do
-	(exec 3<>/dev/tcp/127.0.0.1/"$PPORT") 2>/dev/null && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
+lab_mxvetd "$T/mxvet.conf" "$T/mxvetd.log" "$PPORT"
 same "checks = dns at start: no SMTP or authority findings" "action=DUNNO action=DUNNO" \
 	"$(ask smtprefused.test apexcname-all.test | cut -f2 | paste -sd' ')"
 write_conf "mx_allowed_networks=$LAB_NETS"
