@@ -14,7 +14,6 @@ set -u
 . "$top_srcdir/tests/lab-env.sh"
 . "$top_srcdir/tests/skip.sh"
 MXVETD=$top_builddir/mxvetd
-
 . "$top_srcdir/tests/tap.sh"
 [ -x "$LAB" ] || skip_or_fail "no lab in this tree ($LAB)"
 command -v miltertest > /dev/null || skip_or_fail "miltertest not installed (./bootstrap installs it)"
@@ -29,7 +28,6 @@ cleanup() {
 	rm -rf "$T"
 }
 trap cleanup EXIT
-
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 MPORT=$(free_port)
