@@ -57,6 +57,10 @@ mx_allowed_networks = 127.153.0.0/16
 dns_timeout = 3s
 authority_timeout = 3s
 mx_providers_file = $top_srcdir/data/mx-providers.txt
+# who runs the test (as root, mxvet check becomes an existing daemon user),
+# and no history (never the system's /var/lib/mxvet)
+user =
+state_dir =
 EOC
 # libunbound alone first (no direct queries), then the whole check
 "$top_builddir/mxvet" check --json --no-smtp --no-authority --config "$work/mxvet.conf" \

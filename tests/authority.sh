@@ -42,6 +42,10 @@ mx_allowed_networks = 127.153.0.0/16, ::1
 dns_timeout = 3s
 authority_timeout = 3s
 mx_providers_file = $top_srcdir/data/mx-providers.txt
+# who runs the test (as root, mxvet check becomes an existing daemon user),
+# and no history (never the system's /var/lib/mxvet)
+user =
+state_dir =
 EOC
 domains="healthy apexcname apexcname-all apexcname-noaa nsdiff lame nsdead wildcard ednsfail ednsdrop garbage tc many childonly parentonly v6ns"
 args=""

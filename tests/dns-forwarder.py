@@ -21,7 +21,10 @@ with open(ub, "w") as f:
             % dns.port)
 conf = os.path.join(work, "mxvet.conf")
 with open(conf, "w") as f:
-    f.write("unbound_config = %s\nchecks = dns\ndns_timeout = 3s\nmx_providers_file =\n" % ub)
+    # user: who runs the test (as root, mxvet check becomes an existing
+    # daemon user); no history (never the system's /var/lib/mxvet)
+    f.write("unbound_config = %s\nchecks = dns\ndns_timeout = 3s\nmx_providers_file =\n"
+            "user =\nstate_dir =\n" % ub)
 
 
 def check(domain):

@@ -6,7 +6,8 @@
 #                 a watchdog stops it after $MXVET_LAB_IDLE seconds without use
 #   lab_touch     mark the lab as in use (lab_acquire does it)
 #   lab_conf FILE write an mxvet.conf for the tests: the lab's, plus the
-#                 provider list from the source tree, plus any KEY=VALUE args
+#                 provider list from the source tree, user empty (stay who
+#                 we are), plus any KEY=VALUE args
 #   lab_mxvetd CONF LOG PORT
 #                 start mxvetd -f on CONF in the background (its output in
 #                 LOG, its pid in $pid) and wait up to 10 s until
@@ -77,6 +78,11 @@ lab_conf() {
 	{
 		cat "$MXVET_LAB/mxvet.conf"
 		echo "mx_providers_file = $top_srcdir/data/mx-providers.txt"
+		# mxvet check run as root becomes the daemon's user whenever that
+		# user exists, and tests/deb-package.sh makes one (mxvet) while it
+		# runs: the check then could not reach a test's private state_dir
+		# and went on without history. Tests that start mxvetd name its user.
+		echo "user ="
 		for kv in "$@"; do
 			echo "${kv%%=*} = ${kv#*=}"
 		done

@@ -18,7 +18,10 @@ with open(ub, "w") as f:
         f.write('  local-data: "many.cap.test. 300 IN MX %d h%d.cap.test."\n' % (2000 - i, i))
 conf = os.path.join(work, "mxvet.conf")
 with open(conf, "w") as f:
-    f.write("unbound_config = %s\nchecks = dns\ndns_timeout = 3s\nmx_providers_file =\n" % ub)
+    # user: who runs the test (as root, mxvet check becomes an existing
+    # daemon user); no history (never the system's /var/lib/mxvet)
+    f.write("unbound_config = %s\nchecks = dns\ndns_timeout = 3s\nmx_providers_file =\n"
+            "user =\nstate_dir =\n" % ub)
 t0 = time.time()
 r = subprocess.run([os.path.join(build, "mxvet"), "check", "--json", "--config", conf, "many.cap.test"],
                    capture_output=True, text=True, timeout=120)

@@ -76,6 +76,8 @@ smtp_port = $PORT
 smtp_connect_timeout = 2s
 state_dir = $T/state
 mx_providers_file = $top_srcdir/data/mx-providers.txt
+# who runs the test (as root, mxvet check becomes an existing daemon user)
+user =
 EOF
 	for kv in "$@"; do echo "$kv"; done
 }

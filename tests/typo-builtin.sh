@@ -13,7 +13,8 @@ lab_acquire || { echo "Bail out! cannot start the lab in $MXVET_LAB"; exit 1; }
 echo "1..4"
 # the lab's own config names no provider file
 grep -v '^mx_providers_file' "$MXVET_LAB/mxvet.conf" > "$tmp/builtin.conf"
-echo "state_dir =" >> "$tmp/builtin.conf"
+# user: who runs the test (as root, mxvet check becomes an existing daemon user)
+printf 'state_dir =\nuser =\n' >> "$tmp/builtin.conf"
 check() {	# config, domain -> JSON on stdout, stderr in $tmp/err, status in $tmp/rc
 	"$top_builddir/mxvet" check --json --no-smtp --no-authority --config "$1" "$2" 2> "$tmp/err"
 	echo $? > "$tmp/rc"
